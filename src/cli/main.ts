@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/**
+ * spp-kit — the command line of spp-api-kit.
+ *
+ *   spp-kit docs html [--out FILE]      render the contract as one offline HTML page
+ *   spp-kit docs postman [--out FILE]   write a Postman collection generated from the contract
+ */
+import { Command } from 'commander';
+import { defaultHtmlPath, renderHtmlDocs } from '../docs/html.js';
+import { defaultPostmanPath, writePostmanCollection } from '../docs/postman.js';
+
+const program = new Command('spp-kit').description('Contract-first kit for the OpenSPP API V2').showHelpAfterError();
+
+const docs = program.command('docs').description('Publish the API documentation built from the contract');
+docs
+  .command('html')
+  .description('Render the contract as one self-contained HTML page (renders offline)')
+  .option('-o, --out <file>', 'output file', defaultHtmlPath)
+  .action(async (opts: { out: string }) => {
+    const { path, bytes } = await renderHtmlDocs(opts.out);
+    console.log(`wrote ${path} (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
+  });
+docs
+  .command('postman')
+  .description('Write a Postman collection generated from the contract')
+  .option('-o, --out <file>', 'output file', defaultPostmanPath)
+  .action(async (opts: { out: string }) => {
+    const { path, requests } = await writePostmanCollection(opts.out);
+    console.log(`wrote ${path} (${requests} requests)`);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(`spp-kit: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
