@@ -4,7 +4,7 @@
  * and sends what it returns. Requests that break the contract never reach a handler; with `validateResponses`
  * a response that breaks the contract is never sent.
  */
-import type { Context, Hono } from 'hono';
+import type { Context, Env, Hono } from 'hono';
 import { contract } from './document.js';
 import { honoPath, operationIndex, type OperationId, type OperationSpec } from './operations.js';
 import { oauthError, operationOutcome, statusOf, type ErrorCode, type IssueInput } from './outcome.js';
@@ -14,14 +14,14 @@ import { contractValidator, issueExpression, type ValidationIssue } from './vali
 export const API_VERSION = contract.info.version;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export interface MountOptions<Ctx> {
+export interface MountOptions<Ctx, E extends Env = Env> {
   /**
    * Runs before validation. Return a Response to answer without calling the handler (401, 403, 429), or nothing
    * to go on. Authentication comes before validation so that an unauthenticated caller learns nothing from 400s.
    */
-  before?: (op: OperationSpec, c: Context) => Response | undefined | Promise<Response | undefined>;
+  before?: (op: OperationSpec, c: Context<E>) => Response | undefined | Promise<Response | undefined>;
   /** Builds the handler context (the authenticated client, the store, ...). */
-  context: (c: Context, op: OperationSpec) => Ctx;
+  context: (c: Context<E>, op: OperationSpec) => Ctx;
   /** Validate every response against the contract; a violation becomes a 500 and is reported. */
   validateResponses?: boolean;
   onContractViolation?: (op: OperationSpec, status: number, issues: ValidationIssue[]) => void;
@@ -97,7 +97,7 @@ function formToObject(text: string): Record<string, string | string[]> {
 
 type BodyResult = { ok: true; body: unknown; mediaType: string | undefined } | { ok: false; response: Response };
 
-async function readBody(op: OperationSpec, c: Context, maxBytes: number): Promise<BodyResult> {
+async function readBody<E extends Env>(op: OperationSpec, c: Context<E>, maxBytes: number): Promise<BodyResult> {
   const spec = op.requestBody;
   const raw = c.req.raw;
   const contentLength = raw.headers.get('content-length');
@@ -160,7 +160,7 @@ function toResponse(op: OperationSpec, result: HandlerResponse<OperationId>): { 
  * Registers one route per operation. The table must cover the contract exactly: a missing handler or a handler
  * for no operation stops the mount (and so the server start) with the list of differences.
  */
-export function mountOperations<Ctx>(app: Hono, table: RouteTable<Ctx>, options: MountOptions<Ctx>): void {
+export function mountOperations<Ctx, E extends Env = Env>(app: Hono<E>, table: RouteTable<Ctx>, options: MountOptions<Ctx, E>): void {
   assertCompleteRouteTable(table as unknown as Record<string, unknown>);
   const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   for (const op of operationIndex.values()) {

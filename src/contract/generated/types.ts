@@ -680,7 +680,8 @@ export interface components {
          *     | SCOPE_INSUFFICIENT | 403 | the token lacks a scope the operation requires |
          *     | CONSENT_REQUIRED | 403 | the client may only read records with a valid consent, and this record has none (also returned, identically, for records that do not exist) |
          *     | CONSENT_EXPIRED | 403 | reserved; the reference server answers CONSENT_REQUIRED so that expiry does not reveal existence |
-         *     | RESOURCE_NOT_FOUND | 404 | no record has this identifier |
+         *     | RESOURCE_NOT_FOUND | 404 | no record has this identifier, or no such endpoint |
+         *     | METHOD_NOT_ALLOWED | 405 | the endpoint exists but not with this method (`Allow` lists the methods) |
          *     | VERSION_CONFLICT | 409 | `If-Match` names a version that is no longer current |
          *     | PAYLOAD_TOO_LARGE | 413 | the request body exceeds 1 MiB |
          *     | UNSUPPORTED_MEDIA_TYPE | 415 | the request body is not `application/json` |
@@ -693,7 +694,7 @@ export interface components {
          *     | INTERNAL_ERROR | 500 | an unexpected server error; `diagnostics` carries an error id for the logs |
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_REQUEST" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SCOPE_INSUFFICIENT" | "CONSENT_REQUIRED" | "CONSENT_EXPIRED" | "RESOURCE_NOT_FOUND" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_IDENTIFIER" | "DUPLICATE_IDENTIFIER" | "VALIDATION_ERROR" | "INVALID_REFERENCE" | "TRANSACTION_FAILED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR";
+        ErrorCode: "MALFORMED_REQUEST" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SCOPE_INSUFFICIENT" | "CONSENT_REQUIRED" | "CONSENT_EXPIRED" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_IDENTIFIER" | "DUPLICATE_IDENTIFIER" | "VALIDATION_ERROR" | "INVALID_REFERENCE" | "TRANSACTION_FAILED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR";
         /**
          * Group
          * @description A Group as returned by the server. `resourceType`, `identifier` and `meta` are always present.
@@ -1629,12 +1630,30 @@ export type $defs = Record<string, never>;
 export interface operations {
     issueToken: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @deprecated
+                 * @description Refused (`invalid_request`): credentials do not belong in URLs (RFC 6749 §2.3.1). Declared only because a
+                 *     deployment may switch on OpenCRVS-style compatibility, which then accepts `client_id`, `client_secret` and
+                 *     `grant_type` here.
+                 */
+                client_id?: string;
+                /**
+                 * @deprecated
+                 * @description See `client_id`.
+                 */
+                client_secret?: string;
+                /**
+                 * @deprecated
+                 * @description See `client_id`.
+                 */
+                grant_type?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
                 "application/json": components["schemas"]["TokenRequest"];

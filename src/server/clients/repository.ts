@@ -1,0 +1,185 @@
+/**
+ * API clients and their organizations in SQLite. Secrets are generated here, returned once, and stored only
+ * as a hash. Functions take the database explicitly: the CLI and the server share them.
+ */
+import { scopeCatalogue } from '../../contract/operations.js';
+import { generateClientId, generateClientSecret, hashClientSecret, verifyClientSecret } from '../auth/client-secrets.js';
+import type { LegalBasis } from '../context.js';
+import type { Db } from '../store/db.js';
+import { stmt } from '../store/statements.js';
+
+export const LEGAL_BASES: readonly LegalBasis[] = ['consent', 'contract', 'legal_obligation', 'vital_interest', 'public_interest', 'public_task', 'legitimate_interest'];
+export const ORG_TYPES = ['government', 'ngo', 'ingo', 'un', 'private', 'research', 'other'] as const;
+
+export interface ApiClient {
+  rowId: number;
+  clientId: string;
+  name: string;
+  organizationId: number;
+  organizationCode: string;
+  organizationName: string;
+  legalBasis: LegalBasis;
+  scopes: string[];
+  active: boolean;
+  secretVersion: number;
+  secretHash: string;
+  tokenLifetime: number | null;
+  rateLimitPerMinute: number | null;
+  rateLimitPerDay: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What is safe to print: everything but the secret hash and the row ids. */
+export function publicView(c: ApiClient) {
+  return {
+    clientId: c.clientId,
+    name: c.name,
+    organization: c.organizationCode,
+    legalBasis: c.legalBasis,
+    scopes: c.scopes,
+    active: c.active,
+    tokenLifetime: c.tokenLifetime,
+    rateLimitPerMinute: c.rateLimitPerMinute,
+    rateLimitPerDay: c.rateLimitPerDay,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+export class ClientAdminError extends Error {}
+
+interface Row {
+  id: number;
+  client_id: string;
+  name: string;
+  organization_id: number;
+  org_code: string;
+  org_name: string;
+  legal_basis: LegalBasis;
+  scopes: string;
+  active: number;
+  secret_version: number;
+  secret_hash: string;
+  token_lifetime: number | null;
+  rate_limit_per_minute: number | null;
+  rate_limit_per_day: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const SELECT = `SELECT c.*, o.code AS org_code, o.name AS org_name FROM api_clients c JOIN organizations o ON o.id = c.organization_id`;
+
+function toClient(r: Row): ApiClient {
+  return {
+    rowId: r.id,
+    clientId: r.client_id,
+    name: r.name,
+    organizationId: r.organization_id,
+    organizationCode: r.org_code,
+    organizationName: r.org_name,
+    legalBasis: r.legal_basis,
+    scopes: r.scopes ? r.scopes.split(' ') : [],
+    active: r.active === 1,
+    secretVersion: r.secret_version,
+    secretHash: r.secret_hash,
+    tokenLifetime: r.token_lifetime,
+    rateLimitPerMinute: r.rate_limit_per_minute,
+    rateLimitPerDay: r.rate_limit_per_day,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Scopes are checked against the contract's catalogue and stored sorted, space separated. */
+export function normaliseScopes(scopes: readonly string[]): string[] {
+  const unknown = scopes.filter((s) => !scopeCatalogue.has(s));
+  if (unknown.length) throw new ClientAdminError(`unknown scope(s): ${unknown.join(', ')} (see the scope catalogue in GET /metadata)`);
+  return [...new Set(scopes)].sort();
+}
+
+export function ensureOrganization(db: Db, org: { code: string; name?: string; type?: string }): number {
+  if (!/^[a-z0-9][a-z0-9-]{1,63}$/.test(org.code)) throw new ClientAdminError(`organization code '${org.code}' must be lower-case letters, digits and dashes`);
+  if (org.type && !(ORG_TYPES as readonly string[]).includes(org.type)) throw new ClientAdminError(`organization type must be one of ${ORG_TYPES.join(', ')}`);
+  const found = db.prepare('SELECT id FROM organizations WHERE code = ?').get(org.code) as { id: number } | undefined;
+  if (found) return found.id;
+  return Number(db.prepare('INSERT INTO organizations (code, name, org_type) VALUES (?, ?, ?)').run(org.code, org.name ?? org.code, org.type ?? 'government').lastInsertRowid);
+}
+
+export interface NewClient {
+  name: string;
+  organization: string;
+  legalBasis?: LegalBasis;
+  scopes: string[];
+  tokenLifetime?: number | null;
+  rateLimitPerMinute?: number | null;
+  rateLimitPerDay?: number | null;
+  active?: boolean;
+  /** Only for the labelled demo fixtures: fixed credentials. Production clients get generated ones. */
+  fixedCredentials?: { clientId: string; clientSecret: string };
+}
+
+export function createClient(db: Db, input: NewClient, now = new Date()): { client: ApiClient; clientSecret: string } {
+  const legalBasis = input.legalBasis ?? 'consent';
+  if (!LEGAL_BASES.includes(legalBasis)) throw new ClientAdminError(`legal basis must be one of ${LEGAL_BASES.join(', ')}`);
+  if (!input.name.trim()) throw new ClientAdminError('a client needs a name');
+  const scopes = normaliseScopes(input.scopes);
+  const orgId = db.prepare('SELECT id FROM organizations WHERE code = ?').get(input.organization) as { id: number } | undefined;
+  if (!orgId) throw new ClientAdminError(`no organization '${input.organization}' (create it with --org-name, or pick an existing one)`);
+  const clientId = input.fixedCredentials?.clientId ?? generateClientId();
+  const clientSecret = input.fixedCredentials?.clientSecret ?? generateClientSecret();
+  const stamp = now.toISOString();
+  try {
+    db.prepare(
+      `INSERT INTO api_clients (client_id, name, secret_hash, organization_id, legal_basis, scopes, active, token_lifetime, rate_limit_per_minute, rate_limit_per_day, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(clientId, input.name.trim(), hashClientSecret(clientSecret), orgId.id, legalBasis, scopes.join(' '), input.active === false ? 0 : 1, input.tokenLifetime ?? null, input.rateLimitPerMinute ?? null, input.rateLimitPerDay ?? null, stamp, stamp);
+  } catch (e) {
+    if (String(e).includes('UNIQUE')) throw new ClientAdminError(`a client with id ${clientId} already exists`);
+    throw e;
+  }
+  return { client: findClient(db, clientId)!, clientSecret };
+}
+
+export function findClient(db: Db, clientId: string): ApiClient | undefined {
+  const row = stmt(db, `${SELECT} WHERE c.client_id = ?`).get(clientId) as Row | undefined;
+  return row ? toClient(row) : undefined;
+}
+
+export function listClients(db: Db): ApiClient[] {
+  return (db.prepare(`${SELECT} ORDER BY c.created_at, c.id`).all() as Row[]).map(toClient);
+}
+
+function mustFind(db: Db, clientId: string): ApiClient {
+  const c = findClient(db, clientId);
+  if (!c) throw new ClientAdminError(`no client '${clientId}'`);
+  return c;
+}
+
+/** A new secret; the old one and every token issued under it stop working at once. */
+export function rotateSecret(db: Db, clientId: string, now = new Date()): { client: ApiClient; clientSecret: string } {
+  mustFind(db, clientId);
+  const clientSecret = generateClientSecret();
+  db.prepare('UPDATE api_clients SET secret_hash = ?, secret_version = secret_version + 1, updated_at = ? WHERE client_id = ?').run(hashClientSecret(clientSecret), now.toISOString(), clientId);
+  return { client: mustFind(db, clientId), clientSecret };
+}
+
+export function setActive(db: Db, clientId: string, active: boolean, now = new Date()): ApiClient {
+  mustFind(db, clientId);
+  db.prepare('UPDATE api_clients SET active = ?, updated_at = ? WHERE client_id = ?').run(active ? 1 : 0, now.toISOString(), clientId);
+  return mustFind(db, clientId);
+}
+
+export function setScopes(db: Db, clientId: string, scopes: string[], now = new Date()): ApiClient {
+  mustFind(db, clientId);
+  db.prepare('UPDATE api_clients SET scopes = ?, updated_at = ? WHERE client_id = ?').run(normaliseScopes(scopes).join(' '), now.toISOString(), clientId);
+  return mustFind(db, clientId);
+}
+
+/** The client, when the id exists, the secret matches and the client is active; undefined otherwise. */
+export function authenticateClient(db: Db, clientId: string, secret: string): ApiClient | undefined {
+  const c = findClient(db, clientId);
+  // Hash even for unknown clients so that response time does not tell which client ids exist.
+  const ok = verifyClientSecret(secret, c?.secretHash ?? 'sha256:00');
+  return c && ok && c.active ? c : undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * The capability statement of GET /metadata, generated from the contract (resources, operations, search
+ * parameters, scopes) and the live configuration (limits, algorithms, URLs) — never kept by hand.
+ */
+import { contract } from '../../contract/document.js';
+import { operationIndex, scopeCatalogue, type OperationSpec } from '../../contract/operations.js';
+import type { components } from '../../contract/generated/types.js';
+import type { ServerConfig } from '../config.js';
+import { LEGAL_BASES } from '../clients/repository.js';
+
+type CapabilityStatement = components['schemas']['CapabilityStatement'];
+type ResourceCapability = components['schemas']['ResourceCapability'];
+type Operation = ResourceCapability['operations'][number];
+
+const RESOURCE_TYPES = ['Individual', 'Group', 'Program', 'ProgramMembership'] as const;
+/** Paging and shaping parameters are not search criteria. */
+const CONTROL_PARAMETERS = new Set(['_count', '_sort', '_elements', '_cursor']);
+
+/** Which capability an operation of a resource is, from its method and path shape. */
+function capabilityOf(op: OperationSpec, type: string): Operation | undefined {
+  const collection = `/${type}`;
+  const single = `/${type}/{identifier}`;
+  if (op.pathTemplate === collection && op.method === 'GET') return 'search';
+  if (op.pathTemplate === collection && op.method === 'POST') return 'create';
+  if (op.pathTemplate === collection && op.method === 'PUT') return 'conditional-update';
+  if (op.pathTemplate === single && op.method === 'GET') return 'read';
+  if (op.pathTemplate === single && op.method === 'PUT') return 'update';
+  return undefined;
+}
+
+function resourceCapability(type: string): ResourceCapability {
+  const operations: Operation[] = [];
+  const scopes: Record<string, string[]> = {};
+  let searchParams: string[] = [];
+  for (const op of operationIndex.values()) {
+    const capability = capabilityOf(op, type);
+    if (!capability) continue;
+    operations.push(capability);
+    scopes[capability] = op.security.map((alt) => alt.join(' '));
+    if (capability === 'search') searchParams = op.parameters.filter((p) => p.in === 'query' && !CONTROL_PARAMETERS.has(p.name)).map((p) => p.name);
+  }
+  const order: Operation[] = ['read', 'search', 'create', 'update', 'conditional-update'];
+  return { operations: order.filter((o) => operations.includes(o)), searchParams, scopes };
+}
+
+export function capabilityStatement(config: ServerConfig, software: { name: string; version: string }): CapabilityStatement {
+  const path = (id: Parameters<typeof operationIndex.get>[0]) => operationIndex.get(id)!.fullPath;
+  const consentSchema = contract.components.schemas.CapabilityStatement as { properties: { consent: { properties: { resourceTypes: { items: { enum: string[] } } } } } };
+  return {
+    name: 'OpenSPP API',
+    version: contract.info.version,
+    software,
+    resources: Object.fromEntries(RESOURCE_TYPES.map((t) => [t, resourceCapability(t)])) as CapabilityStatement['resources'],
+    authentication: {
+      type: 'oauth2',
+      tokenEndpoint: path('issueToken'),
+      grantTypes: ['client_credentials'],
+      tokenEndpointAuthMethods: operationIndex.get('issueToken')!.extensions['x-token-endpoint-auth-methods'] as CapabilityStatement['authentication']['tokenEndpointAuthMethods'],
+      signingAlgorithms: [config.jwt.algorithm],
+      tokenLifetime: config.tokenLifetime,
+      issuer: config.issuer,
+      jwksUri: path('getJwks'),
+      authorizationServerMetadata: path('getAuthorizationServerMetadata'),
+    },
+    scopes: [...scopeCatalogue].map(([scope, description]) => ({ scope, description })),
+    rateLimits: {
+      token: { key: 'ip', perMinute: config.tokenRateLimit.perMinute, perDay: config.tokenRateLimit.perDay },
+      api: { key: 'client', perMinute: config.apiRateLimit.perMinute, perDay: config.apiRateLimit.perDay },
+    },
+    consent: {
+      legalBases: [...LEGAL_BASES],
+      consentRequiredFor: ['consent'],
+      resourceTypes: consentSchema.properties.consent.properties.resourceTypes.items.enum as CapabilityStatement['consent']['resourceTypes'],
+    },
+    batch: batchLimits(),
+    links: { openapi: path('getOpenApiDocument'), docs: path('getApiDocs') },
+    docs: path('getApiDocs'),
+  };
+}
+
+/** The $batch limits as the contract states them (BatchBundle: entry.maxItems, and the transaction variant's). */
+export function batchLimits(): { maxBatchEntries: number; maxTransactionEntries: number } {
+  const schema = contract.components.schemas.BatchBundle as {
+    properties: { entry: { maxItems: number } };
+    anyOf: Array<{ properties: { type: { const: string }; entry?: { maxItems: number } } }>;
+  };
+  const transaction = schema.anyOf.find((v) => v.properties.type.const === 'transaction');
+  return { maxBatchEntries: schema.properties.entry.maxItems, maxTransactionEntries: transaction?.properties.entry?.maxItems ?? schema.properties.entry.maxItems };
+}

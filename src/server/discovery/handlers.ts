@@ -1,0 +1,35 @@
+/** Public discovery operations: capability statement, OpenAPI document, documentation page, JWKS, RFC 8414 metadata. */
+import { contract } from '../../contract/document.js';
+import { operationIndex, scopeCatalogue } from '../../contract/operations.js';
+import type { RouteTable } from '../../contract/route-table.js';
+import type { SigningKeys } from '../auth/keys.js';
+import type { ServerConfig } from '../config.js';
+import type { ServerContext } from '../context.js';
+import { capabilityStatement } from './capability.js';
+import { docsPage } from './docs-page.js';
+
+type DiscoveryHandlers = Pick<RouteTable<ServerContext>, 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs' | 'getJwks' | 'getAuthorizationServerMetadata'>;
+
+export function discoveryHandlers(config: ServerConfig, keys: SigningKeys, software: { name: string; version: string }): DiscoveryHandlers {
+  const absolute = (id: 'issueToken' | 'getJwks' | 'getApiDocs') => `${config.publicOrigin}${operationIndex.get(id)!.fullPath}`;
+  // Built once: both depend only on the contract and the configuration.
+  const metadata = capabilityStatement(config, software);
+  const asMetadata = {
+    issuer: config.issuer,
+    token_endpoint: absolute('issueToken'),
+    jwks_uri: absolute('getJwks'),
+    scopes_supported: [...scopeCatalogue.keys()],
+    response_types_supported: [],
+    grant_types_supported: ['client_credentials'],
+    // RFC 8414 lists registered method names only; the JSON body style is OpenSPP's own and appears in /metadata.
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    service_documentation: absolute('getApiDocs'),
+  };
+  return {
+    getMetadata: async () => ({ status: 200, body: metadata }),
+    getOpenApiDocument: async () => ({ status: 200, body: contract as never }),
+    getApiDocs: async () => ({ status: 200, body: await docsPage() }),
+    getJwks: async () => ({ status: 200, body: { keys: keys.jwks as never } }),
+    getAuthorizationServerMetadata: async () => ({ status: 200, body: asMetadata }),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Starts the reference server on a socket: opens the database, loads the signing key once, creates the demo
+ * data when asked, listens, and shuts down cleanly (in-flight requests finish, then the database closes).
+ */
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import { createApp, type ResourceHandlers } from './app.js';
+import { loadSigningKeys } from './auth/keys.js';
+import { ConfigError, type ServerConfig } from './config.js';
+import { loadDemoClients } from './demo-clients.js';
+import { openDatabase, type Db } from './store/db.js';
+
+export interface StartOptions {
+  config: ServerConfig;
+  resources: ResourceHandlers;
+  /** Loads demo registry data into an empty database (called when config.demo is on). */
+  loadDemoData?: (db: Db) => void;
+  software?: { name: string; version: string };
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8069/api/v2/spp */
+  baseUrl: string;
+  port: number;
+  config: ServerConfig;
+  db: Db;
+  close(): Promise<void>;
+}
+
+function listen(server: ServerType, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      reject(new ConfigError(e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port ?? ''} is already in use (set PORT or --port)` : `cannot listen: ${e.message}`));
+    };
+    server.once('error', onError);
+    server.once('listening', () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+    server.listen(port, host);
+  });
+}
+
+/** With port 0 the real port is known only after listening; URLs that were derived from it follow it. */
+function withActualPort(config: ServerConfig, port: number, explicitOrigin: boolean): ServerConfig {
+  if (config.port === port || explicitOrigin) return { ...config, port };
+  const publicOrigin = config.publicOrigin.replace(/:\d+$/, `:${port}`);
+  const issuer = config.issuer.replace(config.publicOrigin, publicOrigin);
+  const audience = config.audience.replace(config.publicOrigin, publicOrigin);
+  return { ...config, port, publicOrigin, issuer, audience };
+}
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const log = options.log ?? (() => {});
+  let db: Db;
+  try {
+    db = openDatabase(options.config.dbPath);
+  } catch (e) {
+    throw new ConfigError(`cannot open the database ${options.config.dbPath}: ${(e as Error).message}`);
+  }
+  try {
+    if (options.config.demo) {
+      if (loadDemoClients(db)) log('created the demo organizations and clients (fixtures/demo-clients.json)');
+      options.loadDemoData?.(db);
+    }
+    // The app needs the real port (for port 0) before it exists; requests before then get 503.
+    let app: ReturnType<typeof createApp> | undefined;
+    const server = createAdaptorServer({
+      fetch: (req, env) => (app ? app.fetch(req, env) : new Response('starting', { status: 503 })),
+    });
+    const address = await listen(server, options.config.port, options.config.host);
+    const config = withActualPort(options.config, address.port, options.config.port !== 0);
+    const keys = await loadSigningKeys(config, db);
+    app = createApp({
+      config,
+      db,
+      keys,
+      resources: options.resources,
+      ...(options.software ? { software: options.software } : {}),
+      onError: (op, error, errorId) => log(`error ${errorId} in ${op.id}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
+    });
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          db.close();
+          resolve();
+        });
+        // Idle keep-alive sockets would hold close() open; requests in flight still finish.
+        if ('closeIdleConnections' in server) (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
+      }));
+    return { baseUrl: `${config.publicOrigin}${config.basePath}`, port: address.port, config, db, close };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
