@@ -15,7 +15,7 @@ import { openDatabase } from '../../../src/server/store/db.js';
 import { operationIndex } from '../../../src/contract/operations.js';
 import { example } from '../../contract/harness.js';
 
-export const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c])) as Record<'full' | 'reader' | 'consent' | 'shortLived' | 'disabled', { clientId: string; clientSecret: string }>;
+export const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c])) as unknown as Record<'full' | 'reader' | 'consent' | 'shortLived' | 'disabled', { clientId: string; clientSecret: string }>;
 
 /** Registry stand-in: contract-valid answers, and a log of the principal each call carried. */
 export function fakeRegistry(seen: Array<{ op: string; principal: Principal | undefined }>): ResourceHandlers {
@@ -68,7 +68,7 @@ export async function makeHarness(env: ConfigInput = {}, dbPath = ':memory:'): P
   const seen: Harness['seen'] = [];
   const clock = { now: new Date() };
   const app = createApp({ config, db, keys, resources: fakeRegistry(seen), now: () => clock.now, onError: (op, e) => console.error(op.id, e) });
-  const request = (path: string, init?: RequestInit) => app.request(path.startsWith('http') ? path : `${BASE}${path}`, init);
+  const request = async (path: string, init?: RequestInit) => app.request(path.startsWith('http') ? path : `${BASE}${path}`, init);
   const token = async (who: keyof typeof demo, scope?: string) => {
     const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: demo[who].clientId, client_secret: demo[who].clientSecret, ...(scope ? { scope } : {}) });
     const res = await request('/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
