@@ -64,10 +64,17 @@ function mediaTypeOf(header: string | undefined): string | undefined {
   return header?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
 
-/** Reads at most `limit` bytes; undefined when the body is larger. */
+/**
+ * Reads at most `limit` bytes; undefined when the body is larger. A body with a Content-Length within the limit
+ * is read through @hono/node-server's direct path (much faster than a Web stream); a chunked one is streamed
+ * and cut off at the limit.
+ */
 async function readLimited(req: Request, limit: number): Promise<Uint8Array | undefined> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (declared > limit) return undefined;
+  const declared = req.headers.get('content-length');
+  if (declared !== null) {
+    if (Number(declared) > limit) return undefined;
+    return new Uint8Array(await req.arrayBuffer());
+  }
   if (!req.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -99,10 +106,12 @@ type BodyResult = { ok: true; body: unknown; mediaType: string | undefined } | {
 
 async function readBody<E extends Env>(op: OperationSpec, c: Context<E>, maxBytes: number): Promise<BodyResult> {
   const spec = op.requestBody;
+  // Checked first: touching c.req.raw makes @hono/node-server build a full Request (15% of a GET's cost).
+  if (!spec) return { ok: true, body: undefined, mediaType: undefined };
   const raw = c.req.raw;
   const contentLength = raw.headers.get('content-length');
-  const hasBody = raw.body !== null && contentLength !== '0';
-  if (!spec) return { ok: true, body: undefined, mediaType: undefined };
+  // In-process requests (tests, app.request) may carry a body with neither header, so look at the stream last.
+  const hasBody = contentLength !== null ? contentLength !== '0' : raw.headers.has('transfer-encoding') || raw.body !== null;
   if (!hasBody) {
     if (!spec.required) return { ok: true, body: undefined, mediaType: undefined };
     return { ok: false, response: requestError(op, 'MALFORMED_REQUEST', 'A request body is required.') };

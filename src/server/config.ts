@@ -128,12 +128,12 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
     tokenLifetime: int('SPP_TOKEN_LIFETIME', input.SPP_TOKEN_LIFETIME, 3600, 1, 86400),
     leeway: int('SPP_JWT_LEEWAY', input.SPP_JWT_LEEWAY, 10, 0, 300),
     tokenRateLimit: {
-      perMinute: int('SPP_TOKEN_RATE_PER_MINUTE', input.SPP_TOKEN_RATE_PER_MINUTE, 5, 1, 1_000_000),
-      perDay: int('SPP_TOKEN_RATE_PER_DAY', input.SPP_TOKEN_RATE_PER_DAY, 50, 1, 100_000_000),
+      perMinute: int('SPP_TOKEN_RATE_PER_MINUTE', input.SPP_TOKEN_RATE_PER_MINUTE, 5, 1, 1_000_000_000),
+      perDay: int('SPP_TOKEN_RATE_PER_DAY', input.SPP_TOKEN_RATE_PER_DAY, 50, 1, 1_000_000_000),
     },
     apiRateLimit: {
-      perMinute: int('SPP_API_RATE_PER_MINUTE', input.SPP_API_RATE_PER_MINUTE, 60, 1, 1_000_000),
-      perDay: int('SPP_API_RATE_PER_DAY', input.SPP_API_RATE_PER_DAY, 10_000, 1, 100_000_000),
+      perMinute: int('SPP_API_RATE_PER_MINUTE', input.SPP_API_RATE_PER_MINUTE, 60, 1, 1_000_000_000),
+      perDay: int('SPP_API_RATE_PER_DAY', input.SPP_API_RATE_PER_DAY, 10_000, 1, 1_000_000_000),
     },
     trustProxy: bool('SPP_TRUST_PROXY', input.SPP_TRUST_PROXY, false),
     allowQueryCredentials: bool('SPP_ALLOW_QUERY_CREDENTIALS', input.SPP_ALLOW_QUERY_CREDENTIALS, false),

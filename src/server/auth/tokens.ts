@@ -1,10 +1,11 @@
 /**
  * Access tokens: RFC 9068 JWTs (`typ: at+jwt`) signed with the configured key, verified with the algorithm
- * pinned, `iss`, `aud`, `exp`, `nbf` and `iat` checked with a small leeway. Verification failures are values
- * with precise codes, not exceptions.
+ * pinned, then `typ`, `iss`, `aud`, `exp`, `nbf` and `iat` checked with a small leeway. Failures are values
+ * with precise codes, not exceptions. HS256 goes through hs256.ts (synchronous); ES256/RS256 through jose.
  */
-import { randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { compactVerify, SignJWT } from 'jose';
+import { signHs256, verifyHs256 } from './hs256.js';
 import type { SigningKeys } from './keys.js';
 
 export interface TokenSettings {
@@ -19,7 +20,14 @@ export interface IssuedToken {
   scope: string;
 }
 
-export interface AccessTokenClaims extends JWTPayload {
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  nbf?: number;
+  jti: string;
   client_id: string;
   scope: string;
   /** The client's secret version when the token was issued: rotating the secret revokes older tokens. */
@@ -32,50 +40,73 @@ export async function issueAccessToken(
   grant: { clientId: string; scope: string; lifetime: number; secretVersion: number; now: Date },
 ): Promise<IssuedToken> {
   const iat = Math.floor(grant.now.getTime() / 1000);
-  const token = await new SignJWT({ client_id: grant.clientId, scope: grant.scope, sver: grant.secretVersion })
-    .setProtectedHeader({ alg: keys.algorithm, typ: 'at+jwt', ...(keys.kid ? { kid: keys.kid } : {}) })
-    .setIssuer(settings.issuer)
-    .setSubject(grant.clientId)
-    .setAudience(settings.audience)
-    .setIssuedAt(iat)
-    .setNotBefore(iat)
-    .setExpirationTime(iat + grant.lifetime)
-    .setJti(randomUUID())
-    .sign(keys.signKey);
+  const claims: AccessTokenClaims = {
+    iss: settings.issuer,
+    sub: grant.clientId,
+    aud: settings.audience,
+    exp: iat + grant.lifetime,
+    iat,
+    nbf: iat,
+    jti: randomUUID(),
+    client_id: grant.clientId,
+    scope: grant.scope,
+    sver: grant.secretVersion,
+  };
+  const header = { alg: keys.algorithm, typ: 'at+jwt', ...(keys.kid ? { kid: keys.kid } : {}) };
+  const token =
+    keys.algorithm === 'HS256'
+      ? signHs256(header, { ...claims }, keys.signKey as KeyObject)
+      : await new SignJWT({ ...claims }).setProtectedHeader(header).sign(keys.signKey);
   return { token, expiresIn: grant.lifetime, scope: grant.scope };
 }
 
 export type VerifyFailure = { ok: false; code: 'TOKEN_EXPIRED' | 'INVALID_TOKEN'; reason: string; expiredAt?: Date };
 export type VerifyResult = { ok: true; claims: AccessTokenClaims } | VerifyFailure;
 
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const invalid = (reason: string): VerifyFailure => ({ ok: false, code: 'INVALID_TOKEN', reason });
+
+/** Signature and algorithm: HS256 synchronously, asymmetric algorithms through jose. */
+async function verifySignature(keys: SigningKeys, token: string): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> } | VerifyFailure> {
+  if (keys.algorithm === 'HS256') {
+    const r = verifyHs256(token, keys.verifyKey as KeyObject);
+    if (r.ok) return { header: r.header, payload: r.payload };
+    return invalid(
+      r.reason === 'algorithm' ? 'The access token is not signed with the expected algorithm.' : r.reason === 'signature' ? 'The access token signature is invalid.' : 'The access token is malformed.',
+    );
+  }
+  try {
+    const { payload, protectedHeader } = await compactVerify(token, keys.verifyKey, { algorithms: [keys.algorithm] });
+    const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return invalid('The access token is malformed.');
+    return { header: protectedHeader as Record<string, unknown>, payload: claims as Record<string, unknown> };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return invalid('The access token is not signed with the expected algorithm.');
+    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return invalid('The access token signature is invalid.');
+    return invalid('The access token is malformed.');
+  }
+}
+
+/** RFC 9068 §4 and RFC 7519 §4.1 claim checks, the same for every algorithm. */
+export function checkClaims(header: Record<string, unknown>, c: Record<string, unknown>, settings: TokenSettings, now: Date): VerifyResult {
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
+  if (typ !== 'at+jwt' && typ !== 'application/at+jwt') return invalid('The token is not an access token (typ must be at+jwt).');
+  if (c.iss !== settings.issuer) return invalid("The access token's iss claim is not acceptable.");
+  const aud = c.aud;
+  if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) return invalid("The access token's aud claim is not acceptable.");
+  for (const name of ['exp', 'iat', 'sver'] as const) if (typeof c[name] !== 'number') return invalid(`The access token lacks the ${name} claim.`);
+  for (const name of ['sub', 'jti', 'client_id', 'scope'] as const) if (typeof c[name] !== 'string') return invalid(`The access token lacks the ${name} claim.`);
+  if (c.nbf !== undefined && typeof c.nbf !== 'number') return invalid("The access token's nbf claim is not acceptable.");
+  const t = now.getTime() / 1000;
+  const exp = c.exp as number;
+  if (t >= exp + settings.leeway) return { ok: false, code: 'TOKEN_EXPIRED', reason: 'The access token has expired.', expiredAt: new Date(exp * 1000) };
+  if (typeof c.nbf === 'number' && t + settings.leeway < c.nbf) return invalid('The access token is not valid yet (nbf).');
+  if ((c.iat as number) > t + settings.leeway) return invalid('The access token was issued in the future.');
+  return { ok: true, claims: c as unknown as AccessTokenClaims };
+}
 
 export async function verifyAccessToken(keys: SigningKeys, settings: TokenSettings, token: string, now: Date): Promise<VerifyResult> {
-  if (!JWT_SHAPE.test(token)) return { ok: false, code: 'INVALID_TOKEN', reason: 'The access token is not a signed JWT.' };
-  try {
-    const { payload } = await jwtVerify(token, keys.verifyKey, {
-      algorithms: [keys.algorithm],
-      issuer: settings.issuer,
-      audience: settings.audience,
-      typ: 'at+jwt',
-      clockTolerance: settings.leeway,
-      currentDate: now,
-      requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
-    });
-    const claims = payload as AccessTokenClaims;
-    if (typeof claims.client_id !== 'string' || typeof claims.scope !== 'string' || typeof claims.sver !== 'number') {
-      return { ok: false, code: 'INVALID_TOKEN', reason: 'The access token lacks the client_id, scope or version claims.' };
-    }
-    if (claims.iat! > now.getTime() / 1000 + settings.leeway) return { ok: false, code: 'INVALID_TOKEN', reason: 'The access token was issued in the future.' };
-    return { ok: true, claims };
-  } catch (e) {
-    if (e instanceof joseErrors.JWTExpired) {
-      const exp = (e.payload as JWTPayload).exp;
-      return { ok: false, code: 'TOKEN_EXPIRED', reason: 'The access token has expired.', ...(exp ? { expiredAt: new Date(exp * 1000) } : {}) };
-    }
-    if (e instanceof joseErrors.JWTClaimValidationFailed) return { ok: false, code: 'INVALID_TOKEN', reason: `The access token's ${e.claim} claim is not acceptable.` };
-    if (e instanceof joseErrors.JOSEAlgNotAllowed) return { ok: false, code: 'INVALID_TOKEN', reason: 'The access token is not signed with the expected algorithm.' };
-    if (e instanceof joseErrors.JWSSignatureVerificationFailed) return { ok: false, code: 'INVALID_TOKEN', reason: 'The access token signature is invalid.' };
-    return { ok: false, code: 'INVALID_TOKEN', reason: 'The access token is malformed.' };
-  }
+  const verified = await verifySignature(keys, token);
+  if ('ok' in verified) return verified;
+  return checkClaims(verified.header, verified.payload, settings, now);
 }

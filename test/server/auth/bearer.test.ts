@@ -1,5 +1,6 @@
 /** Bearer protection of every secured operation: RFC 6750, RFC 7519/8725 and RFC 9068 checks, and the attacks. */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
+import { signHs256 } from '../../../src/server/auth/hs256.js';
 import { SignJWT, decodeJwt, importJWK, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isPublic, operationIndex } from '../../../src/contract/operations.js';
@@ -99,6 +100,11 @@ describe('invalid tokens → 401 with error="invalid_token"', () => {
   it('AT-07/BCP-05: another issuer', async () => expectInvalid(await mint({ iss: 'https://evil.example' })));
   it('AT-06: typ other than at+jwt', async () => expectInvalid(await mint({}, { typ: 'JWT' })));
   it('a token without client_id', async () => expectInvalid(await mint({ client_id: undefined })));
+  it('a validly signed token with a crit header the server does not understand (RFC 7515 §4.1.11)', async () => {
+    const secret = (h.db.prepare("SELECT value FROM settings WHERE key = 'jwt_secret'").get() as { value: string }).value;
+    const valid = decodeJwt(await h.token('full'));
+    await expectInvalid(signHs256({ typ: 'at+jwt', crit: ['x-unknown'], 'x-unknown': 1 }, valid, createSecretKey(Buffer.from(secret))));
+  });
   it('a token signed with another HS256 key', async () => {
     const now = Math.floor(Date.now() / 1000);
     const forged = await new SignJWT({ client_id: demo.full.clientId, scope: 'individual:read', sver: 1 }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setIssuer(h.config.issuer).setAudience(h.config.audience).setSubject(demo.full.clientId).setIssuedAt(now).setExpirationTime(now + 60).setJti('y').sign(Buffer.from('x'.repeat(48)));
