@@ -31,13 +31,41 @@ export interface ValidationIssue {
 function makeAjv(coerce: boolean, doc: OpenApiDocument): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
-    strict: false, // OpenAPI keywords (example, discriminator mapping, x-*) are annotations here
-    discriminator: true,
+    strict: false, // OpenAPI keywords (example, x-*) are annotations here; discriminators: see withDiscriminators
+
     ...(coerce ? { coerceTypes: 'array' as const, useDefaults: true } : {}),
   });
   addFormats(ajv);
-  ajv.addSchema(doc as unknown as object, DOC_ID, undefined, false);
+  ajv.addSchema(withDiscriminators(doc) as object, DOC_ID, undefined, false);
   return ajv;
+}
+
+/**
+ * OpenAPI's `discriminator` + `mapping` says which oneOf branch applies; JSON Schema has no such keyword (and
+ * Ajv's own support refuses `mapping`). Rewritten as "the property is one of the mapped values, and if it is X
+ * then the X schema applies", errors come from the chosen branch only instead of from every branch.
+ */
+export function withDiscriminators(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withDiscriminators);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === 'example' || k === 'examples' ? v : withDiscriminators(v);
+  const d = out.discriminator as { propertyName?: string; mapping?: Record<string, string> } | undefined;
+  if (d?.propertyName && d.mapping && Array.isArray(out.oneOf)) {
+    const prop = d.propertyName;
+    const { oneOf: _branches, discriminator: _d, ...rest } = out;
+    return {
+      ...rest,
+      type: 'object',
+      required: [prop],
+      properties: { [prop]: { enum: Object.keys(d.mapping) } },
+      allOf: Object.entries(d.mapping).map(([value, ref]) => ({
+        if: { properties: { [prop]: { const: value } } },
+        then: { $ref: ref },
+      })),
+    };
+  }
+  return out;
 }
 
 /** Rewrites the document-local `#/...` references of an inline schema so that they resolve inside the contract. */

@@ -131,6 +131,14 @@ describe('route table: requests that break the contract get a contract-conforman
     expect(seen.requests).toHaveLength(0);
   });
 
+  it('reports only the matching resource type\'s problems for a batch entry (discriminator), not every branch\'s', async () => {
+    const { app } = registryApp();
+    const { res, body } = await call(app, '/$batch', json({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: 'Individual' }, resource: { resourceType: 'Individual', identifier: [{ system: 'urn:a', value: 'b' }], birthDate: 'x' } }] }));
+    expect(res.status).toBe(422);
+    expect(body!.issue[0].expression.sort()).toEqual(['entry[0].resource.birthDate', 'entry[0].resource.name']);
+    expect(body!.issue[0].details.text).not.toMatch(/Group|groupType|targetType/);
+  });
+
   it('answers the token endpoint in RFC 6749 form (invalid_request), with no-store', async () => {
     const { app, seen } = registryApp();
     const attempts: RequestInit[] = [

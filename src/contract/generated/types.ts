@@ -729,7 +729,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            resourceType: "GroupInput";
+            resourceType: "Group";
         });
         /**
          * @description A member of a group. `entity` must reference an Individual. `role` uses the system
@@ -845,7 +845,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            resourceType: "IndividualInput";
+            resourceType: "Individual";
         });
         /**
          * IndividualSearchBundle
@@ -991,7 +991,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            resourceType: "ProgramInput";
+            resourceType: "Program";
         });
         /**
          * ProgramMembership
@@ -1031,7 +1031,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            resourceType: "ProgramMembershipInput";
+            resourceType: "ProgramMembership";
         });
         /**
          * ProgramMembershipSearchBundle
