@@ -33,18 +33,27 @@ export function policiesFor(limits: { perMinute: number; perDay: number }): Rate
   ];
 }
 
+/** Thrown inside the transaction to undo the increments of a refused request. */
+class Refused extends Error {
+  constructor(readonly decision: RateDecision) {
+    super('refused');
+  }
+}
+
 export class RateLimiter {
-  private readonly read;
   private readonly bump;
   private readonly sweep;
   private calls = 0;
 
   constructor(private readonly db: Db) {
-    this.read = db.prepare('SELECT count FROM rate_limit_counters WHERE key = ? AND window_seconds = ? AND window_start = ?').pluck();
-    this.bump = db.prepare(
-      `INSERT INTO rate_limit_counters (key, window_seconds, window_start, count) VALUES (?, ?, ?, 1)
-       ON CONFLICT (key, window_seconds, window_start) DO UPDATE SET count = count + 1`,
-    );
+    // One statement per window: increment and read back. A refusal rolls the increments back, so refused
+    // requests are not counted and the common path costs one write per window.
+    this.bump = db
+      .prepare(
+        `INSERT INTO rate_limit_counters (key, window_seconds, window_start, count) VALUES (?, ?, ?, 1)
+         ON CONFLICT (key, window_seconds, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
+      )
+      .pluck();
     this.sweep = db.prepare('DELETE FROM rate_limit_counters WHERE window_start + window_seconds < ?');
   }
 
@@ -56,21 +65,23 @@ export class RateLimiter {
     const decide = this.db.transaction((): RateDecision => {
       const windows = policies.map((policy) => {
         const start = now - (now % policy.windowSeconds);
-        const used = (this.read.get(key, policy.windowSeconds, start) as number | undefined) ?? 0;
-        return { policy, start, used, resetIn: start + policy.windowSeconds - now };
+        const used = this.bump.get(key, policy.windowSeconds, start) as number;
+        return { policy, used, resetIn: start + policy.windowSeconds - now };
       });
-      const exhausted = windows.filter((w) => w.used >= w.policy.limit);
+      const exhausted = windows.filter((w) => w.used > w.policy.limit);
       if (exhausted.length) {
-        return {
-          allowed: false,
-          retryAfter: Math.max(1, ...exhausted.map((w) => w.resetIn)),
-          states: windows.map((w) => ({ policy: w.policy, remaining: Math.max(0, w.policy.limit - w.used), resetIn: w.resetIn })),
-        };
+        // The increments are rolled back: report the counts as they stay.
+        const states = windows.map((w) => ({ policy: w.policy, remaining: Math.max(0, w.policy.limit - (w.used - 1)), resetIn: w.resetIn }));
+        throw new Refused({ allowed: false, retryAfter: Math.max(1, ...exhausted.map((w) => w.resetIn)), states });
       }
-      for (const w of windows) this.bump.run(key, w.policy.windowSeconds, w.start);
-      return { allowed: true, states: windows.map((w) => ({ policy: w.policy, remaining: w.policy.limit - w.used - 1, resetIn: w.resetIn })) };
+      return { allowed: true, states: windows.map((w) => ({ policy: w.policy, remaining: w.policy.limit - w.used, resetIn: w.resetIn })) };
     });
-    return decide.immediate();
+    try {
+      return decide.immediate();
+    } catch (e) {
+      if (e instanceof Refused) return e.decision;
+      throw e;
+    }
   }
 }
 
