@@ -2,34 +2,43 @@
 /**
  * spp-kit — the command line of spp-api-kit.
  *
- *   spp-kit docs html [--out FILE]      render the contract as one offline HTML page
- *   spp-kit docs postman [--out FILE]   write a Postman collection generated from the contract
+ *   spp-kit serve                       run the reference server
+ *   spp-kit clients create|list|show|rotate-secret|disable|enable|set-scopes
+ *   spp-kit consent grant|withdraw|list
+ *   spp-kit seed --individuals N        generate a large synthetic registry
+ *   spp-kit docs html|postman           publish the documentation built from the contract
+ *
+ * Problems with the input or the configuration print one line and exit with status 2.
  */
 import { Command } from 'commander';
-import { defaultHtmlPath, renderHtmlDocs } from '../docs/html.js';
-import { defaultPostmanPath, writePostmanCollection } from '../docs/postman.js';
+import { ConfigError } from '../server/config.js';
+import { ClientAdminError } from '../server/clients/repository.js';
+import { openDatabase, type Db } from '../server/store/db.js';
+import { register as registerClients } from './commands/clients.js';
+import { register as registerConsent } from './commands/consent.js';
+import { register as registerDocs } from './commands/docs.js';
+import { register as registerSeed } from './commands/seed.js';
+import { register as registerServe } from './commands/serve.js';
 
 const program = new Command('spp-kit').description('Contract-first kit for the OpenSPP API V2').showHelpAfterError();
+program.option('--db <path>', 'SQLite database for clients/consent/seed (env SPP_DB, default spp-api-kit.db)');
 
-const docs = program.command('docs').description('Publish the API documentation built from the contract');
-docs
-  .command('html')
-  .description('Render the contract as one self-contained HTML page (renders offline)')
-  .option('-o, --out <file>', 'output file', defaultHtmlPath)
-  .action(async (opts: { out: string }) => {
-    const { path, bytes } = await renderHtmlDocs(opts.out);
-    console.log(`wrote ${path} (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
-  });
-docs
-  .command('postman')
-  .description('Write a Postman collection generated from the contract')
-  .option('-o, --out <file>', 'output file', defaultPostmanPath)
-  .action(async (opts: { out: string }) => {
-    const { path, requests } = await writePostmanCollection(opts.out);
-    console.log(`wrote ${path} (${requests} requests)`);
-  });
+let db: Db | undefined;
+const openDb = (): Db => (db ??= openDatabase(String(program.opts().db ?? process.env.SPP_DB ?? 'spp-api-kit.db')));
 
-program.parseAsync().catch((error: unknown) => {
-  console.error(`spp-kit: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+registerServe(program);
+registerClients(program, openDb);
+registerConsent(program, openDb);
+registerSeed(program, openDb);
+registerDocs(program);
+
+program
+  .parseAsync()
+  .then(() => {
+    if (db?.open && program.args[0] !== 'serve') db.close();
+  })
+  .catch((error: unknown) => {
+    const expected = error instanceof ConfigError || error instanceof ClientAdminError;
+    console.error(`spp-kit: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = expected ? 2 : 1;
+  });

@@ -3,6 +3,7 @@
  * Ids: 1-99 core (settings, API clients, rate limits), 100-199 registry.
  */
 import { core } from './0001-core.js';
+import { registry } from './0100-registry.js';
 
 export interface Migration {
   id: number;
@@ -10,4 +11,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [core];
+export const migrations: readonly Migration[] = [core, registry];

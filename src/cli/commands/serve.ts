@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { loadConfig, type ConfigInput } from '../../server/config.js';
+import { startReferenceServer } from '../../server/reference.js';
+
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  demo?: boolean;
+  jwtAlg?: string;
+  jwtKeyFile?: string;
+  tokenLifetime?: string;
+  trustProxy?: boolean;
+  allowQueryCredentials?: boolean;
+  validateResponses?: boolean;
+}
+
+/** spp-kit serve — flags override the environment (PORT, HOST, SPP_DB, OPENSPP_JWT_SECRET, SPP_*). */
+export function register(program: Command): void {
+  // --db is the program-wide option (spp-kit --db FILE serve, or spp-kit serve --db FILE).
+  program
+    .command('serve')
+    .description('Run the reference server (demo data in an embedded SQLite file by default)')
+    .option('-p, --port <port>', 'port (env PORT, default 8069)')
+    .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
+    .option('--no-demo', 'do not load the demo clients and registry into an empty database (env SPP_DEMO=false)')
+    .option('--jwt-alg <alg>', 'HS256 | ES256 | RS256 (env SPP_JWT_ALG)')
+    .option('--jwt-key-file <file>', 'PKCS#8 PEM private key for ES256/RS256 (env SPP_JWT_KEY_FILE)')
+    .option('--token-lifetime <seconds>', 'default token lifetime (env SPP_TOKEN_LIFETIME, default 3600)')
+    .option('--trust-proxy', 'take the client address from X-Forwarded-For (env SPP_TRUST_PROXY)')
+    .option('--allow-query-credentials', 'accept token credentials in the URL query, OpenCRVS style (env SPP_ALLOW_QUERY_CREDENTIALS)')
+    .option('--validate-responses', 'check every response against the contract before sending it (env SPP_VALIDATE_RESPONSES)')
+    .action(async (opts: ServeOptions) => {
+      const flags: ConfigInput = {
+        PORT: opts.port,
+        HOST: opts.host,
+        SPP_DB: program.opts().db as string | undefined,
+        SPP_DEMO: opts.demo === false ? 'false' : undefined,
+        SPP_JWT_ALG: opts.jwtAlg,
+        SPP_JWT_KEY_FILE: opts.jwtKeyFile,
+        SPP_TOKEN_LIFETIME: opts.tokenLifetime,
+        SPP_TRUST_PROXY: opts.trustProxy ? 'true' : undefined,
+        SPP_ALLOW_QUERY_CREDENTIALS: opts.allowQueryCredentials ? 'true' : undefined,
+        SPP_VALIDATE_RESPONSES: opts.validateResponses ? 'true' : undefined,
+      };
+      const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+      const config = loadConfig({ ...process.env, ...defined });
+      const server = await startReferenceServer(config, { log: (line) => console.log(line) });
+      console.log(
+        [
+          'OpenSPP API V2 reference server (spp-api-kit)',
+          `  API        ${server.baseUrl}`,
+          `  Docs       ${server.baseUrl}/docs`,
+          `  Metadata   ${server.baseUrl}/metadata`,
+          `  Database   ${config.dbPath}`,
+          config.demo ? '  Demo credentials: fixtures/demo-clients.json (demo-full, demo-reader, demo-consent, demo-short-lived, demo-disabled)' : '  No demo data (--no-demo): create clients with `spp-kit clients create`',
+          'Ctrl+C stops the server.',
+        ].join('\n'),
+      );
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`${signal}: finishing requests in flight, then closing the database`);
+        void server.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,103 @@
+/**
+ * Pieces the four resource kinds share: the Kind interface, references between records, and displays.
+ */
+import type { Db } from '../../store/db.js';
+import { stmt } from '../../store/statements.js';
+import { formatReference, parseReference } from '../identifiers.js';
+import { findRecordId, primaryIdentifier, type VersionRow } from '../store/records.js';
+import { fail, ok, type CodeableConcept, type InputOf, type Period, type Reference, type ResourceOf, type ResourceType, type Result } from '../types.js';
+
+/**
+ * How one resource type is validated, stored and rendered. `prepare` checks business rules and resolves
+ * references without writing; `write` stores what `prepare` produced (a new row when `recordId` is undefined).
+ */
+export interface Kind<T extends ResourceType, P> {
+  type: T;
+  prepare(db: Db, input: InputOf[T], selfId: number | undefined, today: string): Result<P>;
+  write(db: Db, recordId: number | undefined, prepared: P, version: VersionRow): number;
+  /** `elements` (when given) lists the optional fields wanted; derived ones not listed are not computed. */
+  render(db: Db, recordId: number, today: string, elements?: ReadonlySet<string>): ResourceOf[T];
+}
+
+export const wants = (elements: ReadonlySet<string> | undefined, field: string) => !elements || elements.has(field);
+
+/** Resolves a reference to a row id of one of the allowed types. */
+export function resolveReference(
+  db: Db,
+  ref: Reference,
+  allowed: readonly ResourceType[],
+  expression: string,
+): Result<{ type: ResourceType; id: number }> {
+  if (ref.reference.startsWith('urn:uuid:')) {
+    return fail('INVALID_REFERENCE', `${ref.reference} names no earlier entry of this $batch bundle (urn:uuid references only work there).`, expression);
+  }
+  const parsed = parseReference(ref.reference, expression);
+  if (!parsed.ok) return parsed;
+  const { type, identifier } = parsed.value;
+  const wanted = allowed.join(' or ');
+  if (!allowed.includes(type)) return fail('INVALID_REFERENCE', `${ref.reference} must name a ${wanted}.`, expression);
+  const id = findRecordId(db, type, identifier);
+  if (id === undefined) return fail('INVALID_REFERENCE', `${ref.reference} names no ${type}.`, expression);
+  return ok({ type, id });
+}
+
+/** The name people see for a record, used as a reference's `display`. */
+export function displayOf(db: Db, type: ResourceType, id: number): string | undefined {
+  if (type === 'Individual') {
+    return (stmt(db, "SELECT json_extract(doc, '$.name.text') FROM individual_docs WHERE id = ?").pluck().get(id) as string | null) ?? undefined;
+  }
+  if (type === 'Group') return stmt(db, 'SELECT name FROM groups WHERE id = ?').pluck().get(id) as string;
+  if (type === 'Program') return stmt(db, 'SELECT name FROM programs WHERE id = ?').pluck().get(id) as string;
+  return undefined;
+}
+
+export function referenceTo(db: Db, type: ResourceType, id: number): Reference {
+  const display = displayOf(db, type, id);
+  return { reference: formatReference(type, primaryIdentifier(db, type, id)), ...(display ? { display } : {}) };
+}
+
+export function periodOf(start: string | null | undefined, end: string | null | undefined): Period | undefined {
+  if (!start && !end) return undefined;
+  return { ...(start ? { start } : {}), ...(end ? { end } : {}) };
+}
+
+export function periodError(period: Period | undefined, expression: string): Result<void> {
+  if (period?.start && period.end && period.start > period.end) return fail('VALIDATION_ERROR', `${expression} ends before it starts.`, expression);
+  return ok(undefined);
+}
+
+/** Codings of known code systems get their display filled in when the client left it out. */
+const DISPLAYS: Record<string, Record<string, string>> = {
+  'urn:iso:std:iso:5218': { '0': 'Not known', '1': 'Male', '2': 'Female', '9': 'Not applicable' },
+  'urn:openspp:vocab:relationship': {
+    head: 'Head of household',
+    spouse: 'Spouse',
+    child: 'Child',
+    parent: 'Parent',
+    sibling: 'Sibling',
+    other: 'Other',
+  },
+};
+
+export function withDisplays(concept: CodeableConcept): CodeableConcept {
+  return {
+    ...concept,
+    coding: concept.coding.map((c) => {
+      const display = c.display ?? DISPLAYS[c.system]?.[c.code];
+      return { ...c, ...(display ? { display } : {}) };
+    }),
+  };
+}
+
+/** Lower-cased sort key of at most 64 characters (ties beyond are broken by the row id). */
+export function sortKey(parts: ReadonlyArray<string | undefined>): string {
+  return parts
+    .map((p) => (p ?? '').toLowerCase())
+    .join('\x1f')
+    .slice(0, 64);
+}
+
+/** Drops undefined values so that stored documents and rendered resources carry only what is there. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

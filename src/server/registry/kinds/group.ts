@@ -1,0 +1,114 @@
+/**
+ * Groups: households and other groups of registrants. Members are stored as rows (other queries need them:
+ * an Individual's groupMembership, the `group` and `member` searches, consent through a group); `quantity` is
+ * the number of members active today and never stored.
+ */
+import type { Db } from '../../store/db.js';
+import { stmt } from '../../store/statements.js';
+import { identifiersOf, metaOf, readDoc, versionOf, writeDoc } from '../store/records.js';
+import { indexGroupText, textField } from '../store/text-index.js';
+import { ok, type Group, type GroupMember, type Result } from '../types.js';
+import { compact, periodError, periodOf, referenceTo, resolveReference, sortKey, wants, withDisplays, type Kind } from './common.js';
+
+type GroupDoc = Pick<Group, 'active' | 'groupType' | 'name' | 'address'>;
+
+interface PreparedMember {
+  individualId: number;
+  role: string | null;
+  start: string | null;
+  end: string | null;
+  inactive: boolean;
+}
+
+interface PreparedGroup {
+  doc: GroupDoc;
+  active: boolean;
+  groupType: string;
+  name: string;
+  members: PreparedMember[];
+}
+
+export function isActiveMember(m: { inactive: boolean; end: string | null }, today: string): boolean {
+  return !m.inactive && (m.end === null || m.end >= today);
+}
+
+function prepareMembers(db: Db, members: readonly GroupMember[]): Result<PreparedMember[]> {
+  const out: PreparedMember[] = [];
+  for (const [i, m] of members.entries()) {
+    const ref = resolveReference(db, m.entity, ['Individual'], `member[${i}].entity`);
+    if (!ref.ok) return ref;
+    const period = periodError(m.period, `member[${i}].period`);
+    if (!period.ok) return period;
+    out.push({
+      individualId: ref.value.id,
+      role: m.role ? JSON.stringify(m.role) : null,
+      start: m.period?.start ?? null,
+      end: m.period?.end ?? null,
+      inactive: m.inactive ?? false,
+    });
+  }
+  return ok(out);
+}
+
+export const groupKind: Kind<'Group', PreparedGroup> = {
+  type: 'Group',
+
+  prepare(db, input) {
+    const members = prepareMembers(db, input.member ?? []);
+    if (!members.ok) return members;
+    const active = input.active ?? true;
+    const doc: GroupDoc = compact({ active, groupType: input.groupType, name: input.name, address: input.address });
+    return ok({ doc, active, groupType: input.groupType, name: input.name, members: members.value });
+  },
+
+  write(db, recordId, p, v) {
+    const cols = [v.version_id, v.last_updated, v.source, p.active ? 1 : 0, p.groupType, p.name, sortKey([p.name])];
+    let id = recordId;
+    if (id === undefined) {
+      const sql = 'INSERT INTO groups (version_id, last_updated, source, active, group_type, name, name_key) VALUES (?, ?, ?, ?, ?, ?, ?)';
+      id = Number(stmt(db, sql).run(...cols).lastInsertRowid);
+    } else {
+      const sql = 'UPDATE groups SET version_id = ?, last_updated = ?, source = ?, active = ?, group_type = ?, name = ?, name_key = ? WHERE id = ?';
+      stmt(db, sql).run(...cols, id);
+    }
+    writeDoc(db, 'Group', id, p.doc);
+    stmt(db, 'DELETE FROM group_members WHERE group_id = ?').run(id);
+    const insert = stmt(db, 'INSERT INTO group_members (group_id, position, individual_id, role, period_start, period_end, inactive) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const [i, m] of p.members.entries()) insert.run(id, i, m.individualId, m.role, m.start, m.end, m.inactive ? 1 : 0);
+    indexGroupText(db, id, textField([p.name]));
+    return id;
+  },
+
+  render(db, id, today, elements) {
+    const doc = readDoc<GroupDoc>(db, 'Group', id);
+    const rows = stmt(db, 'SELECT individual_id, role, period_start, period_end, inactive FROM group_members WHERE group_id = ? ORDER BY position').all(id) as Array<{
+      individual_id: number;
+      role: string | null;
+      period_start: string | null;
+      period_end: string | null;
+      inactive: number;
+    }>;
+    const member = wants(elements, 'member')
+      ? rows.map((r) =>
+          compact({
+            entity: referenceTo(db, 'Individual', r.individual_id),
+            role: r.role ? withDisplays(JSON.parse(r.role)) : undefined,
+            period: periodOf(r.period_start, r.period_end),
+            inactive: r.inactive === 1,
+          }),
+        )
+      : [];
+    const quantity = rows.filter((r) => isActiveMember({ inactive: r.inactive === 1, end: r.period_end }, today)).length;
+    return compact({
+      resourceType: 'Group' as const,
+      identifier: identifiersOf(db, 'Group', id),
+      active: doc.active ?? true,
+      groupType: doc.groupType,
+      name: doc.name,
+      member: member.length ? member : undefined,
+      quantity,
+      address: doc.address,
+      meta: metaOf(versionOf(db, 'Group', id)),
+    });
+  },
+};

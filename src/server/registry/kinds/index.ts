@@ -1,0 +1,14 @@
+/** The kind of each resource type. */
+import type { ResourceType } from '../types.js';
+import type { Kind } from './common.js';
+import { groupKind } from './group.js';
+import { individualKind } from './individual.js';
+import { membershipKind } from './membership.js';
+import { programKind } from './program.js';
+
+export const KINDS: { readonly [T in ResourceType]: Kind<T, unknown> } = {
+  Individual: individualKind as Kind<'Individual', unknown>,
+  Group: groupKind as Kind<'Group', unknown>,
+  Program: programKind as Kind<'Program', unknown>,
+  ProgramMembership: membershipKind as Kind<'ProgramMembership', unknown>,
+};

@@ -1,0 +1,153 @@
+/**
+ * Runs a search: the filters of the type's spec (plus the consent rule for consent-bound clients), an exact
+ * total, and one page by keyset from the `_cursor` position — so a deep page costs what the first one does.
+ * `next` is given when more rows follow the page; `previous` when the page was reached through a cursor and rows
+ * lie before it (walking forward, the cursor's anchor row is that evidence; walking back, one extra row is read).
+ */
+import type { OperationSpec } from '../../../contract/operations.js';
+import type { Db } from '../../store/db.js';
+import { stmt } from '../../store/statements.js';
+import { narrow, parseElements } from '../elements.js';
+import { recordUrl } from '../identifiers.js';
+import { KINDS } from '../kinds/index.js';
+import { visibilityCondition } from '../store/consent.js';
+import { primaryIdentifier } from '../store/records.js';
+import { ok, type Access, type BundleLink, type ResourceType, type Result, type SearchBundleOf, type SqlFragment } from '../types.js';
+import { cursorKey, openCursor, parametersDigest, sealCursor, type Position } from './cursor.js';
+import { CONTROL_PARAMETERS, SEARCH_SPECS } from './specs.js';
+
+export interface SearchRequest<T extends ResourceType> {
+  type: T;
+  /** The search operation: its declared parameters give the canonical order of link parameters. */
+  op: OperationSpec;
+  /** Parameters as the contract validator left them: coerced, defaults applied. */
+  query: Record<string, unknown>;
+}
+
+/** Matches at least 1 in DENSE_RATIO of the table's rows count as dense (a page needs ~ratio × count probes). */
+const DENSE_RATIO = 200;
+
+interface Row {
+  id: number;
+  k: string;
+}
+
+/** The keyset condition for rows beyond `pos` in scan order (`forward` = ascending). */
+function keyset(expr: string, forward: boolean, pos: { value: string; id: number }): SqlFragment {
+  return forward
+    ? { sql: `${expr} >= ? AND (${expr}, r.id) > (?, ?)`, args: [pos.value, pos.value, pos.id] }
+    : { sql: `${expr} <= ? AND (${expr}, r.id) < (?, ?)`, args: [pos.value, pos.value, pos.id] };
+}
+
+function conditions<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): Result<SqlFragment[]> {
+  const spec = SEARCH_SPECS[req.type];
+  const out: SqlFragment[] = [];
+  for (const [name, value] of Object.entries(req.query)) {
+    if (value === undefined || (CONTROL_PARAMETERS as readonly string[]).includes(name)) continue;
+    const filter = spec.filters[name];
+    if (!filter) throw new Error(`search parameter ${name} of ${req.type} has no filter`);
+    const c = filter(value, { db, access, type: req.type });
+    if (!c.ok) return c;
+    out.push(...(Array.isArray(c.value) ? c.value : [c.value]));
+  }
+  if (access.consentBound && spec.consent) out.push(visibilityCondition(access, spec.consent, 'r'));
+  return ok(out);
+}
+
+/** The request's parameters without `_cursor`, in the contract's order: what a cursor is bound to. */
+function canonical(req: SearchRequest<ResourceType>): Array<[string, unknown]> {
+  return req.op.parameters
+    .filter((p) => p.in === 'query' && p.name !== '_cursor' && req.query[p.name] !== undefined)
+    .map((p) => [p.name, req.query[p.name]]);
+}
+
+function linkUrl(access: Access, type: ResourceType, params: Array<[string, unknown]>, cursor?: string): string {
+  const qs = new URLSearchParams();
+  for (const [name, value] of params) for (const v of Array.isArray(value) ? value : [value]) qs.append(name, String(v));
+  if (cursor) qs.append('_cursor', cursor);
+  return `${access.basePath}/${type}?${qs.toString()}`;
+}
+
+/**
+ * The exact number of matches. When every condition is a match on one text index, the index alone answers
+ * (each record has exactly one row there), without visiting the matched records.
+ */
+function countOf(db: Db, conds: SqlFragment[], from: string, whereArgs: unknown[]): number {
+  const table = conds[0]?.fts?.table;
+  if (table && conds.every((c) => c.fts?.table === table)) {
+    const expression = conds.map((c) => `(${c.fts!.expression})`).join(' AND ');
+    return stmt(db, `SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck().get(expression) as number;
+  }
+  return stmt(db, `SELECT count(*) ${from}`).pluck().get(...whereArgs) as number;
+}
+
+interface Page {
+  rows: Row[];
+  hasNext: boolean;
+  hasPrevious: boolean;
+}
+
+/** One page in display order from the cursor position (or the start), with whether rows lie beyond it. */
+function readPage(db: Db, from: string, args: unknown[], sort: { expr: string; descending: boolean }, position: Position | undefined, count: number): Page {
+  const { expr, descending } = sort;
+  // Scan order: the display order, reversed when walking back to a previous page.
+  const forward = descending === (position?.direction === 'previous');
+  const order = forward ? 'ASC' : 'DESC';
+  const ks = position ? keyset(expr, forward, position) : undefined;
+  const sql = `SELECT r.id AS id, ${expr} AS k ${from}${ks ? ` AND ${ks.sql}` : ''} ORDER BY ${expr} ${order}, r.id ${order} LIMIT ?`;
+  const fetched = stmt(db, sql).all(...args, ...(ks?.args ?? []), count + 1) as Row[];
+  const more = fetched.length > count;
+  const rows = fetched.slice(0, count);
+  if (forward === descending) rows.reverse();
+  // A cursor is evidence of its anchor row on the other side: the page it came from.
+  const walkingBack = position?.direction === 'previous';
+  return {
+    rows,
+    hasNext: rows.length > 0 && (walkingBack || more),
+    hasPrevious: rows.length > 0 && (walkingBack ? more : position !== undefined),
+  };
+}
+
+export function search<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): Result<SearchBundleOf[T]> {
+  const spec = SEARCH_SPECS[req.type];
+  const conds = conditions(db, access, req);
+  if (!conds.ok) return conds;
+  const params = canonical(req);
+  const digest = parametersDigest(params);
+  const key = cursorKey(db);
+  let position: Position | undefined;
+  if (typeof req.query._cursor === 'string') {
+    const opened = openCursor(key, req.query._cursor, digest);
+    if (!opened.ok) return opened;
+    position = opened.value;
+  }
+  const sortParam = String(req.query._sort);
+  const expr = spec.sorts[sortParam.replace(/^-/, '')];
+  if (!expr) throw new Error(`sort key ${sortParam} of ${req.type} has no expression`);
+
+  const args = conds.value.flatMap((c) => c.args);
+  const fromWhere = (cs: SqlFragment[]) => `FROM ${spec.table} r WHERE ${cs.map((c) => c.sql).join(' AND ') || '1'}`;
+  const total = countOf(db, conds.value, fromWhere(conds.value), args);
+  // When text matches are dense, walking the sort index and probing the matches finds a page sooner than
+  // sorting every match; a unary + keeps SQLite from driving the scan from the text index.
+  const rows = (stmt(db, `SELECT max(id) FROM ${spec.table}`).pluck().get() as number | null) ?? 0;
+  const dense = total * DENSE_RATIO > rows;
+  const from = fromWhere(dense ? conds.value.map((c) => (c.fts ? { ...c, sql: `+${c.sql}` } : c)) : conds.value);
+  const page = readPage(db, from, args, { expr, descending: sortParam.startsWith('-') }, position, Number(req.query._count));
+
+  const url = (cursor?: string) => linkUrl(access, req.type, params, cursor);
+  const link: BundleLink[] = [{ relation: 'self', url: url(position ? String(req.query._cursor) : undefined) }];
+  const first = page.rows[0];
+  const last = page.rows[page.rows.length - 1];
+  if (page.hasNext && last) link.push({ relation: 'next', url: url(sealCursor(key, { value: last.k, id: last.id, direction: 'next' }, digest)) });
+  if (page.hasPrevious && first) link.push({ relation: 'previous', url: url(sealCursor(key, { value: first.k, id: first.id, direction: 'previous' }, digest)) });
+
+  const elements = parseElements(req.query._elements);
+  const kind = KINDS[req.type];
+  const entry = page.rows.map((r) => ({
+    fullUrl: recordUrl(access.basePath, req.type, primaryIdentifier(db, req.type, r.id)),
+    resource: narrow(kind.render(db, r.id, access.today, elements), elements),
+    search: { mode: 'match' as const },
+  }));
+  return ok({ resourceType: 'Bundle', type: 'searchset', total, link, entry } as unknown as SearchBundleOf[T]);
+}

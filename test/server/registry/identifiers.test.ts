@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { encodePathSegment, formatReference, parseIdentifier, parseReference, recordUrl } from '../../../src/server/registry/identifiers.js';
+import { narrow } from '../../../src/server/registry/elements.js';
+import { parseIfMatch } from '../../../src/server/registry/service.js';
+
+describe('identifiers', () => {
+  it('split on the first |, so a value may not hide a second system', () => {
+    expect(parseIdentifier('urn:a:b|v|w')).toEqual({ ok: true, value: { system: 'urn:a:b', value: 'v|w' } });
+    expect(parseIdentifier('urn:openspp:vocab:id-type#national_id|IND-001')).toEqual({ ok: true, value: { system: 'urn:openspp:vocab:id-type#national_id', value: 'IND-001' } });
+  });
+
+  it('reject text that is not {system}|{value} with INVALID_IDENTIFIER', () => {
+    for (const bad of ['no-bar', '|value', 'urn:a:b|']) {
+      const r = parseIdentifier(bad);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('INVALID_IDENTIFIER');
+    }
+  });
+
+  it('percent-encode everything that is not an RFC 3986 pchar', () => {
+    expect(encodePathSegment('urn:gov:ph:psa:national-id')).toBe('urn:gov:ph:psa:national-id');
+    expect(encodePathSegment("a#b/c|d e%f?g")).toBe('a%23b%2Fc%7Cd%20e%25f%3Fg');
+    expect(encodePathSegment("!$&'()*+,;=:@-._~")).toBe("!$&'()*+,;=:@-._~");
+    expect(encodePathSegment('Niño')).toBe('Ni%C3%B1o');
+  });
+
+  it('build the canonical record URL with %7C between system and value', () => {
+    expect(recordUrl('/api/v2/spp', 'Individual', { system: 'urn:openspp:vocab:id-type#national_id', value: 'A/1' })).toBe(
+      '/api/v2/spp/Individual/urn:openspp:vocab:id-type%23national_id%7CA%2F1',
+    );
+  });
+
+  it('parse and format references Type/{system}|{value}', () => {
+    const ref = 'Group/urn:lgu/qc:households|HH-1';
+    const r = parseReference(ref, 'member');
+    expect(r).toEqual({ ok: true, value: { type: 'Group', identifier: { system: 'urn:lgu/qc:households', value: 'HH-1' } } });
+    if (r.ok) expect(formatReference(r.value.type, r.value.identifier)).toBe(ref);
+    const bad = parseReference('Household/urn:x|1', 'member');
+    expect(bad.ok || bad.error.code).toBe('INVALID_REFERENCE');
+  });
+
+  it('read If-Match as strong or weak tags (and bare numbers inside $batch)', () => {
+    expect(parseIfMatch('"3"')).toBe(3);
+    expect(parseIfMatch('W/"3"')).toBe(3);
+    expect(parseIfMatch('3')).toBe(3);
+    expect(parseIfMatch(undefined)).toBeUndefined();
+  });
+
+  it('_elements keeps resourceType, identifier and meta', () => {
+    const r = { resourceType: 'Individual', identifier: [], active: true, name: {}, birthDate: 'x', meta: {} };
+    expect(Object.keys(narrow(r, new Set(['birthDate'])))).toEqual(['resourceType', 'identifier', 'birthDate', 'meta']);
+    expect(narrow(r, undefined)).toBe(r);
+  });
+});
