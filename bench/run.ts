@@ -1,0 +1,218 @@
+/**
+ * npm run bench [-- --quick]
+ *
+ * Measures the reference server against its peers in one run, alternating A B A B so that both see the same
+ * machine noise, and reports ratios (medians of rounds, with min–max). Everything runs on 127.0.0.1; every load
+ * loop is bounded in time. Writes bench/results/latest.json and .md, and docs/benchmarks.md.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { load, type LoadResult } from './lib/load.js';
+import { freePort, startChild, type Child } from './lib/processes.js';
+import { median, percentile, round } from './lib/stats.js';
+import { readDemoFixture } from '../src/server/demo-clients.js';
+
+const quick = process.argv.includes('--quick');
+const P = quick
+  ? { individuals: 100_000, rounds: 2, seconds: 3, warmup: 1, deepPage: 20_000, deepCount: 5, samples: 60, loadSeconds: 5, batches: 3 }
+  : { individuals: 1_000_000, rounds: 5, seconds: 10, warmup: 2, deepPage: 20_000, deepCount: 20, samples: 200, loadSeconds: 30, batches: 5 };
+
+interface Scenario {
+  id: string;
+  ours: number;
+  theirs: number | null;
+  unit: string;
+  ratio: number | null;
+  /** Extra figures: min/max of ratios, p95, p99… */
+  detail?: Record<string, number | string>;
+}
+
+const scenarios: Scenario[] = [];
+const commands: string[] = [];
+const root = new URL('..', import.meta.url).pathname;
+const cli = join(root, 'bin/spp-kit.js');
+const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c]));
+const reader = demo.reader!;
+const full = demo.full!;
+const JWT_SECRET = 'bench-jwt-secret-Vq3xZ8mN2pL7wR4tY9uK1hG6fD0sA5cB';
+const UNLIMITED = { SPP_TOKEN_RATE_PER_MINUTE: '100000000', SPP_TOKEN_RATE_PER_DAY: '100000000', SPP_API_RATE_PER_MINUTE: '100000000', SPP_API_RATE_PER_DAY: '100000000' };
+
+function log(line: string) {
+  console.log(`[bench] ${line}`);
+}
+
+async function startOurs(dbPath: string, extraEnv: Record<string, string> = {}): Promise<Child & { base: string }> {
+  const port = await freePort();
+  const env = { ...UNLIMITED, OPENSPP_JWT_SECRET: JWT_SECRET, PORT: String(port), SPP_DB: dbPath, ...extraEnv };
+  commands.push(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} node bin/spp-kit.js serve`);
+  const base = `http://127.0.0.1:${port}/api/v2/spp`;
+  const child = await startChild(process.execPath, [cli, 'serve'], env, `${base}/metadata`);
+  return Object.assign(child, { base });
+}
+
+async function ourToken(base: string, who = reader): Promise<string> {
+  const res = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: who.clientId, client_secret: who.clientSecret }) });
+  if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** A B A B … rounds of equal length; the ratio of medians and the spread of per-round ratios. */
+async function alternate(id: string, ours: () => Promise<LoadResult>, theirs: () => Promise<LoadResult>, unit = 'req/s') {
+  await ours();
+  await theirs(); // warm-up, discarded
+  const a: LoadResult[] = [];
+  const b: LoadResult[] = [];
+  for (let i = 0; i < P.rounds; i++) {
+    a.push(await ours());
+    b.push(await theirs());
+    log(`${id} round ${i + 1}: ours ${round(a.at(-1)!.rps, 0)} ${unit}, theirs ${round(b.at(-1)!.rps, 0)} ${unit}`);
+  }
+  for (const r of [...a, ...b]) if (r.non2xx || r.errors) throw new Error(`${id}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
+  const ratios = a.map((r, i) => r.rps / b[i]!.rps);
+  const ours50 = median(a.map((r) => r.rps));
+  const theirs50 = median(b.map((r) => r.rps));
+  scenarios.push({
+    id,
+    ours: round(ours50, 0),
+    theirs: round(theirs50, 0),
+    unit,
+    ratio: round(ours50 / theirs50),
+    detail: { ratioMin: round(Math.min(...ratios)), ratioMax: round(Math.max(...ratios)), oursP99Ms: median(a.map((r) => r.p99)), theirsP99Ms: median(b.map((r) => r.p99)), rounds: P.rounds, secondsPerRound: P.seconds },
+  });
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const v = await fn();
+  return [v, performance.now() - t];
+}
+
+async function main() {
+  const work = await mkdtemp(join(tmpdir(), 'spp-bench-'));
+  const started = Date.now();
+  try {
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+
+    // 1-2. Token endpoint vs oidc-provider (opaque and JWT access tokens, both HS256 where signed).
+    const demoDb = join(work, 'demo.db');
+    const ours = await startOurs(demoDb);
+    const tokenBody = new URLSearchParams({ grant_type: 'client_credentials', client_id: reader.clientId, client_secret: reader.clientSecret, scope: 'individual:read' }).toString();
+    const peerBody = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench-secret-0123456789abcdef0123456789abcdef', scope: 'individual:read' }).toString();
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    for (const format of ['opaque', 'jwt'] as const) {
+      const port = await freePort();
+      commands.push(`node bench/peers/oidc-provider.mjs ${port} ${format}`);
+      const peer = await startChild(process.execPath, [join(root, 'bench/peers/oidc-provider.mjs'), String(port), format], {}, `http://127.0.0.1:${port}/.well-known/openid-configuration`);
+      try {
+        await alternate(
+          `token-vs-oidc-provider-${format}`,
+          () => load({ url: `${ours.base}/oauth/token`, method: 'POST', headers: form, body: tokenBody, seconds: P.seconds }),
+          () => load({ url: `http://127.0.0.1:${port}/token`, method: 'POST', headers: form, body: peerBody, seconds: P.seconds }),
+        );
+      } finally {
+        await peer.stop();
+      }
+    }
+
+    // 3. Authenticated read (JWT verify + client + rate limit + scope + store + consent + JSON) vs bare Hono.
+    const token = await ourToken(ours.base);
+    const auth = { authorization: `Bearer ${token}` };
+    const first = (await (await fetch(`${ours.base}/Individual?_count=1`, { headers: auth })).json()) as { entry: Array<{ fullUrl: string }> };
+    const readUrl = `http://127.0.0.1:${new URL(ours.base).port}${first.entry[0]!.fullUrl}`;
+    const readBody = await (await fetch(readUrl, { headers: auth })).text();
+    const bodyFile = join(work, 'body.json');
+    await writeFile(bodyFile, readBody);
+    const barePort = await freePort();
+    commands.push(`node bench/peers/bare-hono.mjs ${barePort} BODY_FILE`);
+    const bare = await startChild(process.execPath, [join(root, 'bench/peers/bare-hono.mjs'), String(barePort), bodyFile], {}, `http://127.0.0.1:${barePort}/api/v2/spp/Individual/x`);
+    try {
+      await alternate('read-vs-bare-hono', () => load({ url: readUrl, headers: auth, seconds: P.seconds }), () => load({ url: `http://127.0.0.1:${barePort}/api/v2/spp/Individual/x`, seconds: P.seconds }));
+    } finally {
+      await bare.stop();
+    }
+    // 5b. Memory after sustained load on the authenticated read.
+    await load({ url: readUrl, headers: auth, seconds: P.loadSeconds });
+    scenarios.push({ id: 'rss-after-load', ours: round(ours.rssMb(), 1), theirs: null, unit: 'MB', ratio: null, detail: { loadSeconds: P.loadSeconds } });
+    await ours.stop();
+
+    // 3-4. Scale: a seeded registry.
+    const bigDb = join(work, 'big.db');
+    commands.push(`node bin/spp-kit.js --db BIG_DB seed --individuals ${P.individuals}`);
+    const [, seedMs] = await timed(async () => execFileSync(process.execPath, [cli, '--db', bigDb, 'seed', '--individuals', String(P.individuals)], { stdio: 'inherit' }));
+    log(`seeded ${P.individuals} individuals in ${round(seedMs / 1000, 1)} s`);
+    const big = await startOurs(bigDb);
+    scenarios.push({ id: 'startup', ours: round(big.startupMs, 0), theirs: null, unit: 'ms', ratio: null, detail: { individuals: P.individuals, note: 'process start to first successful GET /metadata' } });
+    const bigToken = await ourToken(big.base, full);
+    const bigAuth = { authorization: `Bearer ${bigToken}` };
+    const names = ['san', 'mar', 'cruz', 'rey', 'ana', 'jose', 'gar', 'del', 'lop', 'ram'];
+    const firstPage: number[] = [];
+    for (let i = 0; i < P.samples; i++) {
+      const name = names[i % names.length]!;
+      const [res, ms] = await timed(() => fetch(`${big.base}/Individual?name=${name}`, { headers: bigAuth }));
+      if (!res.ok) throw new Error(`search: ${res.status}`);
+      await res.arrayBuffer();
+      firstPage.push(ms);
+    }
+    scenarios.push({ id: 'search-1m-first-page', ours: round(median(firstPage)), theirs: null, unit: 'ms', ratio: null, detail: { p95: round(percentile(firstPage, 95)), samples: P.samples, individuals: P.individuals, query: 'name=<substring>' } });
+    let url = `${big.base}/Individual?_count=${P.deepCount}`;
+    const deep: number[] = [];
+    for (let page = 1; page <= P.deepPage; page++) {
+      const [res, ms] = await timed(() => fetch(url, { headers: bigAuth }));
+      const bundle = (await res.json()) as { link: Array<{ relation: string; url: string }> };
+      if (!res.ok) throw new Error(`paging: ${res.status} at page ${page}`);
+      if (page > P.deepPage - P.samples) deep.push(ms);
+      if (page === P.deepPage) break;
+      const next = bundle.link.find((l) => l.relation === 'next');
+      if (!next) throw new Error(`no next link at page ${page}`);
+      url = `http://127.0.0.1:${new URL(big.base).port}${next.url}`;
+    }
+    scenarios.push({ id: 'search-1m-page-20000', ours: round(median(deep)), theirs: null, unit: 'ms', ratio: null, detail: { p95: round(percentile(deep, 95)), pageSize: P.deepCount, pagesMeasured: deep.length, individuals: P.individuals } });
+
+    // 4. $batch: creates in a batch of 500 and a transaction of 50.
+    for (const [id, type, size] of [['batch-500', 'batch', 500], ['transaction-50', 'transaction', 50]] as const) {
+      const times: number[] = [];
+      for (let run = 0; run < P.batches; run++) {
+        const entry = Array.from({ length: size }, (_, i) => ({
+          request: { method: 'POST', url: 'Individual' },
+          resource: { resourceType: 'Individual', identifier: [{ system: 'urn:spp-kit:bench', value: `${id}-${started}-${run}-${i}` }], name: { family: 'Bench', given: `P${i}` } },
+        }));
+        const [res, ms] = await timed(() => fetch(`${big.base}/$batch`, { method: 'POST', headers: { ...bigAuth, 'content-type': 'application/json' }, body: JSON.stringify({ resourceType: 'Bundle', type, entry }) }));
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`${id}: ${res.status} ${text.slice(0, 300)}`);
+        times.push(ms);
+      }
+      scenarios.push({ id, ours: round(median(times), 1), theirs: null, unit: 'ms', ratio: null, detail: { min: round(Math.min(...times), 1), max: round(Math.max(...times), 1), runs: P.batches, entries: size } });
+    }
+    await big.stop();
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+
+  const cpu = cpus();
+  const result = {
+    generatedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    machine: { cores: cpu.length, cpu: cpu[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform },
+    parameters: P,
+    commands,
+    scenarios,
+    wallSeconds: round((Date.now() - started) / 1000, 1),
+  };
+  const table = [
+    '| scenario | ours | peer | unit | ratio (min–max) | detail |',
+    '|---|---|---|---|---|---|',
+    ...scenarios.map((s) => `| ${s.id} | ${s.ours} | ${s.theirs ?? '—'} | ${s.unit} | ${s.ratio === null ? '—' : `${s.ratio} (${s.detail?.ratioMin}–${s.detail?.ratioMax})`} | ${Object.entries(s.detail ?? {}).filter(([k]) => !k.startsWith('ratio')).map(([k, v]) => `${k} ${v}`).join(', ')} |`),
+  ].join('\n');
+  const markdown = `Benchmark (${result.mode}) on ${result.machine.cores} cores (${result.machine.cpu}), Node ${result.machine.node}, ${result.generatedAt}; ${result.wallSeconds} s.\n\n${table}\n\nCommands:\n\n${commands.map((c) => `    ${c}`).join('\n')}\n`;
+  await mkdir(join(root, 'bench/results'), { recursive: true });
+  await writeFile(join(root, 'bench/results/latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(root, 'bench/results/latest.md'), markdown);
+  console.log(`\n${markdown}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exitCode = 1;
+});
