@@ -1095,7 +1095,10 @@ export interface components {
                 [key: string]: string[];
             };
         };
-        /** @description The parts every searchset Bundle shares. `total` is the exact number of matches the client may see. */
+        /**
+         * @description The parts every searchset Bundle shares. `total` is the exact number of matches the client may see, counted
+         *     when the search starts (its first page); pages reached through `next`/`previous` repeat that count.
+         */
         SearchsetBundleBase: {
             /** @constant */
             resourceType: "Bundle";

@@ -16,6 +16,8 @@ export interface Position {
   id: number;
   /** `next`: rows after the anchor; `previous`: rows before it. */
   direction: Direction;
+  /** The search's total as counted for its first page: later pages repeat it instead of counting again. */
+  total?: number;
 }
 
 const SETTING = 'registry.cursor_key';
@@ -41,7 +43,7 @@ export function parametersDigest(params: ReadonlyArray<readonly [string, unknown
 }
 
 export function sealCursor(key: Buffer, position: Position, digest: string): string {
-  const payload = JSON.stringify([position.value, position.id, position.direction === 'next' ? 1 : 0, digest]);
+  const payload = JSON.stringify([position.value, position.id, position.direction === 'next' ? 1 : 0, digest, position.total ?? null]);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(payload, 'utf8'), cipher.final()]);
@@ -61,9 +63,9 @@ export function openCursor(key: Buffer, cursor: string, digest: string): Result<
   } catch {
     return fail('MALFORMED_REQUEST', BAD, '_cursor');
   }
-  const [value, id, dir, issuedFor] = parsed as [string, number, number, string];
+  const [value, id, dir, issuedFor, total] = parsed as [string, number, number, string, number | null];
   if (issuedFor !== digest) {
     return fail('MALFORMED_REQUEST', 'The _cursor belongs to a search with other parameters; a cursor is only valid with the parameters of the link it came from.', '_cursor');
   }
-  return ok({ value, id, direction: dir === 1 ? 'next' : 'previous' });
+  return ok({ value, id, direction: dir === 1 ? 'next' : 'previous', ...(typeof total === 'number' ? { total } : {}) });
 }

@@ -127,7 +127,8 @@ export function search<T extends ResourceType>(db: Db, access: Access, req: Sear
 
   const args = conds.value.flatMap((c) => c.args);
   const fromWhere = (cs: SqlFragment[]) => `FROM ${spec.table} r WHERE ${cs.map((c) => c.sql).join(' AND ') || '1'}`;
-  const total = countOf(db, conds.value, fromWhere(conds.value), args);
+  // Counting all matches dominates a page at 1M rows; pages reached through a cursor repeat the first page's count.
+  const total = position?.total ?? countOf(db, conds.value, fromWhere(conds.value), args);
   // When text matches are dense, walking the sort index and probing the matches finds a page sooner than
   // sorting every match; a unary + keeps SQLite from driving the scan from the text index.
   const rows = (stmt(db, `SELECT max(id) FROM ${spec.table}`).pluck().get() as number | null) ?? 0;
@@ -139,8 +140,8 @@ export function search<T extends ResourceType>(db: Db, access: Access, req: Sear
   const link: BundleLink[] = [{ relation: 'self', url: url(position ? String(req.query._cursor) : undefined) }];
   const first = page.rows[0];
   const last = page.rows[page.rows.length - 1];
-  if (page.hasNext && last) link.push({ relation: 'next', url: url(sealCursor(key, { value: last.k, id: last.id, direction: 'next' }, digest)) });
-  if (page.hasPrevious && first) link.push({ relation: 'previous', url: url(sealCursor(key, { value: first.k, id: first.id, direction: 'previous' }, digest)) });
+  if (page.hasNext && last) link.push({ relation: 'next', url: url(sealCursor(key, { value: last.k, id: last.id, direction: 'next', total }, digest)) });
+  if (page.hasPrevious && first) link.push({ relation: 'previous', url: url(sealCursor(key, { value: first.k, id: first.id, direction: 'previous', total }, digest)) });
 
   const elements = parseElements(req.query._elements);
   const kind = KINDS[req.type];
