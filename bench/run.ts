@@ -209,6 +209,26 @@ async function main() {
   await mkdir(join(root, 'bench/results'), { recursive: true });
   await writeFile(join(root, 'bench/results/latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(join(root, 'bench/results/latest.md'), markdown);
+  if (!quick) {
+    const doc = [
+      '# Benchmarks',
+      '',
+      'Produced by `npm run bench` (after `npm ci`; `npm run bench -- --quick` for a three-minute smoke run at 100k',
+      'individuals). Each comparison alternates our server and its peer (A B A B …) for the same number of',
+      'equal rounds, so both see the same machine noise; the ratio is the ratio of the medians, with the range of the',
+      'per-round ratios. All traffic is on 127.0.0.1; load comes from autocannon (50 connections) in the benchmark',
+      'process, which shares the machine with the servers. The raw figures are in `bench/results/latest.json`',
+      '(`scenarios[]` of `{ id, ours, theirs, unit, ratio, detail }`; `ours` is req/s, ms or MB as `unit` says,',
+      '`theirs` and `ratio` are null where there is no peer; latency scenarios give the median in `ours` and the',
+      'p95 in `detail.p95`).',
+      '',
+      '## Latest run',
+      '',
+      markdown,
+    ].join('\n');
+    await mkdir(join(root, 'docs'), { recursive: true });
+    await writeFile(join(root, 'docs/benchmarks.md'), doc);
+  }
   console.log(`\n${markdown}`);
 }
 

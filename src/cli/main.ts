@@ -6,6 +6,7 @@
  *   spp-kit clients create|list|show|rotate-secret|disable|enable|set-scopes
  *   spp-kit consent grant|withdraw|list
  *   spp-kit seed --individuals N        generate a large synthetic registry
+ *   spp-kit conformance --target FILE   check a deployment against the contract and the RFCs
  *   spp-kit docs html|postman           publish the documentation built from the contract
  *
  * Problems with the input or the configuration print one line and exit with status 2.
@@ -15,6 +16,7 @@ import { ConfigError } from '../server/config.js';
 import { ClientAdminError } from '../server/clients/repository.js';
 import { openDatabase, type Db } from '../server/store/db.js';
 import { register as registerClients } from './commands/clients.js';
+import { register as registerConformance } from './commands/conformance.js';
 import { register as registerConsent } from './commands/consent.js';
 import { register as registerDocs } from './commands/docs.js';
 import { register as registerSeed } from './commands/seed.js';
@@ -30,6 +32,7 @@ registerServe(program);
 registerClients(program, openDb);
 registerConsent(program, openDb);
 registerSeed(program, openDb);
+registerConformance(program);
 registerDocs(program);
 
 program

@@ -1,0 +1,111 @@
+/**
+ * Key mode (the target file provides the signing key of a test environment): tokens the kit mints itself,
+ * expired, not yet valid, for another audience or issuer, of another type, under another algorithm — each must
+ * be refused with 401 — and the server's leeway, measured without waiting.
+ */
+import type { OperationSpec } from '../../contract/index.js';
+import type { Check, CheckContext } from '../check.js';
+import type { HttpResult } from '../http.js';
+import { decodeJwt, mint } from '../jwt.js';
+import { cheapQuery, errorCodeOf, parseChallenges, probeOperation } from './helpers.js';
+
+interface KeyFixture {
+  op: OperationSpec;
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  /** Server time now, in seconds. */
+  now(): number;
+}
+
+/**
+ * Claims of a real full-client token re-signed with the target's key: if the target accepts this control token,
+ * the key material is right and every refusal below means what it says.
+ */
+async function fixture(ctx: CheckContext): Promise<KeyFixture> {
+  return ctx.memo('key-fixture', async () => {
+    const full = await ctx.token('full');
+    const d = decodeJwt(full.accessToken);
+    if (!d) ctx.skip('the full client token is not a JWT: there is nothing to mint');
+    const op = probeOperation(new Set(full.scope.split(' ')));
+    if (!op) ctx.skip('no secured GET operation the full client may call');
+    const now = () => Math.floor((Date.now() + ctx.clockSkewMs) / 1000);
+    const header = { ...d.header };
+    delete header.alg;
+    const fx: KeyFixture = { op, header, claims: d.payload, now };
+    const control = await send(ctx, fx, {});
+    if (control.status !== 200) ctx.skip(`a token minted with the target file's key material was refused (${control.status}): the key material does not match this target`);
+    return fx;
+  });
+}
+
+async function send(ctx: CheckContext, fx: KeyFixture, claims: Record<string, unknown>, header: Record<string, unknown> = {}, algOverride?: 'HS512'): Promise<HttpResult> {
+  const now = fx.now();
+  const base = { ...fx.claims, iat: now, nbf: now, exp: now + 300, jti: `spp-kit-${ctx.runId}-${Math.random().toString(36).slice(2)}` };
+  const token = await mint(ctx.target.jwt!, { ...fx.header, ...header }, { ...base, ...claims }, algOverride);
+  return ctx.api(fx.op, { token, query: cheapQuery(fx.op) });
+}
+
+/** A minted token that must be refused: 401, invalid_token challenge, the expected OperationOutcome code. */
+function refusal(id: string, title: string, verifies: string[], make: (fx: KeyFixture) => { claims?: Record<string, unknown>; header?: Record<string, unknown>; alg?: 'HS512' }, code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'any' = 'any', hsOnly = false): Check {
+  return {
+    id,
+    title,
+    suite: 'jwt',
+    verifies,
+    needs: { clients: ['full'], key: true },
+    uses: ['full'],
+    async run(ctx: CheckContext) {
+      if (hsOnly && ctx.target.jwt!.alg !== 'HS256') ctx.skip('applies to an HMAC key only');
+      const fx = await fixture(ctx);
+      const m = make(fx);
+      const r = await send(ctx, fx, m.claims ?? {}, m.header ?? {}, m.alg);
+      const challenge = parseChallenges(r.headers.get('www-authenticate')).find((c) => c.scheme.toLowerCase() === 'bearer');
+      const got = errorCodeOf(r.json);
+      const msg = `${title.toLowerCase()} → ${r.status} ${got ?? ''}, WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`;
+      for (const v of verifies) {
+        if (v === 'OSPP-ERR-01') ctx.assert(v, r.status === 401 && (code === 'any' ? got === 'INVALID_TOKEN' || got === 'TOKEN_EXPIRED' : got === code), msg, r);
+        else if (v === 'AT-11' || v === 'RS-08') ctx.assert(v, r.status === 401 && challenge?.params.error === 'invalid_token', msg, r);
+        else ctx.assert(v, r.status === 401, msg, r);
+      }
+    },
+  };
+}
+
+export const keyChecks: Check[] = [
+  refusal('jwt-expired', 'A token expired an hour ago', ['JWT-02', 'AT-10', 'RS-10', 'RS-15', 'O21-04', 'AT-11', 'OSPP-ERR-01'], (fx) => ({ claims: { iat: fx.now() - 7200, nbf: fx.now() - 7200, exp: fx.now() - 3600 } }), 'TOKEN_EXPIRED'),
+  refusal('jwt-nbf-future', 'A token not valid for another hour (nbf)', ['JWT-03', 'RS-08'], (fx) => ({ claims: { nbf: fx.now() + 3600, exp: fx.now() + 7200 } })),
+  refusal('jwt-foreign-audience', 'A token for another audience', ['JWT-04', 'AT-08', 'BCP-06'], () => ({ claims: { aud: 'https://spp-kit.invalid/another-resource-server' } })),
+  refusal('jwt-foreign-issuer', 'A token from another issuer', ['BCP-05'], () => ({ claims: { iss: 'https://spp-kit.invalid/another-issuer' } })),
+  refusal('jwt-wrong-type', 'A JWT that is not typed as an access token (typ JWT)', ['AT-06', 'BCP-09'], () => ({ header: { typ: 'JWT' } })),
+  refusal('jwt-same-key-other-alg', 'The HMAC key under another algorithm (HS512)', ['BCP-02', 'BCP-01'], () => ({ alg: 'HS512' }), 'INVALID_TOKEN', true),
+  {
+    id: 'jwt-leeway',
+    title: 'The leeway the server allows past exp is small (measured by minting)',
+    suite: 'jwt',
+    verifies: ['JWT-02', 'AT-10'],
+    needs: { clients: ['full'], key: true },
+    uses: ['full'],
+    async run(ctx: CheckContext) {
+      const fx = await fixture(ctx);
+      // From far to near: the first accepted offset bounds the leeway from below, the last refused from above.
+      const offsets = [600, 300, 120, 60, 30, 15, 5, 1];
+      let acceptedAt: number | undefined;
+      let refusedAt: number | undefined;
+      const evidence: HttpResult[] = [];
+      for (const s of offsets) {
+        const r = await send(ctx, fx, { iat: fx.now() - 3600, nbf: fx.now() - 3600, exp: fx.now() - s });
+        evidence.push(r);
+        if (r.status === 200) {
+          acceptedAt = s;
+          break;
+        }
+        refusedAt = s;
+      }
+      const leeway = acceptedAt === undefined ? `< ${offsets.at(-1)} s` : `between ${acceptedAt} and ${refusedAt ?? '∞'} s`;
+      ctx.measure('leeway', leeway);
+      const ok = acceptedAt === undefined || acceptedAt < 300;
+      ctx.assert('JWT-02', ok, `tokens expired ${refusedAt ?? '?'} s ago are refused, ${acceptedAt !== undefined ? `${acceptedAt} s ago accepted` : `even ${offsets.at(-1)} s ago refused`}: leeway ${leeway} (RFC 7519: no more than a few minutes)`, evidence);
+      ctx.assert('AT-10', ok, `leeway ${leeway}`, evidence);
+    },
+  },
+];

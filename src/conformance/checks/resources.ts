@@ -1,0 +1,170 @@
+/**
+ * Resources. Search paging is read-only and always runs; the rest writes and runs only with `writes: true`:
+ * create and read back, update with a current and a stale If-Match, conditional update, and a transaction that
+ * must roll back. Everything the kit creates carries the identifier system urn:spp-kit:conformance with the run
+ * id in the value, so it stays recognisable (the API deletes nothing).
+ */
+import { getOperation } from '../../contract/index.js';
+import type { Check, CheckContext } from '../check.js';
+import type { HttpResult } from '../http.js';
+import { errorCodeOf, exampleBody, label, operationOutcomeProblem } from './helpers.js';
+
+export const KIT_SYSTEM = 'urn:spp-kit:conformance';
+
+/** The contract's example Individual, re-identified with a tagged identifier. */
+function individual(ctx: CheckContext, n: number): { body: Record<string, any>; identifier: string } {
+  const body = (exampleBody(getOperation('createIndividual')) ?? { resourceType: 'Individual' }) as Record<string, any>;
+  const value = `${ctx.runId}-${n}`;
+  body.identifier = [{ system: KIT_SYSTEM, value }];
+  if (body.name && typeof body.name === 'object') body.name = { ...body.name, family: `SppKit-${ctx.runId}` };
+  return { body, identifier: `${KIT_SYSTEM}|${value}` };
+}
+
+async function searchByIdentifier(ctx: CheckContext, identifier: string): Promise<HttpResult> {
+  return ctx.api(getOperation('searchIndividuals'), { token: await ctx.token('full'), query: { identifier } });
+}
+
+type Bundle = { total?: number; entry?: Array<{ fullUrl?: string; resource?: { identifier?: Array<{ system: string; value: string }> } }>; link?: Array<{ relation: string; url: string }> };
+
+const key = (e: NonNullable<Bundle['entry']>[number]) => e.fullUrl ?? JSON.stringify(e.resource?.identifier ?? []);
+
+export const resourceChecks: Check[] = [
+  {
+    id: 'search-paging',
+    title: 'Search total is exact and next links page without duplicates or gaps',
+    suite: 'resources',
+    verifies: ['OSPP-RES-04'],
+    needs: { clients: ['full'] },
+    uses: ['full'],
+    async run(ctx: CheckContext) {
+      const token = await ctx.token('full');
+      const op = getOperation('searchIndividuals');
+      // One big page first: when everything fits, total must equal the number of entries.
+      const big = await ctx.api(op, { token, query: { _count: '100' } });
+      const all = big.json as Bundle | undefined;
+      ctx.assert('OSPP-RES-04', big.status === 200 && typeof all?.total === 'number', `${label(op, big)} total ${all?.total}`, big);
+      if (typeof all?.total !== 'number') return;
+      const hasNext = !!all.link?.some((l) => l.relation === 'next');
+      if (!hasNext) ctx.assert('OSPP-RES-04', all.total === (all.entry?.length ?? 0), `one page holds everything: total ${all.total}, entries ${all.entry?.length ?? 0}`, big);
+      // Then small pages along the next links (bounded): no duplicates, no gaps, the same total throughout.
+      const size = Math.max(1, Math.min(25, Math.ceil(Math.min(all.total, 100) / 4)));
+      let r = await ctx.api(op, { token, query: { _count: String(size) } });
+      const seen = new Set<string>();
+      let dupes = 0;
+      let pages = 0;
+      let totals = new Set<number>();
+      const evidence: HttpResult[] = [r];
+      for (; pages < 40 && r.status === 200; pages++) {
+        const b = r.json as Bundle;
+        if (typeof b.total === 'number') totals.add(b.total);
+        if ((b.entry?.length ?? 0) > size) ctx.assert('OSPP-RES-04', false, `page ${pages + 1} holds ${b.entry?.length} entries for _count=${size}`, r);
+        for (const e of b.entry ?? []) {
+          const k = key(e);
+          if (seen.has(k)) dupes++;
+          seen.add(k);
+        }
+        const next = b.link?.find((l) => l.relation === 'next')?.url;
+        if (!next) break;
+        r = await ctx.request({ method: 'GET', url: new URL(next, ctx.target.baseUrl).href, headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` }, operation: op, role: 'full' });
+        evidence.push(r);
+      }
+      const complete = !(r.json as Bundle | undefined)?.link?.some((l) => l.relation === 'next');
+      ctx.assert('OSPP-RES-04', dupes === 0, `${pages + 1} pages of ${size}: ${dupes} duplicate entries`, evidence);
+      ctx.assert('OSPP-RES-04', totals.size <= 1, `total stays the same across pages (${[...totals].join(', ')})`, evidence);
+      if (complete) ctx.assert('OSPP-RES-04', seen.size === all.total, `paging to the end visits ${seen.size} records; total says ${all.total}`, evidence);
+      totals = new Set();
+    },
+  },
+  {
+    id: 'resource-create-read',
+    title: 'POST creates an Individual (201, Location, ETag) that GET returns',
+    suite: 'resources',
+    verifies: ['OSPP-RES-01'],
+    needs: { clients: ['full'], writes: true },
+    uses: ['full'],
+    async run(ctx: CheckContext) {
+      const token = await ctx.token('full');
+      const { body, identifier } = individual(ctx, 1);
+      const created = await ctx.api(getOperation('createIndividual'), { token, body });
+      ctx.measure('created', identifier);
+      ctx.assert('OSPP-RES-01', created.status === 201 && !!created.headers.get('location') && !!created.headers.get('etag'), `${label(getOperation('createIndividual'), created)}, Location ${created.headers.get('location') ?? '(none)'}, ETag ${created.headers.get('etag') ?? '(none)'}`, created);
+      const read = await ctx.api(getOperation('readIndividual'), { token, params: { identifier } });
+      const got = read.json as Record<string, any> | undefined;
+      ctx.assert('OSPP-RES-01', read.status === 200 && got?.name?.family === body.name?.family && got?.birthDate === body.birthDate, `read back → ${read.status}, family ${got?.name?.family}, birthDate ${got?.birthDate}`, read);
+    },
+  },
+  {
+    id: 'resource-if-match',
+    title: 'PUT with the current If-Match updates; a stale one gets 409 and writes nothing',
+    suite: 'resources',
+    verifies: ['OSPP-RES-02', 'OO-01'],
+    needs: { clients: ['full'], writes: true },
+    uses: ['full'],
+    async run(ctx: CheckContext) {
+      const token = await ctx.token('full');
+      const { body, identifier } = individual(ctx, 2);
+      const created = await ctx.api(getOperation('createIndividual'), { token, body });
+      if (created.status !== 201) ctx.skip(`could not create the record to update (${created.status})`);
+      const v1 = created.headers.get('etag')!;
+      const update = getOperation('updateIndividual');
+      const first = { ...body, name: { ...body.name, given: 'Updated' } };
+      const ok = await ctx.api(update, { token, params: { identifier }, headers: { 'if-match': v1 }, body: first });
+      const v2 = ok.headers.get('etag');
+      ctx.assert('OSPP-RES-02', ok.status === 200 && !!v2 && v2 !== v1, `PUT with If-Match ${v1} → ${ok.status}, ETag ${v2 ?? '(none)'}`, ok);
+      const stale = await ctx.api(update, { token, params: { identifier }, headers: { 'if-match': v1 }, body: { ...body, name: { ...body.name, given: 'Stale' } } });
+      ctx.assert('OSPP-RES-02', stale.status === 409 && errorCodeOf(stale.json) === 'VERSION_CONFLICT', `PUT with the stale If-Match ${v1} → ${stale.status} ${errorCodeOf(stale.json) ?? ''}`, stale);
+      const problem = operationOutcomeProblem(stale.json);
+      ctx.assert('OO-01', !problem, problem ?? 'the 409 is an OperationOutcome', stale);
+      const after = await ctx.api(getOperation('readIndividual'), { token, params: { identifier } });
+      const given = (after.json as Record<string, any> | undefined)?.name?.given;
+      ctx.assert('OSPP-RES-02', given === 'Updated', `after the refused update the record still says given=${given}`, after);
+    },
+  },
+  {
+    id: 'resource-conditional-update',
+    title: 'PUT /Individual?identifier= creates when absent (201) and updates when present (200)',
+    suite: 'resources',
+    verifies: ['OSPP-RES-03'],
+    needs: { clients: ['full'], writes: true },
+    uses: ['full'],
+    async run(ctx: CheckContext) {
+      const token = await ctx.token('full');
+      const { body, identifier } = individual(ctx, 3);
+      const op = getOperation('conditionalUpdateIndividual');
+      const created = await ctx.api(op, { token, query: { identifier }, body });
+      ctx.assert('OSPP-RES-03', created.status === 201, `${label(op, created)} for an absent identifier`, created);
+      const updated = await ctx.api(op, { token, query: { identifier }, body: { ...body, active: false } });
+      ctx.assert('OSPP-RES-03', updated.status === 200 && (updated.json as { active?: boolean } | undefined)?.active === false, `${label(op, updated)} for the same identifier, active=${(updated.json as { active?: boolean } | undefined)?.active}`, updated);
+    },
+  },
+  {
+    id: 'resource-transaction-rollback',
+    title: 'A transaction with a failing entry writes nothing and names the entry',
+    suite: 'resources',
+    verifies: ['OSPP-RES-05', 'OO-01'],
+    needs: { clients: ['full'], writes: true },
+    uses: ['full'],
+    async run(ctx: CheckContext) {
+      const token = await ctx.token('full');
+      const { body, identifier } = individual(ctx, 4);
+      // The second entry repeats the first one's identifier: valid on its own, fatal together.
+      const bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { request: { method: 'POST', url: 'Individual' }, resource: body },
+          { request: { method: 'POST', url: 'Individual' }, resource: { ...body, name: { ...body.name, given: 'Duplicate' } } },
+        ],
+      };
+      const r = await ctx.api(getOperation('processBatch'), { token, body: bundle });
+      const problem = operationOutcomeProblem(r.json);
+      const issues = (r.json as { issue?: Array<{ expression?: string[]; details?: { coding?: Array<{ code?: string }> } }> } | undefined)?.issue ?? [];
+      const named = issues.some((i) => (i.expression ?? []).some((e) => /entry\[1\]/.test(e)));
+      ctx.assert('OSPP-RES-05', r.status >= 400 && errorCodeOf(r.json) === 'TRANSACTION_FAILED' && named, `transaction with a duplicate second entry → ${r.status} ${errorCodeOf(r.json) ?? ''}${named ? ', names entry[1]' : ', does not name entry[1]'}`, r);
+      ctx.assert('OO-01', !problem, problem ?? 'the failure is an OperationOutcome', r);
+      const after = await searchByIdentifier(ctx, identifier);
+      const total = (after.json as { total?: number } | undefined)?.total;
+      ctx.assert('OSPP-RES-05', after.status === 200 && total === 0, `after the failed transaction a search for the first entry finds ${total}`, after);
+    },
+  },
+];

@@ -1,0 +1,438 @@
+/**
+ * The token endpoint: each client-authentication method the profile expects, the response fields and headers,
+ * the JWT header and claims, the error codes and statuses, scope subsetting. Every request here counts against
+ * the token budget; the working tokens come from the preflight and are reused.
+ */
+import { scopeCatalogue } from '../../contract/index.js';
+import type { Check, CheckContext, Evidence, TokenInfo } from '../check.js';
+import type { HttpResult } from '../http.js';
+import { decodeJwt, findWeakSecret } from '../jwt.js';
+import type { AuthMethod, Profile } from '../profiles.js';
+import type { TargetClient } from '../target.js';
+import { allScope, oauthCharsetOk, parseChallenges, scopeSyntaxOk } from './helpers.js';
+
+const usesMethod = (p: Profile, m: AuthMethod) => p.clientAuth.expected.includes(m) || p.clientAuth.optional.includes(m);
+
+/** A body-carried method for negative tests: the profile's primary one unless that is Basic. */
+function bodyMethod(p: Profile): AuthMethod {
+  if (p.clientAuth.primary !== 'basic') return p.clientAuth.primary;
+  return (['post', 'json', 'query'] as const).find((m) => usesMethod(p, m)) ?? 'post';
+}
+
+// Nothing of the real secret goes into a wrong one: reports show wrong secrets unmasked.
+const wrong = (c: TargetClient): TargetClient => ({ clientId: c.clientId, clientSecret: 'spp-kit-wrong-secret-0000' });
+
+/** Shared assertions on an OAuth error answer (RFC 6749 §5.2). Returns the error code. */
+function oauthError(ctx: CheckContext, r: HttpResult, expected: string[], ids: { status?: string; code?: string; charset?: string; uri?: string; noStore?: string }, statuses = [400]): string | undefined {
+  const body = r.json as Record<string, unknown> | undefined;
+  const error = typeof body?.error === 'string' ? body.error : undefined;
+  if (ids.status) ctx.assert(ids.status, statuses.includes(r.status) && error !== undefined && /json/i.test(r.contentType ?? ''), `status ${r.status} (expected ${statuses.join(' or ')}), JSON error member ${error ?? 'missing'}`, r);
+  if (ids.code) ctx.assert(ids.code, error !== undefined && expected.includes(error), `error ${error ?? '(none)'}, expected ${expected.join(' or ')}`, r);
+  if (ids.charset) {
+    const desc = typeof body?.error_description === 'string' ? body.error_description : '';
+    ctx.assert(ids.charset, oauthCharsetOk(error ?? '') && oauthCharsetOk(desc), `error/error_description characters ${oauthCharsetOk(desc) ? 'allowed' : `not allowed: ${JSON.stringify(desc)}`}`, r);
+  }
+  if (ids.uri) {
+    if (body?.error_uri === undefined) ctx.notApplicable(ids.uri, 'no error_uri sent');
+    else ctx.assert(ids.uri, typeof body.error_uri === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(body.error_uri), `error_uri ${JSON.stringify(body.error_uri)}`, r);
+  }
+  if (ids.noStore) ctx.assert(ids.noStore, /no-store/i.test(r.headers.get('cache-control') ?? ''), `Cache-Control: ${r.headers.get('cache-control') ?? '(none)'}`, r);
+  return error;
+}
+
+/** Token response assertions shared by every successful issuance. */
+function tokenIssued(ctx: CheckContext, id: string, r: HttpResult, what: string): boolean {
+  const body = r.json as Record<string, unknown> | undefined;
+  return ctx.assert(id, r.status === 200 && typeof body?.access_token === 'string', `${what}: status ${r.status}${typeof body?.access_token === 'string' ? ', token issued' : `, ${typeof body?.error === 'string' ? `error ${body.error}` : 'no access_token'}`}`, r);
+}
+
+function primaryToken(ctx: CheckContext): Promise<TokenInfo> {
+  return ctx.token('full');
+}
+
+function methodCheck(method: AuthMethod, verifies: string[], title: string): Check {
+  return {
+    id: `token-auth-${method}`,
+    title,
+    suite: 'token',
+    verifies,
+    needs: { clients: ['full'] },
+    uses: ['full'],
+    // The primary method is what the preflight used: its token is the evidence, no extra request.
+    tokenRequests: (p) => (p.clientAuth.primary === method ? 0 : 1),
+    notApplicable: (p) => (usesMethod(p, method) ? undefined : `the ${p.name} profile does not use ${method} client authentication`),
+    async run(ctx: CheckContext) {
+      const client = ctx.target.clients.full!;
+      let ok: boolean;
+      let evidence: Evidence | undefined;
+      if (ctx.profile.clientAuth.primary === method) {
+        const t = await primaryToken(ctx);
+        const e = ctx.adopt(t.exchangeId);
+        evidence = e;
+        ok = t.status === 200;
+        for (const id of verifies.filter((v) => v !== 'CA-02' && v !== 'TE-07')) ctx.assert(id, ok, `${method}: the preflight's token request was answered ${t.status} with a token`, e);
+      } else {
+        const r = await ctx.tokenRequest({ method, client });
+        evidence = r;
+        ok = verifies.filter((v) => v !== 'CA-02' && v !== 'TE-07').map((id) => tokenIssued(ctx, id, r, method)).every(Boolean);
+      }
+      if (verifies.includes('TE-07')) {
+        // Any form-encoded request that works shows TE-07; Basic (when the profile uses it) is the canonical one.
+        if (method === 'post' && usesMethod(ctx.profile, 'basic')) ctx.notApplicable('TE-07', 'shown by the HTTP Basic request (form body)');
+        else ctx.assert('TE-07', ok, `${method}: a form-encoded token request ${ok ? 'is' : 'is not'} accepted`, evidence);
+      }
+      if (verifies.includes('CA-02')) {
+        const changes = client.clientSecret !== new URLSearchParams({ x: client.clientSecret }).toString().slice(2) || /[:%+]/.test(client.clientId);
+        if (!changes) ctx.notApplicable('CA-02', 'the full client secret has no characters that form-encoding changes; declare such a client to test it');
+        else ctx.assert('CA-02', ok, 'a secret with reserved characters authenticates when form-encoded before base64', evidence);
+      }
+    },
+  };
+}
+
+export const tokenChecks: Check[] = [
+  {
+    id: 'token-response',
+    title: 'The token response has the required fields and no-cache headers',
+    suite: 'token',
+    verifies: ['TR-01', 'TR-02', 'TR-03', 'TR-04', 'TR-06', 'TR-07', 'O21-02', 'CC-04', 'SC-01', 'SC-03', 'OSPP-TOK-02', 'OSPP-TOK-04', 'OSPP-SC-03', 'RS-14'],
+    needs: { clients: ['full'] },
+    uses: ['full', 'reader'],
+    async run(ctx: CheckContext) {
+      const tokens: TokenInfo[] = [await primaryToken(ctx)];
+      if (ctx.target.clients.reader) tokens.push(await ctx.token('reader'));
+      for (const t of tokens) {
+        const e = ctx.adopt(t.exchangeId);
+        const body = t.response;
+        const h = t.responseHeaders;
+        const who = `${t.role} client`;
+        ctx.assert('TR-01', t.status === 200 && /^application\/json/i.test(h['content-type'] ?? ''), `${who}: status ${t.status}, Content-Type ${h['content-type'] ?? '(none)'}`, e);
+        ctx.assert('TR-02', typeof body.access_token === 'string', `${who}: access_token ${typeof body.access_token === 'string' ? 'present' : 'missing'}`, e);
+        ctx.assert('TR-03', typeof body.token_type === 'string' && body.token_type.toLowerCase() === 'bearer', `${who}: token_type ${JSON.stringify(body.token_type)}`, e);
+        const exp = decodeJwt(t.accessToken)?.payload;
+        const lifetime = typeof exp?.exp === 'number' && typeof exp?.iat === 'number' ? exp.exp - exp.iat : undefined;
+        const expiresIn = body.expires_in;
+        const consistent = typeof expiresIn === 'number' && (lifetime === undefined || Math.abs(lifetime - expiresIn) <= 1);
+        if (expiresIn === undefined && ctx.profile.token.expiresIn === 'absent-allowed') ctx.notApplicable('TR-04', 'the profile declares that no expires_in is sent');
+        else ctx.assert('TR-04', consistent, `${who}: expires_in ${JSON.stringify(expiresIn)}${lifetime !== undefined ? `, token exp - iat = ${lifetime}` : ''}`, e);
+        const cc = h['cache-control'] ?? '';
+        ctx.assert('TR-06', /(^|[\s,])no-store($|[\s,])/i.test(cc), `${who}: Cache-Control: ${cc || '(none)'}`, e);
+        ctx.assert('O21-02', /(^|[\s,])no-store($|[\s,])/i.test(cc), `${who}: Cache-Control: ${cc || '(none)'}`, e);
+        if (ctx.profile.token.pragma === 'required') ctx.assert('TR-07', /no-cache/i.test(h.pragma ?? ''), `${who}: Pragma: ${h.pragma ?? '(none)'}`, e);
+        ctx.assert('CC-04', body.refresh_token === undefined, `${who}: ${body.refresh_token === undefined ? 'no refresh_token' : 'a refresh_token was issued'}`, e);
+        const scope = typeof body.scope === 'string' ? body.scope : undefined;
+        ctx.assert('SC-01', scope === undefined || scopeSyntaxOk(scope), `${who}: scope ${JSON.stringify(scope)}`, e);
+        // Without a scope parameter a default must apply: an empty granted scope is no default at all.
+        ctx.assert('SC-03', scope === undefined || scope.length > 0, `${who}: no scope parameter was sent; granted ${scope === undefined ? '(not echoed)' : `'${scope}'`}`, e);
+        const jwtOk = !!exp;
+        ctx.assert(
+          'OSPP-TOK-02',
+          jwtOk && body.token_type === 'Bearer' && Number.isInteger(expiresIn) && typeof scope === 'string' && consistent,
+          `${who}: access_token ${jwtOk ? 'is a JWT' : 'is not a JWT'}, token_type ${JSON.stringify(body.token_type)}, expires_in ${JSON.stringify(expiresIn)}${lifetime !== undefined ? ` (exp - iat = ${lifetime})` : ''}, scope ${scope === undefined ? 'missing' : 'present'}`,
+          e,
+        );
+        const unknown = (scope ?? '').split(' ').filter((s) => s && !scopeCatalogue.has(s));
+        ctx.assert('OSPP-SC-03', unknown.length === 0, unknown.length ? `${who}: scopes outside the contract: ${unknown.join(', ')}` : `${who}: every granted scope is a contract scope`, e);
+        if (lifetime !== undefined || typeof expiresIn === 'number') {
+          const life = (typeof expiresIn === 'number' ? expiresIn : lifetime)!;
+          ctx.measure(`${t.role}.lifetimeSeconds`, life);
+          ctx.assert('OSPP-TOK-04', life === 3600, `${who}: token lifetime ${life} s (the seed documents 3600 s)`, e);
+          // "Short-lived": no longer than the hour the seed documents (OpenSPP's newer code defaults to 24 h).
+          ctx.assert('RS-14', life <= 3600, `${who}: token lifetime ${life} s`, e);
+        }
+      }
+    },
+  },
+  {
+    id: 'token-jwt',
+    title: 'The access token is a signed JWT whose header and claims fit the profile',
+    suite: 'token',
+    verifies: ['AT-01', 'AT-02', 'AT-03', 'AT-04', 'AT-05', 'BCP-03', 'BCP-04', 'BCP-08', 'JWT-05', 'OCRVS-02', 'OCRVS-03', 'OCRVS-04'],
+    needs: { clients: ['full'] },
+    uses: ['full'],
+    notApplicable: (p) => (p.token.format === 'jwt' ? undefined : `the ${p.name} profile allows opaque tokens`),
+    async run(ctx: CheckContext) {
+      const t = await primaryToken(ctx);
+      const e = ctx.adopt(t.exchangeId);
+      const d = decodeJwt(t.accessToken);
+      if (!d) {
+        for (const id of ['AT-01', 'AT-02', 'AT-03', 'OCRVS-02']) ctx.assert(id, false, 'the access token is not a decodable JWT', e);
+        return;
+      }
+      const { header, payload } = d;
+      const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
+      ctx.assert('AT-01', typ === 'at+jwt' || typ === 'application/at+jwt', `typ ${JSON.stringify(header.typ)}`, e);
+      ctx.assert('BCP-08', typeof header.typ === 'string', `typ ${JSON.stringify(header.typ)}`, e);
+      const alg = String(header.alg);
+      const algs = ctx.profile.token.algorithms;
+      const expectedAlg = ctx.target.jwt?.alg;
+      const algOk = alg !== 'none' && d.signature.length > 0 && (algs.length === 0 || algs.includes(alg)) && (!expectedAlg || expectedAlg === alg);
+      ctx.assert('AT-02', algOk, `alg ${alg}${algs.length ? ` (profile allows ${algs.join(', ')})` : ''}${expectedAlg ? `, target file says ${expectedAlg}` : ''}, signature ${d.signature.length ? 'present' : 'empty'}`, e);
+      ctx.assert('BCP-03', alg !== 'none' && /^(HS|RS|ES|PS)(256|384|512)$|^EdDSA$/.test(alg), `alg ${alg}`, e);
+      const missing = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'].filter((c) => payload[c] === undefined);
+      ctx.assert('AT-03', missing.length === 0, missing.length ? `claims missing: ${missing.join(', ')}` : 'iss, exp, aud, sub, client_id, iat, jti present', e);
+      ctx.assert('AT-04', payload.scope === undefined || typeof payload.scope === 'string', `scope claim is ${Array.isArray(payload.scope) ? 'an array' : typeof payload.scope}`, e);
+      const aud = payload.aud;
+      ctx.assert('AT-05', (typeof aud === 'string' && aud.length > 0) || (Array.isArray(aud) && aud.length > 0), `aud ${JSON.stringify(aud)}`, e);
+      if (alg === 'HS256') {
+        const weak = findWeakSecret(t.accessToken);
+        ctx.assert('BCP-04', weak === undefined, weak ? 'the HS256 signature verifies under a well-known weak secret' : 'no well-known weak secret verifies the HS256 signature (offline dictionary check)', e);
+      } else ctx.notApplicable('BCP-04', `alg ${alg} is not an HMAC`);
+      const now = (Date.now() + ctx.clockSkewMs) / 1000;
+      const iat = typeof payload.iat === 'number' ? payload.iat : undefined;
+      const exp = typeof payload.exp === 'number' ? payload.exp : undefined;
+      ctx.assert('JWT-05', iat !== undefined && iat <= now + 5 && (t.expiresIn === undefined || exp === undefined || Math.abs(exp - iat - t.expiresIn) <= 1), `iat ${iat} vs server now ${Math.round(now)}; exp - iat ${exp !== undefined && iat !== undefined ? exp - iat : '?'}; expires_in ${t.expiresIn ?? '(none)'}; clock skew ${Math.round(ctx.clockSkewMs / 100) / 10} s`, e);
+      ctx.measure('clockSkewSeconds', Math.round(ctx.clockSkewMs / 100) / 10);
+      ctx.assert('OCRVS-02', alg === 'RS256', `alg ${alg}, typ ${JSON.stringify(header.typ)}`, e);
+      ctx.assert('OCRVS-03', exp !== undefined && iat !== undefined && exp - iat <= (ctx.profile.token.maxLifetime ?? 600), `exp - iat = ${exp !== undefined && iat !== undefined ? exp - iat : '?'} s`, e);
+      const claims = ['scope', 'iat', 'exp', 'aud', 'iss', 'sub'].filter((c) => payload[c] === undefined);
+      ctx.assert('OCRVS-04', claims.length === 0, claims.length ? `missing ${claims.join(', ')}` : 'scope, iat, exp, aud, iss, sub present', e);
+    },
+  },
+  methodCheck('json', ['OSPP-TOK-01'], 'A JSON token request (the seed style) is accepted'),
+  methodCheck('post', ['CA-03', 'TE-07', 'O21-01'], 'Credentials in a form body (client_secret_post) are accepted'),
+  methodCheck('basic', ['CA-01', 'CA-02', 'TE-07'], 'HTTP Basic client authentication (client_secret_basic) is accepted'),
+  methodCheck('query', ['OCRVS-01'], 'Credentials in the query string are accepted (OpenCRVS style)'),
+  {
+    id: 'token-query-refused',
+    title: 'Credentials in the query string get no token',
+    suite: 'token',
+    verifies: ['CA-04', 'TERR-03'],
+    needs: { clients: ['full'] },
+    tokenRequests: 1,
+    notApplicable: (p) => (p.clientAuth.refused.includes('query') ? undefined : `the ${p.name} profile sends credentials in the query`),
+    async run(ctx: CheckContext) {
+      const r = await ctx.tokenRequest({ method: 'query', client: ctx.target.clients.full! });
+      const body = r.json as Record<string, unknown> | undefined;
+      ctx.assert('CA-04', r.status !== 200 && typeof body?.access_token !== 'string', `credentials in the URL → ${r.status}${typeof body?.access_token === 'string' ? ' with a token' : ''}`, r);
+      // invalid_request (credentials in the wrong place) or invalid_client (an AS that ignores the query sees none).
+      oauthError(ctx, r, ['invalid_request', 'invalid_client'], { code: 'TERR-03' });
+    },
+  },
+  {
+    id: 'token-wrong-secret',
+    title: 'A wrong secret in the body gets 400 invalid_client in the RFC 6749 error format',
+    suite: 'token',
+    verifies: ['OSPP-TOK-03', 'TERR-01', 'TERR-03', 'TERR-04', 'TERR-05', 'TERR-07', 'OSPP-CT-01'],
+    needs: { clients: ['full'] },
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      const method = bodyMethod(ctx.profile);
+      const r = await ctx.tokenRequest({ method, client: wrong(ctx.target.clients.full!) });
+      // RFC 6749 lets invalid_client use 401; the OpenSPP seed shows 400 (OSPP-TOK-03).
+      const error = oauthError(ctx, r, ['invalid_client'], { status: 'TERR-01', code: 'TERR-03', charset: 'TERR-04', uri: 'TERR-05', noStore: 'TERR-07' }, [400, 401]);
+      ctx.assert('OSPP-TOK-03', r.status === 400 && error === 'invalid_client', `${method} with a wrong secret → ${r.status} ${error ?? ''}`, r);
+    },
+  },
+  {
+    id: 'token-wrong-secret-basic',
+    title: 'A wrong secret over HTTP Basic gets 401 with WWW-Authenticate: Basic',
+    suite: 'token',
+    verifies: ['TERR-02', 'HTTP-01', 'O21-05', 'TERR-03'],
+    needs: { clients: ['full'] },
+    tokenRequests: 1,
+    notApplicable: (p) => (usesMethod(p, 'basic') ? undefined : `the ${p.name} profile does not use HTTP Basic`),
+    async run(ctx: CheckContext) {
+      const r = await ctx.tokenRequest({ method: 'basic', client: wrong(ctx.target.clients.full!) });
+      const challenges = parseChallenges(r.headers.get('www-authenticate'));
+      const basic = challenges.some((c) => c.scheme.toLowerCase() === 'basic');
+      const error = oauthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [401]);
+      ctx.assert('TERR-02', r.status === 401 && basic && error === 'invalid_client', `Basic with a wrong secret → ${r.status} ${error ?? ''}, WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
+      ctx.assert('O21-05', r.status === 401 && basic, `→ ${r.status}, WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
+      if (r.status === 401) ctx.assert('HTTP-01', challenges.length > 0, `401 with WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
+      else ctx.notApplicable('HTTP-01', `answered ${r.status}, not 401`);
+    },
+  },
+  {
+    id: 'token-grant-unsupported',
+    title: 'Another grant type gets unsupported_grant_type',
+    suite: 'token',
+    verifies: ['CC-02', 'TERR-01', 'TERR-03', 'OSPP-CT-01'],
+    needs: { clients: ['full'] },
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.full!, params: { grant_type: 'password' } });
+      const error = oauthError(ctx, r, ['unsupported_grant_type'], { status: 'TERR-01', code: 'TERR-03' });
+      ctx.assert('CC-02', error === 'unsupported_grant_type', `grant_type=password → ${r.status} ${error ?? ''}`, r);
+    },
+  },
+  {
+    id: 'token-grant-missing',
+    title: 'A request without grant_type gets invalid_request',
+    suite: 'token',
+    verifies: ['CC-02', 'TERR-03'],
+    needs: { clients: ['full'] },
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.full!, params: { grant_type: undefined } });
+      const error = oauthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
+      ctx.assert('CC-02', error === 'invalid_request', `no grant_type → ${r.status} ${error ?? ''}`, r);
+    },
+  },
+  {
+    id: 'token-grant-repeated',
+    title: 'A repeated grant_type gets invalid_request',
+    suite: 'token',
+    verifies: ['TE-06'],
+    needs: { clients: ['full'] },
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      const client = ctx.target.clients.full!;
+      const basic = usesMethod(ctx.profile, 'basic');
+      const form = new URLSearchParams([['grant_type', 'client_credentials'], ['grant_type', 'client_credentials'], ...(basic ? [] : [['client_id', client.clientId], ['client_secret', client.clientSecret]])]);
+      const r = await ctx.tokenRequest({ method: basic ? 'basic' : 'post', client, rawForm: form.toString() });
+      const error = (r.json as { error?: string } | undefined)?.error;
+      ctx.assert('TE-06', r.status === 400 && error === 'invalid_request', `grant_type twice → ${r.status} ${error ?? ''}`, r);
+    },
+  },
+  {
+    id: 'token-two-methods',
+    title: 'HTTP Basic plus a client_secret in the body gets invalid_request',
+    suite: 'token',
+    verifies: ['CA-05', 'O21-05'],
+    needs: { clients: ['full'] },
+    tokenRequests: 1,
+    notApplicable: (p) => (usesMethod(p, 'basic') ? undefined : 'needs HTTP Basic as one of the two methods'),
+    async run(ctx: CheckContext) {
+      const client = ctx.target.clients.full!;
+      const r = await ctx.tokenRequest({ method: 'basic', client, params: { client_secret: client.clientSecret } });
+      const error = (r.json as { error?: string } | undefined)?.error;
+      const msg = `Basic + client_secret in the body → ${r.status} ${error ?? ''}`;
+      ctx.assert('CA-05', r.status === 400 && error === 'invalid_request', msg, r);
+      ctx.assert('O21-05', error === 'invalid_request', msg, r);
+    },
+  },
+  {
+    id: 'token-no-credentials',
+    title: 'A request without client credentials gets invalid_client',
+    suite: 'token',
+    verifies: ['CA-08', 'CC-03', 'O21-06', 'HTTP-01'],
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile) });
+      const error = (r.json as { error?: string } | undefined)?.error;
+      const msg = `no client credentials → ${r.status} ${error ?? ''}`;
+      for (const id of ['CA-08', 'CC-03', 'O21-06']) ctx.assert(id, (r.status === 400 || r.status === 401) && error === 'invalid_client', msg, r);
+      if (r.status === 401) ctx.assert('HTTP-01', !!r.headers.get('www-authenticate'), `401 with WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
+      else ctx.notApplicable('HTTP-01', `answered ${r.status}, not 401`);
+    },
+  },
+  {
+    id: 'token-scope-subset',
+    title: 'A requested subset of scopes is granted exactly (resource:all from the full client)',
+    suite: 'token',
+    verifies: ['SC-02', 'TR-05'],
+    needs: { clients: ['full'] },
+    uses: ['full', 'subset'],
+    async run(ctx: CheckContext) {
+      const t = await subsetToken(ctx);
+      const e = ctx.adopt(t.exchangeId);
+      const requested = t.requested;
+      const granted = typeof t.response.scope === 'string' ? t.response.scope : undefined;
+      ctx.assert('SC-02', granted === undefined ? true : sameScopes(granted, requested), `requested scope '${requested}', granted ${granted === undefined ? '(not echoed: identical)' : `'${granted}'`}`, e);
+      // An omitted scope member claims "as requested": the token's own scope claim must then agree.
+      const claim = decodeJwt(t.accessToken)?.payload.scope;
+      const claimed = typeof claim === 'string' ? claim : Array.isArray(claim) ? claim.join(' ') : undefined;
+      const omittedButDifferent = granted === undefined && claimed !== undefined && !sameScopes(claimed, requested);
+      ctx.assert('TR-05', !omittedButDifferent, granted === undefined ? `scope member omitted; the token's scope claim is '${claimed ?? '(none)'}'` : `scope member present ('${granted}')`, e);
+    },
+  },
+  {
+    id: 'token-scope-invalid',
+    title: 'Asking for a scope the client does not hold gets invalid_scope (or a narrowed scope)',
+    suite: 'token',
+    verifies: ['SC-05', 'TERR-03'],
+    needs: { clients: ['full'] },
+    uses: ['reader'],
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      // The reader lacks write scopes; without one, ask the full client for a scope no one has.
+      let role: 'reader' | 'full' = 'full';
+      let scope = 'spp-kit:not-a-scope';
+      if (ctx.target.clients.reader && ctx.profile.contract) {
+        const reader = await ctx.token('reader');
+        const held = new Set(reader.scope.split(' '));
+        const lacking = [...scopeCatalogue.keys()].find((s) => !held.has(s));
+        if (lacking) [role, scope] = ['reader', lacking];
+      }
+      const r = await ctx.tokenRequest({ method: ctx.profile.clientAuth.primary, client: ctx.target.clients[role]!, params: { scope } });
+      const body = r.json as Record<string, unknown> | undefined;
+      const narrowed = r.status === 200 && typeof body?.scope === 'string' && !body.scope.split(' ').includes(scope);
+      const error = typeof body?.error === 'string' ? body.error : undefined;
+      ctx.assert('SC-05', error === 'invalid_scope' || narrowed, `${role} client asking for '${scope}' → ${r.status} ${error ?? (narrowed ? `narrowed to '${String(body?.scope)}'` : 'granted')}`, r);
+      if (r.status !== 200) oauthError(ctx, r, ['invalid_scope'], { code: 'TERR-03' });
+    },
+  },
+  {
+    id: 'token-empty-parameter',
+    title: 'A parameter sent without a value is treated as omitted (scope=)',
+    suite: 'token',
+    verifies: ['TE-04'],
+    needs: { clients: ['full'] },
+    uses: ['full'],
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      const full = await primaryToken(ctx);
+      const r = await ctx.tokenRequest({ method: ctx.profile.clientAuth.primary === 'json' ? 'post' : ctx.profile.clientAuth.primary, client: ctx.target.clients.full!, params: { scope: '' } });
+      const body = r.json as Record<string, unknown> | undefined;
+      const sameAsDefault = typeof body?.scope !== 'string' || sameScopes(body.scope, full.scope);
+      ctx.assert('TE-04', r.status === 200 && typeof body?.access_token === 'string' && sameAsDefault, `scope= → ${r.status}${typeof body?.scope === 'string' ? `, scope '${body.scope}'` : ''}${sameAsDefault ? '' : ' (not the default scope)'}`, r);
+    },
+  },
+  {
+    id: 'token-unknown-parameter',
+    title: 'An unrecognized request parameter is ignored',
+    suite: 'token',
+    verifies: ['TE-05'],
+    needs: { clients: ['full'] },
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      const r = await ctx.tokenRequest({ method: ctx.profile.clientAuth.primary, client: ctx.target.clients.full!, params: { spp_kit_probe: 'ignored' } });
+      tokenIssued(ctx, 'TE-05', r, 'an extra parameter spp_kit_probe');
+    },
+  },
+  {
+    id: 'token-get-refused',
+    title: 'GET on the token endpoint yields no token (405 with Allow)',
+    suite: 'token',
+    verifies: ['TE-01', 'HTTP-02'],
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      // No credentials: they would land in logs with a GET.
+      const r = await ctx.request({ method: 'GET', url: ctx.tokenEndpoint, headers: { accept: 'application/json' } });
+      const body = r.json as Record<string, unknown> | undefined;
+      ctx.assert('TE-01', r.status !== 200 && typeof body?.access_token !== 'string', `GET → ${r.status}`, r);
+      if (r.status === 405) ctx.assert('HTTP-02', !!r.headers.get('allow'), `405 with Allow: ${r.headers.get('allow') ?? '(none)'}`, r);
+      else ctx.notApplicable('HTTP-02', `answered ${r.status}, not 405`);
+    },
+  },
+  {
+    id: 'token-disabled-client',
+    title: 'A disabled client gets no token',
+    suite: 'token',
+    verifies: ['OSPP-CL-01', 'TERR-03'],
+    needs: { clients: ['disabled'] },
+    tokenRequests: 1,
+    async run(ctx: CheckContext) {
+      const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.disabled! });
+      const body = r.json as Record<string, unknown> | undefined;
+      ctx.assert('OSPP-CL-01', r.status !== 200 && typeof body?.access_token !== 'string', `disabled client → ${r.status} ${typeof body?.error === 'string' ? body.error : ''}`, r);
+      if (r.status !== 200) oauthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [400, 401]);
+    },
+  },
+];
+
+function sameScopes(a: string, b: string): boolean {
+  const x = new Set(a.split(' ').filter(Boolean));
+  const y = new Set(b.split(' ').filter(Boolean));
+  return x.size === y.size && [...x].every((s) => y.has(s));
+}
+
+/** The full client's token for one resource:all scope (openspp) or its first granted scope (other profiles). */
+export async function subsetToken(ctx: CheckContext): Promise<TokenInfo & { requested: string }> {
+  const full = await ctx.token('full');
+  const granted = full.scope.split(' ').filter(Boolean);
+  const requested = (ctx.profile.contract ? allScope(new Set(granted)) : undefined) ?? granted[0];
+  if (!requested) ctx.skip('the full client holds no scope to ask a subset of');
+  return { ...(await ctx.token('full', requested)), requested };
+}

@@ -1,0 +1,151 @@
+/**
+ * The kit's one door to the network: sends a request, records the exchange (masked), and validates the answer
+ * against the contract when the request stands for one of its operations. Nothing here decides a verdict.
+ */
+import { contractValidator, type OperationSpec } from '../contract/index.js';
+import type { Masker } from './mask.js';
+import type { Exchange } from './types.js';
+
+export interface RequestSpec {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** A string is sent as is; URLSearchParams as a form; anything else as JSON. */
+  body?: string | URLSearchParams | Record<string, unknown> | unknown[];
+  /** The contract operation the request stands for: its answer is validated against it. */
+  operation?: OperationSpec;
+  timeoutMs?: number;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** Parsed when the body is JSON; undefined otherwise. */
+  json: unknown;
+  contentType: string | null;
+  ms: number;
+  exchange: Exchange;
+  /** When the answer arrived (local clock, ms). */
+  receivedAt: number;
+}
+
+export class NetworkError extends Error {
+  constructor(
+    message: string,
+    readonly exchange: Exchange,
+  ) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+const MAX_BODY_IN_REPORT = 4_000;
+
+/** Header names lower-cased (the tsconfig's DOM lib has no Headers iterator). */
+export function headersToObject(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  h.forEach((v, k) => {
+    out[k.toLowerCase()] = v;
+  });
+  return out;
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_BODY_IN_REPORT ? `${text.slice(0, MAX_BODY_IN_REPORT)}… (${text.length} bytes)` : text;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A curl command repeating the request. Secrets become shell variables (named after their client role, see
+ * `secretVariables`) and bearer tokens `$ACCESS_TOKEN`, so the line can be pasted after exporting them.
+ */
+export function curlLine(method: string, url: string, headers: Record<string, string>, body: string | undefined, variables: ReadonlyArray<[string, string]>, masker: Masker): string {
+  const sub = (s: string) => {
+    let out = s;
+    for (const [secret, name] of variables) {
+      out = out.split(secret).join(`\${${name}}`).split(encodeURIComponent(secret)).join(`\${${name}}`);
+    }
+    return out;
+  };
+  const parts = ['curl', '-i', '-X', method];
+  for (const [k, v] of Object.entries(headers)) {
+    let value = sub(v);
+    if (/^authorization$/i.test(k)) {
+      if (/^bearer /i.test(value)) value = `${value.split(' ')[0]} \${ACCESS_TOKEN}`;
+      else if (/^basic /i.test(value)) {
+        parts.push('-u', `"\${CLIENT_ID}:\${CLIENT_SECRET}"`);
+        continue;
+      }
+    }
+    parts.push('-H', /\$\{/.test(value) ? `"${k}: ${value}"` : shellQuote(`${k}: ${value}`));
+  }
+  if (body !== undefined) {
+    const b = sub(body);
+    parts.push('--data-raw', /\$\{/.test(b) ? `"${b.replace(/"/g, '\\"')}"` : shellQuote(b));
+  }
+  const u = sub(url);
+  parts.push(/\$\{/.test(u) ? `"${u}"` : shellQuote(u));
+  // The mask is the last safety net: a token the variables missed must not survive.
+  return masker.text(parts.join(' '));
+}
+
+export interface HttpClientOptions {
+  masker: Masker;
+  /** Validate answers against the contract (profiles other than openspp turn this off). */
+  validate: boolean;
+  /** [secret, shell variable name] pairs for curl lines. */
+  variables: ReadonlyArray<[string, string]>;
+  onExchange: (exchange: Exchange) => void;
+  nextId: () => number;
+}
+
+export async function send(spec: RequestSpec, options: HttpClientOptions): Promise<HttpResult> {
+  const headers: Record<string, string> = { ...(spec.headers ?? {}) };
+  let body: string | undefined;
+  if (spec.body instanceof URLSearchParams) {
+    body = spec.body.toString();
+    headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  } else if (typeof spec.body === 'string') body = spec.body;
+  else if (spec.body !== undefined) {
+    body = JSON.stringify(spec.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const { masker } = options;
+  const exchange: Exchange = {
+    id: options.nextId(),
+    ...(spec.operation ? { operation: spec.operation.id } : {}),
+    request: { method: spec.method, url: masker.text(spec.url), headers: masker.headers(headers), ...(body !== undefined ? { body: truncate(masker.text(body)) } : {}) },
+    curl: curlLine(spec.method, spec.url, headers, body, options.variables, masker),
+  };
+  options.onExchange(exchange);
+  const started = performance.now();
+  let res: Response;
+  try {
+    res = await fetch(spec.url, { method: spec.method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual', signal: AbortSignal.timeout(spec.timeoutMs ?? 20_000) });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause?.code;
+    exchange.error = `${(e as Error).name === 'TimeoutError' ? 'timed out' : 'network error'}${cause ? ` (${cause})` : ''}: ${(e as Error).message}`;
+    throw new NetworkError(`${spec.method} ${masker.text(spec.url)}: ${exchange.error}`, exchange);
+  }
+  const text = await res.text();
+  const ms = Math.round((performance.now() - started) * 10) / 10;
+  const contentType = res.headers.get('content-type');
+  let json: unknown;
+  if (contentType && /json/i.test(contentType) && text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  exchange.response = { status: res.status, headers: masker.headers(headersToObject(res.headers)), body: truncate(masker.text(text)), ms };
+  if (options.validate && spec.operation) {
+    const issues = contractValidator.validateResponse(spec.operation, { status: res.status, headers: res.headers, contentType, body: json ?? (text || undefined) });
+    if (issues.length) exchange.contractIssues = issues.map((i) => ({ in: i.in, pointer: i.in === 'header' ? `header:${i.name ?? ''}` : i.pointer || '/', message: masker.text(i.message) }));
+  }
+  return { status: res.status, headers: res.headers, text, json, contentType, ms, exchange, receivedAt: Date.now() };
+}

@@ -1,0 +1,87 @@
+/**
+ * Verdict logic, pure: assertions → per-requirement outcomes → check verdict; check results → requirement
+ * results → run summary and exit code. A MUST that failed fails the run; a SHOULD warns; nothing that was cut
+ * off by a rate limit or a budget ever counts as a failure.
+ */
+import { severityOf } from './catalogue.js';
+import type { Assertion, CheckResult, Requirement, RequirementOutcome, RequirementResult, RunSummary, Severity, Verdict } from './types.js';
+
+/** Worst first. `error` ranks just after `fail`: the kit could not tell. */
+const RANK: Verdict[] = ['fail', 'error', 'inconclusive', 'warn', 'pass', 'skip', 'na'];
+
+export function worst(verdicts: Verdict[], fallback: Verdict = 'skip'): Verdict {
+  if (verdicts.length === 0) return fallback;
+  return verdicts.reduce((a, b) => (RANK.indexOf(a) <= RANK.indexOf(b) ? a : b));
+}
+
+export interface DecideInput {
+  verifies: string[];
+  assertions: Assertion[];
+  /** Requirement → reason it does not apply (profile, or declared by the check at run time). */
+  notApplicable: Map<string, string>;
+  severity: (id: string) => Severity;
+  /** Set when a 429 or the budget cut the check off. */
+  interrupted?: string;
+  /** Set when the check skipped itself (missing precondition). */
+  skipped?: string;
+  /** Set when the kit itself failed (bug, network). */
+  error?: string;
+}
+
+export function decideOutcomes(input: DecideInput): { verdict: Verdict; outcomes: RequirementOutcome[]; reason?: string } {
+  const outcomes: RequirementOutcome[] = input.verifies.map((id) => {
+    const na = input.notApplicable.get(id);
+    const mine = input.assertions.filter((a) => a.requirement === id);
+    const failed = mine.filter((a) => !a.ok);
+    if (failed.length) {
+      const sev = input.severity(id);
+      return { requirement: id, verdict: sev === 'must' ? 'fail' : 'warn', message: failed.map((a) => a.message).join('; ') };
+    }
+    if (na !== undefined && mine.length === 0) return { requirement: id, verdict: 'na', message: na };
+    if (input.error) return { requirement: id, verdict: 'error', message: input.error };
+    if (input.interrupted) return { requirement: id, verdict: 'inconclusive', message: input.interrupted };
+    if (mine.length) return { requirement: id, verdict: 'pass', message: mine.map((a) => a.message).join('; ') };
+    if (input.skipped) return { requirement: id, verdict: 'skip', message: input.skipped };
+    return { requirement: id, verdict: 'skip', message: 'not evaluated in this run' };
+  });
+  const verdict = worst(outcomes.map((o) => o.verdict));
+  const first = outcomes.find((o) => o.verdict === verdict && verdict !== 'pass');
+  const reason = input.error ?? input.interrupted ?? input.skipped ?? first?.message;
+  return { verdict, outcomes, ...(reason && verdict !== 'pass' ? { reason } : {}) };
+}
+
+/** Requirement results from check results. `applicable` comes from the profile. */
+export function aggregateRequirements(
+  catalogue: Requirement[],
+  checks: CheckResult[],
+  applicability: (id: string) => { applies: true } | { applies: false; reason: string },
+): RequirementResult[] {
+  return catalogue.map((r) => {
+    const app = applicability(r.id);
+    const related = checks.filter((c) => c.outcomes.some((o) => o.requirement === r.id));
+    const outcomes = related.flatMap((c) => c.outcomes.filter((o) => o.requirement === r.id).map((o) => ({ ...o, check: c.checkId })));
+    const severity = severityOf(r.level);
+    const base = { ...r, severity, applicable: app.applies, checks: related.map((c) => c.checkId) };
+    if (!app.applies) return { ...base, verdict: 'na' as const, message: app.reason };
+    if (outcomes.length === 0) return { ...base, verdict: 'untested' as const, message: r.notTestedReason ?? 'no check ran for it (deselected, or none exists)' };
+    const verdict = worst(outcomes.map((o) => o.verdict));
+    const decisive = outcomes.filter((o) => o.verdict === verdict);
+    const shown = decisive.slice(0, 3).map((o) => `${o.check}: ${o.message}`);
+    if (decisive.length > 3) shown.push(`… and ${decisive.length - 3} more checks`);
+    const message = verdict === 'pass' ? `${outcomes.length} check${outcomes.length === 1 ? '' : 's'} passed` : shown.join(' | ');
+    return { ...base, verdict, message };
+  });
+}
+
+const ZERO = (): Record<Verdict, number> => ({ pass: 0, fail: 0, warn: 0, skip: 0, na: 0, inconclusive: 0, error: 0 });
+
+export function summarize(requirements: RequirementResult[], checks: CheckResult[]): RunSummary {
+  const counts = ZERO();
+  for (const c of checks) counts[c.verdict]++;
+  const requirementCounts: RunSummary['requirementCounts'] = { ...ZERO(), untested: 0 };
+  for (const r of requirements) requirementCounts[r.verdict]++;
+  const mustFailures = requirements.filter((r) => r.verdict === 'fail' && r.severity === 'must').map((r) => r.id);
+  // A kit error means something went unchecked: never report a clean pass over it.
+  const failed = mustFailures.length > 0 || counts.error > 0;
+  return { verdict: failed ? 'fail' : 'pass', exitCode: failed ? 1 : 0, counts, requirementCounts, mustFailures };
+}

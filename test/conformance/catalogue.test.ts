@@ -1,0 +1,63 @@
+/**
+ * The requirements catalogue and the checks that claim its ids: the coverage gate (a MUST with neither a check
+ * nor a stated reason fails `npm test`), id hygiene, and the profiles' references into the catalogue.
+ */
+import { describe, expect, it } from 'vitest';
+import { coverageMatrix, loadCatalogue, matchesPattern, parseCatalogue, unknownRequirementIds } from '../../src/conformance/catalogue.js';
+import { allChecks } from '../../src/conformance/checks/index.js';
+import { loadProfile, profileNames } from '../../src/conformance/profiles.js';
+import { coverageText } from '../../src/cli/commands/conformance.js';
+
+const catalogue = loadCatalogue();
+
+describe('requirements catalogue', () => {
+  it('has no MUST that is neither verified by a check nor given a notTestedReason (coverage gate)', () => {
+    const uncovered = coverageMatrix(catalogue, allChecks).filter((r) => r.uncovered).map((r) => r.id);
+    expect(uncovered).toEqual([]);
+  });
+
+  it('knows every requirement id a check claims, and every check id is unique', () => {
+    expect(unknownRequirementIds(catalogue, allChecks)).toEqual([]);
+    const ids = allChecks.map((c) => c.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
+  it('carries the ids of the research catalogue the issue names, plus OpenSPP contract rules', () => {
+    const ids = new Set(catalogue.map((r) => r.id));
+    for (const id of ['CA-01', 'TE-06', 'TR-06', 'TERR-02', 'RS-05', 'JWT-02', 'BCP-01', 'AT-06', 'MD-04', 'RL-03', 'RLH-01', 'OO-01', 'OO-03']) expect(ids.has(id), id).toBe(true);
+    expect(catalogue.filter((r) => r.id.startsWith('OSPP-')).length).toBeGreaterThan(15);
+  });
+
+  it('gives untested requirements a reason only where no check exists (no stale reasons)', () => {
+    const stale = coverageMatrix(catalogue, allChecks).filter((r) => r.notTestedReason && r.checks.length > 0).map((r) => r.id);
+    expect(stale).toEqual([]);
+  });
+
+  it('rejects malformed catalogue entries with every problem at once', () => {
+    expect(() => parseCatalogue('requirements:\n  - id: bad\n    level: PERHAPS\n  - id: CA-01\n    source: x\n    level: MUST\n    text: y\n  - id: CA-01\n    source: x\n    level: MUST\n    text: y\n')).toThrow(/id must look like AREA-NN[\s\S]*level must be one of[\s\S]*duplicate id/);
+  });
+
+  it('prints a coverage matrix that names the uncovered MUSTs (none)', () => {
+    const { text, uncovered } = coverageText();
+    expect(uncovered).toEqual([]);
+    expect(text).toMatch(/TR-06 +MUST +\d+ +token-response/);
+    expect(text).toMatch(/uncovered: none/);
+  });
+});
+
+describe('profiles', () => {
+  it('load, and every id pattern they name matches a catalogue requirement', () => {
+    expect(profileNames()).toEqual(['oauth21', 'opencrvs', 'openspp', 'rfc6749']);
+    for (const name of profileNames()) {
+      const p = loadProfile(name);
+      for (const pattern of [...p.requirements.include, ...Object.keys(p.requirements.exclude)]) {
+        expect(catalogue.some((r) => matchesPattern(r.id, pattern)), `${name}: ${pattern}`).toBe(true);
+      }
+      expect(p.clientAuth.expected.length + p.clientAuth.optional.length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses an unknown profile with the list of known ones', () => {
+    expect(() => loadProfile('nope')).toThrow(/unknown profile 'nope' \(available: oauth21, opencrvs, openspp, rfc6749\)/);
+  });
+});

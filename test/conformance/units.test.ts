@@ -1,0 +1,336 @@
+/**
+ * The kit's pure core: budget and planner, verdict logic, masking, statistics, header parsing, target files,
+ * check selection, and the reporters.
+ */
+import { describe, expect, it } from 'vitest';
+import { BudgetExhausted, MINUTE_MS, planBudget, RequestBudget } from '../../src/conformance/budget.js';
+import { allChecks } from '../../src/conformance/checks/index.js';
+import { narrowestScope, parseChallenges, parseSfList, securedOperations } from '../../src/conformance/checks/helpers.js';
+import { retryAfterSeconds } from '../../src/conformance/checks/rate-limits.js';
+import { algNone, decodeJwt, findWeakSecret, mint, tampered } from '../../src/conformance/jwt.js';
+import { containsFullJwt, Masker } from '../../src/conformance/mask.js';
+import { planRun, selectedByOnly } from '../../src/conformance/plan.js';
+import { applicability, loadProfile } from '../../src/conformance/profiles.js';
+import { htmlReport } from '../../src/conformance/reporters/html.js';
+import { junitReport } from '../../src/conformance/reporters/junit.js';
+import { mannWhitney } from '../../src/conformance/stats.js';
+import { interpolate, loadTarget, parseTarget, TargetError } from '../../src/conformance/target.js';
+import { fileURLToPath } from 'node:url';
+import { basicCredentials, buildTokenRequest } from '../../src/conformance/tokens.js';
+import type { CheckResult, RunReport } from '../../src/conformance/types.js';
+import { aggregateRequirements, decideOutcomes, summarize } from '../../src/conformance/verdict.js';
+import { curlLine } from '../../src/conformance/http.js';
+import { loadCatalogue } from '../../src/conformance/catalogue.js';
+
+const T0 = 1_800_000_000_000;
+
+describe('request budget (sliding minute, day cap)', () => {
+  it('lets the limit through at once, then waits until the oldest request leaves the window', () => {
+    const b = new RequestBudget('token', { perMinute: 5, perDay: 50 }, [], 1000);
+    for (let i = 0; i < 5; i++) {
+      expect(b.delayFor(T0 + i * 1000)).toBe(0);
+      b.record(T0 + i * 1000);
+    }
+    expect(b.delayFor(T0 + 5000)).toBe(T0 + MINUTE_MS + 1000 - (T0 + 5000));
+    expect(b.delayFor(T0 + MINUTE_MS + 1001)).toBe(0);
+  });
+
+  it('never allows more than the limit inside any fixed minute window the target may count', () => {
+    const b = new RequestBudget('token', { perMinute: 3, perDay: 1000 });
+    let now = T0 + 59_500; // just before a minute boundary
+    for (let i = 0; i < 12; i++) {
+      now += b.delayFor(now);
+      b.record(now);
+      now += 10;
+    }
+    const perWindow = new Map<number, number>();
+    for (const t of b.history) perWindow.set(Math.floor(t / MINUTE_MS), (perWindow.get(Math.floor(t / MINUTE_MS)) ?? 0) + 1);
+    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(3);
+  });
+
+  it('refuses beyond the day budget instead of waiting a day', () => {
+    const b = new RequestBudget('token', { perMinute: 100, perDay: 2 }, [T0, T0 + 1]);
+    expect(() => b.delayFor(T0 + 2)).toThrow(BudgetExhausted);
+  });
+
+  it('plans windows and the share of the day budget', () => {
+    const plan = planBudget({ tokenRequests: 20, probeRequests: 6, limits: { perMinute: 5, perDay: 50 } });
+    expect(plan.windows).toBe(4);
+    expect(plan.minWaitSeconds).toBe(180);
+    expect(plan.dayShare).toBeCloseTo(0.52);
+    expect(plan.lines.join('\n')).toMatch(/needs 4 one-minute windows/);
+    expect(planBudget({ tokenRequests: 60, probeRequests: 0, limits: { perMinute: 100, perDay: 50 } }).fitsInDay).toBe(false);
+  });
+});
+
+describe('verdicts', () => {
+  const severity = (id: string) => (id.startsWith('S') ? 'should' : 'must') as 'must' | 'should';
+  it('fails a MUST, warns a SHOULD, and reports the worst as the check verdict', () => {
+    const d = decideOutcomes({ verifies: ['M-1', 'S-1'], assertions: [{ requirement: 'M-1', ok: false, message: 'no' }, { requirement: 'S-1', ok: false, message: 'meh' }], notApplicable: new Map(), severity });
+    expect(d.outcomes.map((o) => o.verdict)).toEqual(['fail', 'warn']);
+    expect(d.verdict).toBe('fail');
+  });
+
+  it('makes a check cut off by a 429 inconclusive — never failed, never passed half-checked — but keeps a real failure', () => {
+    const cut = decideOutcomes({ verifies: ['M-1', 'M-2'], assertions: [{ requirement: 'M-1', ok: true, message: 'ok' }], notApplicable: new Map(), severity, interrupted: '429' });
+    expect(cut.outcomes.map((o) => o.verdict)).toEqual(['inconclusive', 'inconclusive']);
+    expect(cut.verdict).toBe('inconclusive');
+    const failedFirst = decideOutcomes({ verifies: ['M-1'], assertions: [{ requirement: 'M-1', ok: false, message: 'bad' }], notApplicable: new Map(), severity, interrupted: '429' });
+    expect(failedFirst.verdict).toBe('fail');
+  });
+
+  it('reports a requirement ruled out by the profile as not applicable, not as passed', () => {
+    const d = decideOutcomes({ verifies: ['M-1'], assertions: [], notApplicable: new Map([['M-1', 'profile']]), severity });
+    expect(d.verdict).toBe('na');
+  });
+
+  it('exits 1 only for a failed MUST (or a kit error), 0 with warnings and inconclusive checks', () => {
+    const catalogue = [
+      { id: 'M-1', source: 's', level: 'MUST' as const, text: 't' },
+      { id: 'S-1', source: 's', level: 'SHOULD' as const, text: 't' },
+    ];
+    const check = (verdicts: Array<[string, CheckResult['verdict']]>, verdict: CheckResult['verdict']): CheckResult => ({
+      checkId: 'c',
+      title: 't',
+      suite: 'token',
+      verifies: verdicts.map(([r]) => r),
+      verdict,
+      outcomes: verdicts.map(([requirement, v]) => ({ requirement, verdict: v, message: '' })),
+      assertions: [],
+      exchanges: [],
+      tokenRequests: 0,
+      durationMs: 0,
+    });
+    const all = () => ({ applies: true as const });
+    const warnOnly = [check([['M-1', 'inconclusive'], ['S-1', 'warn']], 'inconclusive')];
+    expect(summarize(aggregateRequirements(catalogue, warnOnly, all), warnOnly).exitCode).toBe(0);
+    const failing = [check([['M-1', 'fail']], 'fail')];
+    const s = summarize(aggregateRequirements(catalogue, failing, all), failing);
+    expect(s.exitCode).toBe(1);
+    expect(s.mustFailures).toEqual(['M-1']);
+    const kitError = [check([['M-1', 'error']], 'error')];
+    expect(summarize(aggregateRequirements(catalogue, kitError, all), kitError).exitCode).toBe(1);
+  });
+});
+
+describe('masking', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJkZW1vLWZ1bGwiLCJzY29wZSI6ImEifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
+  const m = new Masker(['demo-secret-full', 'p@ss word+/=']);
+  it('hides secrets in every encoding, JWTs, and Basic credentials', () => {
+    expect(m.text('client_secret=demo-secret-full&x=1')).toBe('client_secret=***&x=1');
+    expect(m.text(`client_secret=${encodeURIComponent('p@ss word+/=')}`)).toBe('client_secret=***');
+    expect(m.text(new URLSearchParams({ s: 'p@ss word+/=' }).toString())).toBe('s=***');
+    expect(containsFullJwt(m.text(`{"access_token":"${jwt}"}`))).toBe(false);
+    expect(m.header('Authorization', `Bearer ${jwt}`)).toMatch(/^Bearer eyJhbGci…\[masked/);
+    expect(m.header('authorization', 'Basic ZGVtbzpzZWNyZXQ=')).toBe('Basic ***');
+    expect(containsFullJwt(m.text(algNone(jwt)))).toBe(false);
+  });
+
+  it('writes curl lines with shell variables instead of secrets and tokens', () => {
+    const line = curlLine('POST', 'http://127.0.0.1:1/t', { authorization: `Bearer ${jwt}`, 'content-type': 'application/x-www-form-urlencoded' }, 'client_secret=demo-secret-full', [['demo-secret-full', 'SPP_FULL_CLIENT_SECRET']], m);
+    expect(line).toContain('${SPP_FULL_CLIENT_SECRET}');
+    expect(line).toContain('${ACCESS_TOKEN}');
+    expect(line).not.toContain('demo-secret-full');
+    expect(containsFullJwt(line)).toBe(false);
+  });
+});
+
+describe('JWT helpers', () => {
+  it('forges alg none and tampered copies, and mints with key material', async () => {
+    const token = await mint({ alg: 'HS256', secret: 'k'.repeat(40) }, { typ: 'at+jwt' }, { sub: 'a', scope: 'x' });
+    expect(decodeJwt(token)?.header).toEqual({ typ: 'at+jwt', alg: 'HS256' });
+    expect(decodeJwt(algNone(token))?.header.alg).toBe('none');
+    expect(algNone(token).endsWith('.')).toBe(true);
+    const t = decodeJwt(tampered(token))!;
+    expect(t.signature).toBe(decodeJwt(token)!.signature);
+    expect(t.payload.scope).not.toBe('x');
+    expect(decodeJwt((await mint({ alg: 'HS256', secret: 'k'.repeat(40) }, {}, {}, 'HS512')))?.header.alg).toBe('HS512');
+  });
+
+  it('finds a weak HS256 secret offline and nothing for a strong one', async () => {
+    expect(findWeakSecret(await mint({ alg: 'HS256', secret: 'your-secret-key-here' }, {}, { a: 1 }))).toBe('your-secret-key-here');
+    expect(findWeakSecret(await mint({ alg: 'HS256', secret: 'Qm9rZ2xhc3Mtc3Ryb25nLXJhbmRvbS1rZXktMTIzNDU2Nzg5' }, {}, { a: 1 }))).toBeUndefined();
+  });
+});
+
+describe('statistics', () => {
+  it('Mann-Whitney U: no difference for the same distribution, a clear one for shifted samples', () => {
+    const a = Array.from({ length: 30 }, (_, i) => 10 + (i % 7) * 0.3);
+    const same = mannWhitney(a, [...a].reverse());
+    expect(same.p).toBeGreaterThan(0.5);
+    const shifted = mannWhitney(a, a.map((x) => x + 5));
+    expect(shifted.p).toBeLessThan(1e-6);
+    expect(shifted.medianB - shifted.medianA).toBeCloseTo(5);
+  });
+
+  it('matches a textbook value (two groups of 5, U = 3)', () => {
+    const r = mannWhitney([1, 2, 3, 5, 8], [4, 6, 7, 9, 10]);
+    expect(r.u).toBe(4);
+    expect(r.p).toBeGreaterThan(0.05);
+  });
+});
+
+describe('header parsing', () => {
+  it('reads RFC 6750 challenges and flags repeated attributes and bad characters', () => {
+    const [c] = parseChallenges('Bearer realm="openspp", error="invalid_token", error_description="The token expired."');
+    expect(c).toMatchObject({ scheme: 'Bearer', params: { realm: 'openspp', error: 'invalid_token' }, repeated: [], badChars: [] });
+    expect(parseChallenges('Bearer error="a", error="b"')[0]!.repeated).toEqual(['error']);
+    expect(parseChallenges('Basic realm="x", Bearer realm="y"').map((x) => x.scheme)).toEqual(['Basic', 'Bearer']);
+    expect(parseChallenges(null)).toEqual([]);
+  });
+
+  it('reads RateLimit structured fields and Retry-After in both forms', () => {
+    expect(parseSfList('"minute";q=60;w=60, "day";q=10000;w=86400')).toEqual([
+      { name: 'minute', params: { q: '60', w: '60' } },
+      { name: 'day', params: { q: '10000', w: '86400' } },
+    ]);
+    expect(parseSfList('minute;q=60')).toBeUndefined();
+    expect(retryAfterSeconds('17')).toBe(17);
+    expect(retryAfterSeconds(new Date(T0 + 30_000).toUTCString(), T0)).toBe(30);
+    expect(retryAfterSeconds('soon')).toBeUndefined();
+  });
+
+  it('picks the narrowest scope from the contract (one that no operation needs alone)', () => {
+    const s = narrowestScope(['individual:read', 'group:delete', 'group:all']);
+    expect(s).toBe('group:delete');
+    expect(securedOperations().length).toBeGreaterThan(20);
+  });
+});
+
+describe('target files', () => {
+  const minimal = { baseUrl: 'http://127.0.0.1:8069/api/v2/spp/', clients: { full: { clientId: 'a', clientSecret: '${SECRET}' } } };
+  it('parses a minimal file, fills secrets from the environment and notes what is missing', () => {
+    const t = parseTarget(minimal, { env: { SECRET: 's3cret' } });
+    expect(t.baseUrl).toBe('http://127.0.0.1:8069/api/v2/spp');
+    expect(t.clients.full?.clientSecret).toBe('s3cret');
+    expect(t.profile).toBe('openspp');
+    expect(t.writes).toBe(false);
+    expect(t.notes.join('\n')).toMatch(/no reader client[\s\S]*no records.consented[\s\S]*no jwt key material/);
+  });
+
+  it('reports every problem at once', () => {
+    expect(() => parseTarget({ baseUrl: 'ftp://x', clients: { reader: { clientId: 'r' }, boss: {} }, records: { consented: 'no-bar' }, writes: 'yes', extra: 1 }, { env: {} })).toThrow(
+      /unknown key 'extra'[\s\S]*baseUrl must be http\(s\)[\s\S]*clients.reader needs clientId and clientSecret[\s\S]*clients.boss: unknown role[\s\S]*clients.full is required[\s\S]*records.consented must be an identifier[\s\S]*writes must be true or false/,
+    );
+    expect(() => parseTarget(minimal, { env: {} })).toThrow(TargetError);
+  });
+
+  it('parses the shipped target files (reference, deployment template)', () => {
+    const ref = loadTarget(fileURLToPath(new URL('../../fixtures/targets/reference.yaml', import.meta.url)), {});
+    expect(Object.keys(ref.clients)).toEqual(['full', 'reader', 'consent', 'shortLived', 'disabled']);
+    expect(ref.jwt).toBeUndefined();
+    const env = { SPP_FULL_SECRET: 'x1234', SPP_READER_SECRET: 'y1234', SPP_CONSENT_SECRET: 'z1234' };
+    expect(loadTarget(fileURLToPath(new URL('../../fixtures/targets/deployment.example.yaml', import.meta.url)), env).writes).toBe(false);
+    expect(() => loadTarget(fileURLToPath(new URL('../../fixtures/targets/deployment.example.yaml', import.meta.url)), {})).toThrow(/SPP_FULL_SECRET is not set/);
+  });
+
+  it('supports ${VAR:-default}, so optional key material can stay out of the file', () => {
+    const problems: string[] = [];
+    expect(interpolate({ a: '${NOPE:-}', b: 'x${Y:-z}' }, {}, problems)).toEqual({ a: '', b: 'xz' });
+    expect(problems).toEqual([]);
+    const t = parseTarget({ ...minimal, jwt: { alg: 'HS256', secret: '${NOPE:-}' } }, { env: { SECRET: 's' } });
+    expect(t.jwt).toBeUndefined();
+  });
+});
+
+describe('token requests', () => {
+  it('form-encodes Basic credentials before base64 (RFC 6749 Appendix B)', () => {
+    const h = basicCredentials({ clientId: 'id:1', clientSecret: 'a b+c%' });
+    expect(Buffer.from(h.slice(6), 'base64').toString()).toBe('id%3A1:a+b%2Bc%25');
+  });
+
+  it('puts credentials where the method says', () => {
+    const client = { clientId: 'c', clientSecret: 's' };
+    expect(buildTokenRequest('http://h/t', { method: 'json', client }).body).toEqual({ grant_type: 'client_credentials', client_id: 'c', client_secret: 's' });
+    expect(buildTokenRequest('http://h/t', { method: 'query', client }).url).toBe('http://h/t?grant_type=client_credentials&client_id=c&client_secret=s');
+    const basic = buildTokenRequest('http://h/t', { method: 'basic', client, params: { scope: 'x' } });
+    expect(basic.headers?.authorization).toMatch(/^Basic /);
+    expect(String(basic.body)).toBe('grant_type=client_credentials&scope=x');
+    expect(String(buildTokenRequest('http://h/t', { method: 'post', client, params: { grant_type: undefined } }).body)).toBe('client_id=c&client_secret=s');
+  });
+});
+
+describe('planner', () => {
+  const target = parseTarget({ baseUrl: 'http://127.0.0.1:1/api/v2/spp', clients: { full: { clientId: 'a', clientSecret: 'bbbb' }, reader: { clientId: 'r', clientSecret: 'cccc' } } }, { env: {} });
+  const profile = loadProfile('openspp');
+
+  it('selects by check id or requirement id, with patterns', () => {
+    const check = allChecks.find((c) => c.id === 'token-response')!;
+    expect(selectedByOnly(check, ['TR-06'])).toBe(true);
+    expect(selectedByOnly(check, ['token-*'])).toBe(true);
+    expect(selectedByOnly(check, ['RS-05'])).toBe(false);
+  });
+
+  it('skips what the target cannot support, saying why, and counts the token requests', () => {
+    const plan = planRun(allChecks, { target, profile, tier: 'fast' });
+    const why = (id: string) => plan.notRun.find((r) => r.checkId === id)?.reason;
+    expect(why('consent-read-consented')).toBe('the target file declares no consent client');
+    expect(why('jwt-expired')).toBe('the target file provides no jwt key material');
+    expect(why('resource-create-read')).toMatch(/writes: false/);
+    expect(why('expiry-real-time')).toMatch(/full tier only/);
+    expect(why('token-auth-query')).toMatch(/does not use query/);
+    expect(plan.preflightRoles).toEqual(['full', 'reader']);
+    // one token per declared client, the subset and narrow tokens, and one request per token-endpoint check
+    const explicit = plan.selected.filter((c) => c.suite === 'token').reduce((n, c) => n + (typeof c.tokenRequests === 'function' ? c.tokenRequests(profile) : (c.tokenRequests ?? 0)), 0);
+    expect(plan.tokenRequests).toBe(explicit + 2 + 2);
+    expect(plan.hasTokenProbe).toBe(true);
+    expect(plan.suites.at(-1)).toBe('rate-limits');
+  });
+
+  it('marks resource-server checks not applicable under a token-only profile', () => {
+    const plan = planRun(allChecks, { target, profile: loadProfile('rfc6749'), tier: 'fast' });
+    expect(plan.selected.every((c) => ['token', 'discovery', 'rate-limits'].includes(c.suite))).toBe(true);
+    expect(plan.notRun.find((r) => r.checkId === 'auth-no-token/readIndividual')?.verdict).toBe('na');
+    expect(applicability(loadProfile('oauth21'), 'TR-07')).toEqual({ applies: false, reason: expect.stringMatching(/Pragma/) });
+  });
+});
+
+describe('reporters', () => {
+  const failing: CheckResult = {
+    checkId: 'token-response',
+    title: 'The token response <has> "fields"',
+    suite: 'token',
+    verifies: ['TR-06'],
+    verdict: 'fail',
+    reason: 'Cache-Control: <none> & "x"',
+    outcomes: [{ requirement: 'TR-06', verdict: 'fail', message: 'Cache-Control: (none)' }],
+    assertions: [{ requirement: 'TR-06', ok: false, message: 'Cache-Control: (none)', evidence: [1] }],
+    exchanges: [{ id: 1, request: { method: 'POST', url: 'http://127.0.0.1/t', headers: {} }, response: { status: 200, headers: {}, body: '{}', ms: 1 }, curl: "curl -i -X POST 'http://127.0.0.1/t'" }],
+    tokenRequests: 1,
+    durationMs: 5,
+  };
+  const catalogue = loadCatalogue();
+  const requirements = aggregateRequirements(catalogue, [failing], () => ({ applies: true }));
+  const report: RunReport = {
+    schemaVersion: 1,
+    tool: { name: 'spp-api-kit', version: '0' },
+    runId: 'r1',
+    startedAt: new Date(T0).toISOString(),
+    finishedAt: new Date(T0).toISOString(),
+    durationMs: 1,
+    target: { baseUrl: 'http://127.0.0.1/api', profile: 'openspp', tier: 'fast', writes: false, tokenEndpoint: 'http://127.0.0.1/t', clients: ['full'] },
+    budget: { tokenLimits: { perMinute: 5, perDay: 50, source: 's' }, apiLimits: { perMinute: 60, perDay: 100, source: 's' }, tokenRequests: 1, plannedTokenRequests: 1, waitsMs: 0 },
+    summary: summarize(requirements, [failing]),
+    requirements,
+    checks: [failing],
+    notes: [],
+  };
+
+  it('JUnit: one failure with the requirement id, escaped', () => {
+    const xml = junitReport(report);
+    expect(xml).toMatch(/<testsuite name="spp-kit.token" tests="1" failures="1"/);
+    expect(xml).toContain('name="token-response [TR-06]"');
+    expect(xml).toContain('<property name="requirement" value="TR-06"/>');
+    expect(xml).toContain('message="Cache-Control: &lt;none&gt; &amp; &quot;x&quot;"');
+    expect(xml).toContain('curl -i -X POST');
+    expect(xml).not.toContain('<none>');
+  });
+
+  it('HTML: failures first, with the curl line, self-contained', () => {
+    const html = htmlReport(report);
+    expect(html.indexOf('id="TR-06"')).toBeLessThan(html.indexOf('id="CA-01"'));
+    expect(html).toContain('curl -i -X POST');
+    expect(html).not.toMatch(/<script|<link|src="http/);
+    expect(html).toContain('FAIL');
+  });
+});
