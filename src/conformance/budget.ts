@@ -22,6 +22,8 @@ export class BudgetExhausted extends Error {
 export class RequestBudget {
   /** Timestamps (ms) of the requests sent, oldest first. */
   readonly history: number[];
+  /** Set when the target refused with a Retry-After longer than the kit waits: nothing fits before then. */
+  blockedUntil = 0;
 
   constructor(
     readonly name: string,
@@ -47,10 +49,16 @@ export class RequestBudget {
     if (this.usedToday(now) + n > this.limits.perDay) {
       throw new BudgetExhausted(`${this.name}: the day's budget of ${this.limits.perDay} requests is spent (${this.usedToday(now)} used by this run)`);
     }
+    const blocked = Math.max(0, this.blockedUntil - now);
     const recent = this.inLastMinute(now);
     const excess = recent.length + n - this.limits.perMinute;
-    if (excess <= 0) return 0;
-    return Math.max(0, recent[excess - 1]! + MINUTE_MS + this.marginMs - now);
+    if (excess <= 0) return blocked;
+    return Math.max(blocked, recent[excess - 1]! + MINUTE_MS + this.marginMs - now);
+  }
+
+  /** The target said (429 + Retry-After) that nothing more is accepted before `until`. */
+  block(until: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, until);
   }
 
   record(now: number): void {

@@ -229,6 +229,7 @@ export async function runConformance(options: RunOptions): Promise<RunOutcome> {
       apiLimits: pre.limits.api,
       tokenRequests,
       plannedTokenRequests: budgetPlan.tokenRequests,
+      plannedProbeRequests: budgetPlan.probeRequests,
       waitsMs: Math.round(pre.waitsMs + checks.reduce((n, c) => n + (c.waitedMs ?? 0), 0)),
     },
     clock: { skewSeconds: Math.round(pre.clockSkewMs / 100) / 10, source: 'Date header of the first answer vs the local clock' },

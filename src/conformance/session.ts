@@ -98,7 +98,10 @@ export class Session {
       if (e instanceof BudgetExhausted) throw new Inconclusive(e.message);
       throw e;
     }
-    if (delay > this.config.maxWaitMs) throw new Inconclusive(`${budget.name}: the next request fits in ${Math.ceil(delay / 1000)} s, beyond --max-wait`);
+    if (delay > this.config.maxWaitMs) {
+      const why = budget.blockedUntil > Date.now() ? 'the target refused with 429 and Retry-After' : 'the next request fits';
+      throw new Inconclusive(`${budget.name}: ${why} in ${Math.ceil(delay / 1000)} s, beyond --max-wait`);
+    }
     if (delay > 0) {
       log(`waiting ${Math.ceil(delay / 1000)} s for the ${budget.name} rate-limit window (${budget.limits.perMinute}/min)`);
       this.waitsMs += delay;
@@ -195,6 +198,8 @@ export async function runCheck(session: Session, check: Check, log: (line: strin
         await sleep(retryAfter * 1000 + 250);
         continue;
       }
+      // Remember the refusal: later checks on this budget are cut off at once instead of waiting out windows.
+      if (budget && !probe && Number.isFinite(retryAfter)) budget.block(Date.now() + retryAfter * 1000);
       throw new Inconclusive(`rate limited (429) at ${spec.method} ${session.masker.text(new URL(spec.url).pathname)}${Number.isFinite(retryAfter) ? `, Retry-After ${retryAfter} s` : ''}`);
     }
   };

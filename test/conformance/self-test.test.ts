@@ -157,4 +157,23 @@ describe('rate limits the kit did not plan for', () => {
       await s.close();
     }
   }, 60_000);
+
+  it("stop waiting once the target says its day is spent: later checks are cut off at once, and the result says incomplete", async () => {
+    // Enough for the preflight's tokens and one more; the target file claims far more, so only the server's 429 tells.
+    const s = await startReference({ SPP_TOKEN_RATE_PER_DAY: '6' });
+    try {
+      const target = referenceTarget(s.baseUrl, { rateLimits: { token: { perMinute: 60, perDay: 100_000 }, api: { perMinute: 1000, perDay: 100_000 } } });
+      const lines: string[] = [];
+      const o = await runConformance({ target, only: ['token-*'], out: (l) => lines.push(l) });
+      const cut = o.report!.checks.filter((c) => c.verdict === 'inconclusive');
+      expect(cut.length).toBeGreaterThan(3);
+      expect(cut.some((c) => /refused with 429 and Retry-After in \d+ s, beyond --max-wait/.test(c.reason ?? ''))).toBe(true);
+      expect(o.report!.checks.filter((c) => c.verdict === 'fail')).toEqual([]);
+      expect(o.report!.budget.waitsMs).toBeLessThan(5_000);
+      expect(o.exitCode).toBe(0);
+      expect(lines.join('\n')).toMatch(/RESULT: PASS, INCOMPLETE — no MUST requirement failed, but \d+ MUST requirements were cut off/);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });

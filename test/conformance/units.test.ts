@@ -13,6 +13,7 @@ import { planRun, selectedByOnly } from '../../src/conformance/plan.js';
 import { applicability, loadProfile } from '../../src/conformance/profiles.js';
 import { htmlReport } from '../../src/conformance/reporters/html.js';
 import { junitReport } from '../../src/conformance/reporters/junit.js';
+import { summaryText } from '../../src/conformance/reporters/console.js';
 import { mannWhitney } from '../../src/conformance/stats.js';
 import { interpolate, loadTarget, parseTarget, TargetError } from '../../src/conformance/target.js';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +52,15 @@ describe('request budget (sliding minute, day cap)', () => {
   it('refuses beyond the day budget instead of waiting a day', () => {
     const b = new RequestBudget('token', { perMinute: 100, perDay: 2 }, [T0, T0 + 1]);
     expect(() => b.delayFor(T0 + 2)).toThrow(BudgetExhausted);
+  });
+
+  it("honours the target's own refusal: after a 429 with a long Retry-After nothing fits before it ends", () => {
+    const b = new RequestBudget('token', { perMinute: 5, perDay: 50 });
+    expect(b.delayFor(T0)).toBe(0);
+    b.block(T0 + 3_600_000);
+    expect(b.delayFor(T0 + 1000)).toBe(3_599_000);
+    b.block(T0 + 10); // an earlier end never shortens the block
+    expect(b.delayFor(T0 + 3_600_000)).toBe(0);
   });
 
   it('plans windows and the share of the day budget', () => {
@@ -309,7 +319,7 @@ describe('reporters', () => {
     finishedAt: new Date(T0).toISOString(),
     durationMs: 1,
     target: { baseUrl: 'http://127.0.0.1/api', profile: 'openspp', tier: 'fast', writes: false, tokenEndpoint: 'http://127.0.0.1/t', clients: ['full'] },
-    budget: { tokenLimits: { perMinute: 5, perDay: 50, source: 's' }, apiLimits: { perMinute: 60, perDay: 100, source: 's' }, tokenRequests: 1, plannedTokenRequests: 1, waitsMs: 0 },
+    budget: { tokenLimits: { perMinute: 5, perDay: 50, source: 's' }, apiLimits: { perMinute: 60, perDay: 100, source: 's' }, tokenRequests: 1, plannedTokenRequests: 1, plannedProbeRequests: 6, waitsMs: 0 },
     summary: summarize(requirements, [failing]),
     requirements,
     checks: [failing],
@@ -324,6 +334,16 @@ describe('reporters', () => {
     expect(xml).toContain('message="Cache-Control: &lt;none&gt; &amp; &quot;x&quot;"');
     expect(xml).toContain('curl -i -X POST');
     expect(xml).not.toContain('<none>');
+  });
+
+  it('console: a pass with MUST requirements cut off by rate limits says it is incomplete, naming them', () => {
+    const cut: CheckResult = { ...failing, verdict: 'inconclusive', reason: 'rate limited (429)', outcomes: [{ requirement: 'TR-06', verdict: 'inconclusive', message: 'rate limited (429)' }], assertions: [] };
+    const reqs = aggregateRequirements(catalogue, [cut], () => ({ applies: true }));
+    const text = summaryText({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
+    expect(text).toMatch(/RESULT: PASS, INCOMPLETE .*1 MUST requirement was cut off by rate limits .*\(TR-06\)/);
+    expect(text).toContain('Inconclusive (cut off by a rate limit or the budget — not failures):');
+    const clean = aggregateRequirements(catalogue, [], () => ({ applies: true }));
+    expect(summaryText({ ...report, requirements: clean, checks: [], summary: summarize(clean, []) })).toMatch(/RESULT: PASS — no MUST requirement failed/);
   });
 
   it('HTML: failures first, with the curl line, self-contained', () => {

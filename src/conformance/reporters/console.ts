@@ -24,7 +24,7 @@ export function summaryText(report: RunReport): string {
   lines.push(`spp-kit conformance — ${report.target.baseUrl} (profile ${report.target.profile}, tier ${report.target.tier})`);
   lines.push(`checks:       ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.inconclusive} inconclusive, ${c.skip} skipped, ${c.na} not applicable${c.error ? `, ${c.error} kit errors` : ''}`);
   lines.push(`requirements: ${r.pass} passed, ${r.fail} failed, ${r.warn} warned, ${r.inconclusive} inconclusive, ${r.skip} skipped, ${r.na} not applicable, ${r.untested} not tested`);
-  lines.push(`token requests: ${budget.tokenRequests} (planned ${budget.plannedTokenRequests}; limit ${budget.tokenLimits.perMinute}/min, ${budget.tokenLimits.perDay}/day, ${budget.tokenLimits.source})${budget.waitsMs ? `; waited ${Math.round(budget.waitsMs / 1000)} s for rate-limit windows` : ''}`);
+  lines.push(`token requests: ${budget.tokenRequests} (planned ${budget.plannedTokenRequests}${budget.plannedProbeRequests ? ` + up to ${budget.plannedProbeRequests} for the rate-limit probe` : ''}; limit ${budget.tokenLimits.perMinute}/min, ${budget.tokenLimits.perDay}/day, ${budget.tokenLimits.source})${budget.waitsMs ? `; waited ${Math.round(budget.waitsMs / 1000)} s for rate-limit windows` : ''}`);
   if (report.clock) lines.push(`clock skew: server ${report.clock.skewSeconds >= 0 ? '+' : ''}${report.clock.skewSeconds} s (${report.clock.source})`);
   const failed = report.requirements.filter((q) => q.verdict === 'fail');
   if (failed.length) {
@@ -46,6 +46,12 @@ export function summaryText(report: RunReport): string {
   }
   for (const note of report.notes) lines.push(`note: ${note}`);
   lines.push('');
-  lines.push(summary.verdict === 'pass' ? `RESULT: PASS — no MUST requirement failed (${Math.round(report.durationMs / 100) / 10} s)` : `RESULT: FAIL — ${summary.mustFailures.length ? `MUST requirements failed: ${summary.mustFailures.join(', ')}` : 'the kit could not complete some checks (errors)'}`);
+  const undecided = report.requirements.filter((q) => q.verdict === 'inconclusive' && q.severity === 'must').map((q) => q.id);
+  const seconds = Math.round(report.durationMs / 100) / 10;
+  lines.push(summary.verdict === 'pass'
+    ? undecided.length
+      ? `RESULT: PASS, INCOMPLETE — no MUST requirement failed, but ${undecided.length} MUST requirement${undecided.length === 1 ? ' was' : 's were'} cut off by rate limits and not decided (${undecided.slice(0, 8).join(', ')}${undecided.length > 8 ? ', …' : ''}); run again once the target's limits reset (${seconds} s)`
+      : `RESULT: PASS — no MUST requirement failed (${seconds} s)`
+    : `RESULT: FAIL — ${summary.mustFailures.length ? `MUST requirements failed: ${summary.mustFailures.join(', ')}` : 'the kit could not complete some checks (errors)'}`);
   return lines.join('\n');
 }
