@@ -85,3 +85,20 @@ export function summarize(requirements: RequirementResult[], checks: CheckResult
   const failed = mustFailures.length > 0 || counts.error > 0;
   return { verdict: failed ? 'fail' : 'pass', exitCode: failed ? 1 : 0, counts, requirementCounts, mustFailures };
 }
+
+/**
+ * The one-line result every reporter shows. A pass whose MUST requirements were partly cut off by rate limits
+ * says so and names them: an auditor must not read "PASS" over requirements nobody decided.
+ */
+export function headline(summary: RunSummary, requirements: readonly RequirementResult[]): { text: string; incomplete: boolean } {
+  if (summary.verdict === 'fail') {
+    return { text: `FAIL — ${summary.mustFailures.length ? `MUST requirements failed: ${summary.mustFailures.join(', ')}` : 'the kit could not complete some checks (errors)'}`, incomplete: false };
+  }
+  const undecided = requirements.filter((q) => q.verdict === 'inconclusive' && q.severity === 'must').map((q) => q.id);
+  if (!undecided.length) return { text: 'PASS — no MUST requirement failed', incomplete: false };
+  const named = `${undecided.slice(0, 8).join(', ')}${undecided.length > 8 ? ', …' : ''}`;
+  return {
+    text: `PASS, INCOMPLETE — no MUST requirement failed, but ${undecided.length} MUST requirement${undecided.length === 1 ? ' was' : 's were'} cut off by rate limits and not decided (${named}); run again once the target's limits reset`,
+    incomplete: true,
+  };
+}

@@ -336,12 +336,15 @@ describe('reporters', () => {
     expect(xml).not.toContain('<none>');
   });
 
-  it('console: a pass with MUST requirements cut off by rate limits says it is incomplete, naming them', () => {
+  it('console and HTML: a pass with MUST requirements cut off by rate limits says it is incomplete, naming them', () => {
     const cut: CheckResult = { ...failing, verdict: 'inconclusive', reason: 'rate limited (429)', outcomes: [{ requirement: 'TR-06', verdict: 'inconclusive', message: 'rate limited (429)' }], assertions: [] };
     const reqs = aggregateRequirements(catalogue, [cut], () => ({ applies: true }));
     const text = summaryText({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
     expect(text).toMatch(/RESULT: PASS, INCOMPLETE .*1 MUST requirement was cut off by rate limits .*\(TR-06\)/);
     expect(text).toContain('Inconclusive (cut off by a rate limit or the budget — not failures):');
+    const html = htmlReport({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
+    expect(html).toMatch(/<title>[^<]*PASS, INCOMPLETE<\/title>/);
+    expect(html).toMatch(/class="verdict pass incomplete">PASS, INCOMPLETE — [^<]*\(TR-06\)/);
     const clean = aggregateRequirements(catalogue, [], () => ({ applies: true }));
     expect(summaryText({ ...report, requirements: clean, checks: [], summary: summarize(clean, []) })).toMatch(/RESULT: PASS — no MUST requirement failed/);
   });

@@ -1,5 +1,6 @@
 /** Console output: a progress line per check while the run goes, and a summary at the end. Pure renderers. */
 import type { CheckResult, RunReport, Verdict } from '../types.js';
+import { headline } from '../verdict.js';
 
 const SYMBOL: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skip: 'SKIP', na: 'N/A ', inconclusive: 'INCO', error: 'ERR ' };
 
@@ -46,12 +47,7 @@ export function summaryText(report: RunReport): string {
   }
   for (const note of report.notes) lines.push(`note: ${note}`);
   lines.push('');
-  const undecided = report.requirements.filter((q) => q.verdict === 'inconclusive' && q.severity === 'must').map((q) => q.id);
-  const seconds = Math.round(report.durationMs / 100) / 10;
-  lines.push(summary.verdict === 'pass'
-    ? undecided.length
-      ? `RESULT: PASS, INCOMPLETE — no MUST requirement failed, but ${undecided.length} MUST requirement${undecided.length === 1 ? ' was' : 's were'} cut off by rate limits and not decided (${undecided.slice(0, 8).join(', ')}${undecided.length > 8 ? ', …' : ''}); run again once the target's limits reset (${seconds} s)`
-      : `RESULT: PASS — no MUST requirement failed (${seconds} s)`
-    : `RESULT: FAIL — ${summary.mustFailures.length ? `MUST requirements failed: ${summary.mustFailures.join(', ')}` : 'the kit could not complete some checks (errors)'}`);
+  const { text } = headline(summary, report.requirements);
+  lines.push(`RESULT: ${text} (${Math.round(report.durationMs / 100) / 10} s)`);
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  * and a curl line that repeats it. Pure; everything in the report is already masked.
  */
 import type { CheckResult, Exchange, RequirementResult, RunReport } from '../types.js';
+import { headline } from '../verdict.js';
 
 const esc = (s: unknown) =>
   String(s ?? '')
@@ -46,18 +47,19 @@ export function htmlReport(report: RunReport): string {
     })
     .join('\n');
   const s = report.summary;
+  const result = headline(s, report.requirements);
   const counts = Object.entries(s.requirementCounts)
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `<span class="badge v-${v}">${n} ${esc(v)}</span>`)
     .join(' ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>spp-kit conformance — ${esc(report.target.baseUrl)} — ${s.verdict.toUpperCase()}</title>
+<title>spp-kit conformance — ${esc(report.target.baseUrl)} — ${result.incomplete ? 'PASS, INCOMPLETE' : s.verdict.toUpperCase()}</title>
 <style>
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1b1f24;background:#f6f8fa}
 header{padding:20px 28px;background:#fff;border-bottom:1px solid #d0d7de}main{padding:12px 28px 40px}
 h1{margin:0 0 6px;font-size:22px}h3{margin:0 0 4px;font-size:15px}small{color:#57606a;font-weight:normal}
-.verdict{font-size:18px;font-weight:700}.verdict.pass{color:#1a7f37}.verdict.fail{color:#cf222e}
+.verdict{font-size:18px;font-weight:700}.verdict.pass{color:#1a7f37}.verdict.fail{color:#cf222e}.verdict.incomplete{color:#bf8700}
 .req{background:#fff;border:1px solid #d0d7de;border-left-width:6px;border-radius:6px;padding:10px 14px;margin:10px 0}
 .req.v-fail,.req.v-error{border-left-color:#cf222e}.req.v-warn,.req.v-inconclusive{border-left-color:#bf8700}.req.v-pass{border-left-color:#1a7f37}.req.v-skip,.req.v-na,.req.v-untested{border-left-color:#8c959f}
 .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;background:#8c959f}
@@ -68,7 +70,7 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:8px;ov
 .ci{color:#cf222e}.m{color:#57606a}table{border-collapse:collapse}td{padding:2px 12px 2px 0}
 </style></head><body>
 <header><h1>spp-kit conformance report</h1>
-<div class="verdict ${s.verdict}">${s.verdict === 'pass' ? 'PASS — no MUST requirement failed' : `FAIL — ${s.mustFailures.length ? `MUST requirements failed: ${esc(s.mustFailures.join(', '))}` : 'kit errors'}`}</div>
+<div class="verdict ${s.verdict}${result.incomplete ? ' incomplete' : ''}">${esc(result.text)}</div>
 <table>
 <tr><td>Target</td><td><code>${esc(report.target.baseUrl)}</code> · profile <b>${esc(report.target.profile)}</b> · tier ${esc(report.target.tier)} · writes ${report.target.writes ? 'on' : 'off'}</td></tr>
 <tr><td>Run</td><td>${esc(report.runId)} · ${esc(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s · ${esc(report.tool.name)} ${esc(report.tool.version)}</td></tr>
