@@ -97,6 +97,8 @@ export interface RunSummary {
   counts: Record<Verdict, number>;
   requirementCounts: Record<Verdict | 'untested', number>;
   mustFailures: string[];
+  /** MUST-level requirements cut off (inconclusive) and decided by no check: a pass with any is incomplete. */
+  mustUndecided: string[];
 }
 
 export interface RunReport {

@@ -81,20 +81,21 @@ export function summarize(requirements: RequirementResult[], checks: CheckResult
   const requirementCounts: RunSummary['requirementCounts'] = { ...ZERO(), untested: 0 };
   for (const r of requirements) requirementCounts[r.verdict]++;
   const mustFailures = requirements.filter((r) => r.verdict === 'fail' && r.severity === 'must').map((r) => r.id);
+  const mustUndecided = requirements.filter((r) => r.verdict === 'inconclusive' && r.severity === 'must').map((r) => r.id);
   // A kit error means something went unchecked: never report a clean pass over it.
   const failed = mustFailures.length > 0 || counts.error > 0;
-  return { verdict: failed ? 'fail' : 'pass', exitCode: failed ? 1 : 0, counts, requirementCounts, mustFailures };
+  return { verdict: failed ? 'fail' : 'pass', exitCode: failed ? 1 : 0, counts, requirementCounts, mustFailures, mustUndecided };
 }
 
 /**
  * The one-line result every reporter shows. A pass whose MUST requirements were partly cut off by rate limits
  * says so and names them: an auditor must not read "PASS" over requirements nobody decided.
  */
-export function headline(summary: RunSummary, requirements: readonly RequirementResult[]): { text: string; incomplete: boolean } {
+export function headline(summary: RunSummary): { text: string; incomplete: boolean } {
   if (summary.verdict === 'fail') {
     return { text: `FAIL — ${summary.mustFailures.length ? `MUST requirements failed: ${summary.mustFailures.join(', ')}` : 'the kit could not complete some checks (errors)'}`, incomplete: false };
   }
-  const undecided = requirements.filter((q) => q.verdict === 'inconclusive' && q.severity === 'must').map((q) => q.id);
+  const undecided = summary.mustUndecided;
   if (!undecided.length) return { text: 'PASS — no MUST requirement failed', incomplete: false };
   const named = `${undecided.slice(0, 8).join(', ')}${undecided.length > 8 ? ', …' : ''}`;
   return {

@@ -341,6 +341,7 @@ describe('reporters', () => {
     const reqs = aggregateRequirements(catalogue, [cut], () => ({ applies: true }));
     const text = summaryText({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
     expect(text).toMatch(/RESULT: PASS, INCOMPLETE .*1 MUST requirement was cut off by rate limits .*\(TR-06\)/);
+    expect(summarize(reqs, [cut])).toMatchObject({ verdict: 'pass', exitCode: 0, mustUndecided: ['TR-06'] });
     expect(text).toContain('Inconclusive (cut off by a rate limit or the budget — not failures):');
     const html = htmlReport({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
     expect(html).toMatch(/<title>[^<]*PASS, INCOMPLETE<\/title>/);

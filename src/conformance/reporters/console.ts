@@ -47,7 +47,7 @@ export function summaryText(report: RunReport): string {
   }
   for (const note of report.notes) lines.push(`note: ${note}`);
   lines.push('');
-  const { text } = headline(summary, report.requirements);
+  const { text } = headline(summary);
   lines.push(`RESULT: ${text} (${Math.round(report.durationMs / 100) / 10} s)`);
   return lines.join('\n');
 }

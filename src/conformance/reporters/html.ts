@@ -47,7 +47,7 @@ export function htmlReport(report: RunReport): string {
     })
     .join('\n');
   const s = report.summary;
-  const result = headline(s, report.requirements);
+  const result = headline(s);
   const counts = Object.entries(s.requirementCounts)
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `<span class="badge v-${v}">${n} ${esc(v)}</span>`)
