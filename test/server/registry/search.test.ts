@@ -273,3 +273,51 @@ describe('query plans (EXPLAIN QUERY PLAN of every statement a search runs)', ()
     for (const { sql, args } of runs) expect(fullScans(planOf(r.db, sql, args), sql), sql).toEqual([]);
   });
 });
+
+describe('dense text matches: probing the sort order within a budget, else listing the matches', () => {
+  let r: RegistryHarness;
+  const runs: string[] = [];
+  beforeAll(async () => {
+    r = makeRegistry(recordingDb(':memory:', (sql) => void runs.push(sql)));
+    // 420 people who sort first, then 10 Zunigas at the very end of the name order, and "Ana" on every third.
+    for (let i = 0; i < 430; i++) {
+      const family = i < 420 ? `Abad${String.fromCharCode(97 + (i % 26))}` : 'Zuniga';
+      const res = await r.call('dswd', 'POST', '/Individual', person(`D-${String(i).padStart(3, '0')}`, family, i % 3 === 0 ? 'Ana' : 'Jose'));
+      expect(res.status).toBe(201);
+    }
+  });
+
+  async function pages(path: string) {
+    const out: any[] = [];
+    let url: string | undefined = path;
+    while (url) {
+      const res = await r.call('dswd', 'GET', url);
+      expect(res.status, res.text).toBe(200);
+      out.push(res.body);
+      url = res.body.link.find((l: any) => l.relation === 'next')?.url;
+    }
+    return out;
+  }
+
+  it('spread matches: the page comes from the probe walk, with the exact total', async () => {
+    runs.length = 0;
+    const [first] = await pages('/Individual?name=ana&_count=5').then((p) => p.slice(0, 1));
+    expect(first.total).toBe(144);
+    expect(first.entry.map((e: any) => String(e.resource.name.given))).toEqual(['Ana', 'Ana', 'Ana', 'Ana', 'Ana']);
+    expect(runs.some((s) => s.includes(' AS hit '))).toBe(true);
+    expect(runs.some((s) => s.includes('+r.id IN'))).toBe(false);
+  });
+
+  it('matches clustered beyond the budget: falls back to listing them, same pages and links', async () => {
+    runs.length = 0;
+    const all = await pages('/Individual?name=zuni&_count=4');
+    expect(all.map((p) => p.entry.length)).toEqual([4, 4, 2]);
+    expect(all.every((p) => p.total === 10)).toBe(true);
+    const walked = all.flatMap((p) => p.entry.map((e: any) => e.resource.identifier[0].value));
+    // Name order: the Zunigas called Ana, then those called Jose; ties by record.
+    expect(walked).toEqual(['D-420', 'D-423', 'D-426', 'D-429', 'D-421', 'D-422', 'D-424', 'D-425', 'D-427', 'D-428']);
+    expect(runs.some((s) => s.includes(' AS hit '))).toBe(true);
+    expect(runs.some((s) => s.includes('+r.id IN'))).toBe(true);
+    expect(r.violations).toEqual([]);
+  });
+});
