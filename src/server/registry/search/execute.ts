@@ -96,13 +96,16 @@ interface Page {
   hasPrevious: boolean;
 }
 
+/** Scan order: the display order, reversed when walking back to a previous page; the keyset past the cursor. */
+function scanOrder(sort: { expr: string; descending: boolean }, position: Position | undefined): { forward: boolean; order: 'ASC' | 'DESC'; ks: SqlFragment | undefined } {
+  const forward = sort.descending === (position?.direction === 'previous');
+  return { forward, order: forward ? 'ASC' : 'DESC', ks: position ? keyset(sort.expr, forward, position) : undefined };
+}
+
 /** One page in display order from the cursor position (or the start), with whether rows lie beyond it. */
 function readPage(db: Db, from: string, args: unknown[], sort: { expr: string; descending: boolean }, position: Position | undefined, count: number): Page {
   const { expr, descending } = sort;
-  // Scan order: the display order, reversed when walking back to a previous page.
-  const forward = descending === (position?.direction === 'previous');
-  const order = forward ? 'ASC' : 'DESC';
-  const ks = position ? keyset(expr, forward, position) : undefined;
+  const { forward, order, ks } = scanOrder(sort, position);
   const sql = `SELECT r.id AS id, ${expr} AS k ${from}${ks ? ` AND ${ks.sql}` : ''} ORDER BY ${expr} ${order}, r.id ${order} LIMIT ?`;
   const fetched = stmt(db, sql).all(...args, ...(ks?.args ?? []), count + 1) as Row[];
   return pageOf(fetched, count, forward, descending, position);
@@ -132,9 +135,7 @@ function probePage(db: Db, spec: { table: string }, conds: SqlFragment[], sort: 
   const rest = conds.filter((c) => !c.fts);
   const hit = text.map((c) => `EXISTS (SELECT 1 FROM ${c.fts!.table} t WHERE ${c.fts!.table} MATCH ? AND t.rowid = r.id)`).join(' AND ');
   const { expr, descending } = sort;
-  const forward = descending === (position?.direction === 'previous');
-  const order = forward ? 'ASC' : 'DESC';
-  const ks = position ? keyset(expr, forward, position) : undefined;
+  const { forward, order, ks } = scanOrder(sort, position);
   const where = [...rest.map((c) => c.sql), ...(ks ? [ks.sql] : [])].join(' AND ') || '1';
   const sql = `SELECT r.id AS id, ${expr} AS k, ${hit} AS hit FROM ${spec.table} r WHERE ${where} ORDER BY ${expr} ${order}, r.id ${order} LIMIT ?`;
   const args = [...text.flatMap((c) => c.args), ...rest.flatMap((c) => c.args), ...(ks?.args ?? []), budget];
