@@ -10,6 +10,8 @@ import type { paths } from './contract-types.js';
 
 type Method = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace';
 type Operation<P extends keyof paths, M extends Method> = paths[P][M] extends infer O extends Record<string | number, any> ? O : never;
+// `{}` here is the empty object type on purpose: a key is required when an empty object cannot stand for it.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type RequiredKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];
 
 /** The options of a call: `params`, `body`, `headers` …, exactly as the contract declares them. */
@@ -17,7 +19,7 @@ export type SppInit<P extends keyof paths, M extends Method> = FetchOptions<Oper
 type InitArgs<P extends keyof paths, M extends Method> = RequiredKeys<SppInit<P, M>> extends never ? [init?: SppInit<P, M>] : [init: SppInit<P, M>];
 
 /** The result of a call: `{ data, response }` or `{ error, response }`, `error` being the operation's OperationOutcome. */
-export type SppResult<P extends keyof paths, M extends Method> = FetchResponse<Operation<P, M>, {}, `${string}/${string}`>;
+export type SppResult<P extends keyof paths, M extends Method> = FetchResponse<Operation<P, M>, Record<string, never>, `${string}/${string}`>;
 
 type StrictMethod<M extends Method> = <P extends ClientPathsWithMethod<Client<paths>, M>>(url: P, ...init: InitArgs<P, M>) => Promise<SppResult<P, M>>;
 

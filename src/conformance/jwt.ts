@@ -45,7 +45,7 @@ export function tampered(token: string): string {
   const d = decodeJwt(token);
   if (!d) throw new Error('tampered needs a decodable JWT');
   const [h] = token.split('.');
-  const payload = { ...d.payload, scope: 'individual:all group:all program:all program_membership:all', sub: `${String(d.payload.sub ?? 'x')}-tampered` };
+  const payload = { ...d.payload, scope: 'individual:all group:all program:all program_membership:all', sub: `${typeof d.payload.sub === 'string' ? d.payload.sub : 'x'}-tampered` };
   return `${h}.${b64(payload)}.${d.signature}`;
 }
 

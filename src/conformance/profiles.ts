@@ -37,7 +37,7 @@ export class ProfileError extends Error {}
 function list(value: unknown, what: string): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ProfileError(`${what} must be a list of names`);
-  return value as string[];
+  return value;
 }
 
 function methods(value: unknown, what: string): AuthMethod[] {

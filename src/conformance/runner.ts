@@ -86,8 +86,8 @@ async function runVitest(files: string[], config: RunConfig, onResult: (r: Check
       for (const line of log.content.split('\n')) if (line.startsWith('[spp-kit] ')) onLog(line.slice('[spp-kit] '.length));
     },
     onTestRunEnd(modules: ReadonlyArray<{ moduleId: string; errors(): ReadonlyArray<{ message?: string }> }>, unhandled: ReadonlyArray<{ message?: string }>) {
-      for (const m of modules) for (const e of m.errors()) errors.push(`${m.moduleId}: ${e.message ?? String(e)}`);
-      for (const e of unhandled) errors.push(`unhandled: ${e.message ?? String(e)}`);
+      for (const m of modules) for (const e of m.errors()) errors.push(`${m.moduleId}: ${e.message ?? JSON.stringify(e)}`);
+      for (const e of unhandled) errors.push(`unhandled: ${e.message ?? JSON.stringify(e)}`);
     },
   };
   class NumberedSequencer {

@@ -40,7 +40,7 @@ export interface RunConfig {
 /** Shell variable names for secrets in curl lines. */
 export function secretVariables(target: Target): Array<[string, string]> {
   const vars: Array<[string, string]> = [];
-  for (const [role, c] of Object.entries(target.clients)) vars.push([c!.clientSecret, `SPP_${role.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}_CLIENT_SECRET`]);
+  for (const [role, c] of Object.entries(target.clients)) vars.push([c.clientSecret, `SPP_${role.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}_CLIENT_SECRET`]);
   if (target.jwt?.secret) vars.push([target.jwt.secret, 'SPP_JWT_SECRET']);
   return vars.sort((a, b) => b[0].length - a[0].length);
 }
@@ -76,7 +76,7 @@ export class Session {
     this.variables = secretVariables(config.target);
     this.exchangeSeq = Math.max(0, ...config.preflightExchanges.map((e) => e.id));
     this.tokenBudget = new RequestBudget('token endpoint', config.limits.token, config.tokenLedger);
-    for (const [role, token] of Object.entries(config.tokens)) this.tokens.set(`${role}|`, token!);
+    for (const [role, token] of Object.entries(config.tokens)) this.tokens.set(`${role}|`, token);
   }
 
   apiBudget(role: Role): RequestBudget {
@@ -135,7 +135,7 @@ const KEY = Symbol.for('spp-kit.conformance.session');
 export function getSession(config: RunConfig): Session {
   const g = globalThis as unknown as Record<symbol, Session | undefined>;
   if (g[KEY]?.config.runId !== config.runId) g[KEY] = new Session(config);
-  return g[KEY]!;
+  return g[KEY];
 }
 
 /** Runs one check against the session and returns its result. Never throws. */

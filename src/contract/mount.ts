@@ -170,7 +170,7 @@ function toResponse(op: OperationSpec, result: HandlerResponse<OperationId>): { 
  * for no operation stops the mount (and so the server start) with the list of differences.
  */
 export function mountOperations<Ctx, E extends Env = Env>(app: Hono<E>, table: RouteTable<Ctx>, options: MountOptions<Ctx, E>): void {
-  assertCompleteRouteTable(table as unknown as Record<string, unknown>);
+  assertCompleteRouteTable(table);
   const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   for (const op of operationIndex.values()) {
     const handler = table[op.id] as unknown as (req: HandlerRequest<OperationId>, ctx: Ctx) => HandlerResponse<OperationId> | Promise<HandlerResponse<OperationId>>;
@@ -180,7 +180,7 @@ export function mountOperations<Ctx, E extends Env = Env>(app: Hono<E>, table: R
         if (early) return early;
         const url = new URL(c.req.url);
         const params = contractValidator.validateParameters(op, {
-          path: c.req.param() as Record<string, string>,
+          path: c.req.param(),
           query: url.searchParams,
           headers: c.req.raw.headers,
         });

@@ -15,7 +15,7 @@ import {
 } from './document.js';
 import type { operations } from './generated/types.js';
 
-export type OperationId = keyof operations & string;
+export type OperationId = Extract<keyof operations, string>;
 
 export interface ParameterSpec {
   name: string;

@@ -45,10 +45,10 @@ describe('contract lint rules', () => {
     ['rule/secured-operation-declares-auth-errors', { file: 'paths/individual.yaml', find: "    '429':\n      $ref: ../components/responses/TooManyRequests.yaml\n", replace: '' }],
     ['rule/error-response-is-operation-outcome', { file: 'components/responses/NotFound.yaml', find: 'OperationOutcome.yaml', replace: 'OAuthError.yaml' }],
     ['rule/operation-id-camel-case', { file: 'paths/program.yaml', find: 'operationId: searchPrograms', replace: 'operationId: search_programs' }],
-    ['rule/media-type-has-example', { file: 'paths/jwks.yaml', find: /          examples:\n[\s\S]*?keys: \[\]\n/, replace: '' }],
+    ['rule/media-type-has-example', { file: 'paths/jwks.yaml', find: / {10}examples:\n[\s\S]*?keys: \[\]\n/, replace: '' }],
     ['rule/operation-security-explicit', { file: 'paths/metadata.yaml', find: '  security: []\n', replace: '' }],
     ['rule/response-has-api-version-header', { file: 'paths/docs.yaml', find: '        X-API-Version:\n          $ref: ../components/headers/X-API-Version.yaml\n', replace: '        X-Other:\n          $ref: ../components/headers/X-API-Version.yaml\n' }],
-    ['rule/operation-description-present', { file: 'paths/batch.yaml', find: /  description: \|\n    Send a Bundle[\s\S]*?header\.\n/, replace: '' }],
+    ['rule/operation-description-present', { file: 'paths/batch.yaml', find: / {2}description: \|\n {4}Send a Bundle[\s\S]*?header\.\n/, replace: '' }],
     ['operation-operationId-unique', { file: 'paths/group.yaml', find: 'operationId: searchGroups', replace: 'operationId: searchIndividuals' }],
   ];
 

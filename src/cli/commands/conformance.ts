@@ -8,7 +8,6 @@ import { coverageMatrix, loadCatalogue } from '../../conformance/catalogue.js';
 import { allChecks } from '../../conformance/checks/index.js';
 import { profileNames } from '../../conformance/profiles.js';
 import { TARGET_HELP } from '../../conformance/target.js';
-import type { Tier } from '../../conformance/types.js';
 
 interface Options {
   target?: string;
@@ -89,7 +88,7 @@ export function register(program: Command): void {
         targetFile: opts.target,
         ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
         ...(opts.profile ? { profile: opts.profile } : {}),
-        tier: opts.tier as Tier,
+        tier: opts.tier,
         ...(opts.only ? { only: opts.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
         ...(opts.junit ? { junit: opts.junit } : {}),
         ...(opts.json ? { json: opts.json } : {}),

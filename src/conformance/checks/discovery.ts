@@ -95,7 +95,7 @@ export const discoveryChecks: Check[] = [
     async run(ctx: CheckContext) {
       const r = await ctx.api(getOperation('getJwks'));
       const body = r.json as { keys?: Array<Record<string, unknown>> } | undefined;
-      const keys = Array.isArray(body?.keys) ? body!.keys : undefined;
+      const keys = Array.isArray(body?.keys) ? body.keys : undefined;
       ctx.assert('JWKS-01', r.status === 200 && !!keys, `status ${r.status}, keys ${keys ? `array of ${keys.length}` : 'missing'}`, r);
       if (!keys) return;
       if (keys.length === 0) {

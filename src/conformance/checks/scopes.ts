@@ -54,7 +54,6 @@ export const scopeChecks: Check[] = [
     async run(ctx: CheckContext) {
       const t = await subsetToken(ctx);
       if (!t.requested.endsWith(':all')) ctx.skip(`the full client holds no resource:all scope (asked '${t.requested}')`);
-      const granted = new Set(t.scope.split(' ').filter(Boolean));
       const resource = resourceOfScope(t.requested);
       for (const op of securedOperations()) {
         const mine = operationResources(op).has(resource);

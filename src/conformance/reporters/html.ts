@@ -6,7 +6,7 @@
 import type { CheckResult, Exchange, RequirementResult, RunReport } from '../types.js';
 import { headline } from '../verdict.js';
 
-const esc = (s: unknown) =>
+const esc = (s: string | number | boolean | undefined | null) =>
   String(s ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -78,7 +78,7 @@ async function verifySignature(keys: SigningKeys, token: string): Promise<{ head
     const { payload, protectedHeader } = await compactVerify(token, keys.verifyKey, { algorithms: [keys.algorithm] });
     const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return invalid('The access token is malformed.');
-    return { header: protectedHeader as Record<string, unknown>, payload: claims as Record<string, unknown> };
+    return { header: protectedHeader, payload: claims as Record<string, unknown> };
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return invalid('The access token is not signed with the expected algorithm.');

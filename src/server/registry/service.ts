@@ -46,7 +46,7 @@ export function parseIfMatch(text: string | undefined): number | undefined {
 }
 
 function stored<T extends ResourceType>(db: Db, access: Access, type: T, id: number, elements?: ReadonlySet<string>): Stored<T> {
-  const resource = narrow(KINDS[type].render(db, id, access.today, elements), elements) as ResourceOf[T];
+  const resource = narrow<ResourceOf[T]>(KINDS[type].render(db, id, access.today, elements), elements);
   return {
     resource,
     location: recordUrl(access.basePath, type, primaryIdentifier(db, type, id)),
@@ -65,7 +65,7 @@ export function readRecord<T extends ResourceType>(db: Db, access: Access, type:
   const id = findRecordId(db, type, key.value);
   const consentChecked = access.consentBound && type !== 'Program';
   if (consentChecked) {
-    if (!mayRead(db, access, type as Exclude<ResourceType, 'Program'>, id)) return fail('CONSENT_REQUIRED', CONSENT_REQUIRED_TEXT);
+    if (!mayRead(db, access, type, id)) return fail('CONSENT_REQUIRED', CONSENT_REQUIRED_TEXT);
   } else if (id === undefined) {
     return { ok: false, error: notFound(type, key.value) };
   }

@@ -28,7 +28,10 @@ describe('demo registry', () => {
   it('holds contract-valid records: ~10 households of 2-6, 3 programmes (one ended), ~15 enrolments', () => {
     const demo = readDemoRegistry();
     expect(demo.groups).toHaveLength(10);
-    for (const g of demo.groups as any[]) expect(g.member.length).toBeGreaterThanOrEqual(2), expect(g.member.length).toBeLessThanOrEqual(6);
+    for (const g of demo.groups as any[]) {
+      expect(g.member.length).toBeGreaterThanOrEqual(2);
+      expect(g.member.length).toBeLessThanOrEqual(6);
+    }
     expect(demo.programs).toHaveLength(3);
     expect((demo.programs as any[]).filter((p) => p.period?.end)).toHaveLength(1);
     expect(demo.programMemberships).toHaveLength(15);

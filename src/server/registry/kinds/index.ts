@@ -7,8 +7,8 @@ import { membershipKind } from './membership.js';
 import { programKind } from './program.js';
 
 export const KINDS: { readonly [T in ResourceType]: Kind<T, unknown> } = {
-  Individual: individualKind as Kind<'Individual', unknown>,
-  Group: groupKind as Kind<'Group', unknown>,
-  Program: programKind as Kind<'Program', unknown>,
-  ProgramMembership: membershipKind as Kind<'ProgramMembership', unknown>,
+  Individual: individualKind,
+  Group: groupKind,
+  Program: programKind,
+  ProgramMembership: membershipKind,
 };
