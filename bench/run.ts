@@ -38,7 +38,12 @@ const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c]
 const reader = demo.reader!;
 const full = demo.full!;
 const JWT_SECRET = 'bench-jwt-secret-Vq3xZ8mN2pL7wR4tY9uK1hG6fD0sA5cB';
-const UNLIMITED = { SPP_TOKEN_RATE_PER_MINUTE: '100000000', SPP_TOKEN_RATE_PER_DAY: '100000000', SPP_API_RATE_PER_MINUTE: '100000000', SPP_API_RATE_PER_DAY: '100000000' };
+const UNLIMITED = {
+  SPP_TOKEN_RATE_PER_MINUTE: '100000000',
+  SPP_TOKEN_RATE_PER_DAY: '100000000',
+  SPP_API_RATE_PER_MINUTE: '100000000',
+  SPP_API_RATE_PER_DAY: '100000000',
+};
 
 function log(line: string) {
   console.log(`[bench] ${line}`);
@@ -47,14 +52,22 @@ function log(line: string) {
 async function startOurs(dbPath: string, extraEnv: Record<string, string> = {}): Promise<Child & { base: string }> {
   const port = await freePort();
   const env = { ...UNLIMITED, OPENSPP_JWT_SECRET: JWT_SECRET, PORT: String(port), SPP_DB: dbPath, ...extraEnv };
-  commands.push(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} node bin/spp-kit.js serve`);
+  commands.push(
+    `${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} node bin/spp-kit.js serve`,
+  );
   const base = `http://127.0.0.1:${port}/api/v2/spp`;
   const child = await startChild(process.execPath, [cli, 'serve'], env, `${base}/metadata`);
   return Object.assign(child, { base });
 }
 
 async function ourToken(base: string, who = reader): Promise<string> {
-  const res = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: who.clientId, client_secret: who.clientSecret }) });
+  const res = await fetch(`${base}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: who.clientId, client_secret: who.clientSecret }),
+  });
   if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -80,7 +93,14 @@ async function alternate(id: string, ours: () => Promise<LoadResult>, theirs: ()
     theirs: round(theirs50, 0),
     unit,
     ratio: round(ours50 / theirs50),
-    detail: { ratioMin: round(Math.min(...ratios)), ratioMax: round(Math.max(...ratios)), oursP99Ms: median(a.map((r) => r.p99)), theirsP99Ms: median(b.map((r) => r.p99)), rounds: P.rounds, secondsPerRound: P.seconds },
+    detail: {
+      ratioMin: round(Math.min(...ratios)),
+      ratioMax: round(Math.max(...ratios)),
+      oursP99Ms: median(a.map((r) => r.p99)),
+      theirsP99Ms: median(b.map((r) => r.p99)),
+      rounds: P.rounds,
+      secondsPerRound: P.seconds,
+    },
   });
 }
 
@@ -99,13 +119,28 @@ async function main() {
     // 1-2. Token endpoint vs oidc-provider (opaque and JWT access tokens, both HS256 where signed).
     const demoDb = join(work, 'demo.db');
     const ours = await startOurs(demoDb);
-    const tokenBody = new URLSearchParams({ grant_type: 'client_credentials', client_id: reader.clientId, client_secret: reader.clientSecret, scope: 'individual:read' }).toString();
-    const peerBody = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench-secret-0123456789abcdef0123456789abcdef', scope: 'individual:read' }).toString();
+    const tokenBody = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: reader.clientId,
+      client_secret: reader.clientSecret,
+      scope: 'individual:read',
+    }).toString();
+    const peerBody = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'bench',
+      client_secret: 'bench-secret-0123456789abcdef0123456789abcdef',
+      scope: 'individual:read',
+    }).toString();
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     for (const format of ['opaque', 'jwt'] as const) {
       const port = await freePort();
       commands.push(`node bench/peers/oidc-provider.mjs ${port} ${format}`);
-      const peer = await startChild(process.execPath, [join(root, 'bench/peers/oidc-provider.mjs'), String(port), format], {}, `http://127.0.0.1:${port}/.well-known/openid-configuration`);
+      const peer = await startChild(
+        process.execPath,
+        [join(root, 'bench/peers/oidc-provider.mjs'), String(port), format],
+        {},
+        `http://127.0.0.1:${port}/.well-known/openid-configuration`,
+      );
       try {
         await alternate(
           `token-vs-oidc-provider-${format}`,
@@ -127,9 +162,18 @@ async function main() {
     await writeFile(bodyFile, readBody);
     const barePort = await freePort();
     commands.push(`node bench/peers/bare-hono.mjs ${barePort} BODY_FILE`);
-    const bare = await startChild(process.execPath, [join(root, 'bench/peers/bare-hono.mjs'), String(barePort), bodyFile], {}, `http://127.0.0.1:${barePort}/api/v2/spp/Individual/x`);
+    const bare = await startChild(
+      process.execPath,
+      [join(root, 'bench/peers/bare-hono.mjs'), String(barePort), bodyFile],
+      {},
+      `http://127.0.0.1:${barePort}/api/v2/spp/Individual/x`,
+    );
     try {
-      await alternate('read-vs-bare-hono', () => load({ url: readUrl, headers: auth, seconds: P.seconds }), () => load({ url: `http://127.0.0.1:${barePort}/api/v2/spp/Individual/x`, seconds: P.seconds }));
+      await alternate(
+        'read-vs-bare-hono',
+        () => load({ url: readUrl, headers: auth, seconds: P.seconds }),
+        () => load({ url: `http://127.0.0.1:${barePort}/api/v2/spp/Individual/x`, seconds: P.seconds }),
+      );
     } finally {
       await bare.stop();
     }
@@ -141,10 +185,19 @@ async function main() {
     // 3-4. Scale: a seeded registry.
     const bigDb = join(work, 'big.db');
     commands.push(`node bin/spp-kit.js --db BIG_DB seed --individuals ${P.individuals}`);
-    const [, seedMs] = await timed(async () => execFileSync(process.execPath, [cli, '--db', bigDb, 'seed', '--individuals', String(P.individuals)], { stdio: 'inherit' }));
+    const [, seedMs] = await timed(async () =>
+      execFileSync(process.execPath, [cli, '--db', bigDb, 'seed', '--individuals', String(P.individuals)], { stdio: 'inherit' }),
+    );
     log(`seeded ${P.individuals} individuals in ${round(seedMs / 1000, 1)} s`);
     const big = await startOurs(bigDb);
-    scenarios.push({ id: 'startup', ours: round(big.startupMs, 0), theirs: null, unit: 'ms', ratio: null, detail: { individuals: P.individuals, note: 'process start to first successful GET /metadata' } });
+    scenarios.push({
+      id: 'startup',
+      ours: round(big.startupMs, 0),
+      theirs: null,
+      unit: 'ms',
+      ratio: null,
+      detail: { individuals: P.individuals, note: 'process start to first successful GET /metadata' },
+    });
     const bigToken = await ourToken(big.base, full);
     const bigAuth = { authorization: `Bearer ${bigToken}` };
     const names = ['san', 'mar', 'cruz', 'rey', 'ana', 'jose', 'gar', 'del', 'lop', 'ram'];
@@ -156,7 +209,14 @@ async function main() {
       await res.arrayBuffer();
       firstPage.push(ms);
     }
-    scenarios.push({ id: 'search-1m-first-page', ours: round(median(firstPage)), theirs: null, unit: 'ms', ratio: null, detail: { p95: round(percentile(firstPage, 95)), samples: P.samples, individuals: P.individuals, query: 'name=<substring>' } });
+    scenarios.push({
+      id: 'search-1m-first-page',
+      ours: round(median(firstPage)),
+      theirs: null,
+      unit: 'ms',
+      ratio: null,
+      detail: { p95: round(percentile(firstPage, 95)), samples: P.samples, individuals: P.individuals, query: 'name=<substring>' },
+    });
     let url = `${big.base}/Individual?_count=${P.deepCount}`;
     const deep: number[] = [];
     for (let page = 1; page <= P.deepPage; page++) {
@@ -169,22 +229,49 @@ async function main() {
       if (!next) throw new Error(`no next link at page ${page}`);
       url = `http://127.0.0.1:${new URL(big.base).port}${next.url}`;
     }
-    scenarios.push({ id: 'search-1m-page-20000', ours: round(median(deep)), theirs: null, unit: 'ms', ratio: null, detail: { p95: round(percentile(deep, 95)), pageSize: P.deepCount, pagesMeasured: deep.length, individuals: P.individuals } });
+    scenarios.push({
+      id: 'search-1m-page-20000',
+      ours: round(median(deep)),
+      theirs: null,
+      unit: 'ms',
+      ratio: null,
+      detail: { p95: round(percentile(deep, 95)), pageSize: P.deepCount, pagesMeasured: deep.length, individuals: P.individuals },
+    });
 
     // 4. $batch: creates in a batch of 500 and a transaction of 50.
-    for (const [id, type, size] of [['batch-500', 'batch', 500], ['transaction-50', 'transaction', 50]] as const) {
+    for (const [id, type, size] of [
+      ['batch-500', 'batch', 500],
+      ['transaction-50', 'transaction', 50],
+    ] as const) {
       const times: number[] = [];
       for (let run = 0; run < P.batches; run++) {
         const entry = Array.from({ length: size }, (_, i) => ({
           request: { method: 'POST', url: 'Individual' },
-          resource: { resourceType: 'Individual', identifier: [{ system: 'urn:spp-kit:bench', value: `${id}-${started}-${run}-${i}` }], name: { family: 'Bench', given: `P${i}` } },
+          resource: {
+            resourceType: 'Individual',
+            identifier: [{ system: 'urn:spp-kit:bench', value: `${id}-${started}-${run}-${i}` }],
+            name: { family: 'Bench', given: `P${i}` },
+          },
         }));
-        const [res, ms] = await timed(() => fetch(`${big.base}/$batch`, { method: 'POST', headers: { ...bigAuth, 'content-type': 'application/json' }, body: JSON.stringify({ resourceType: 'Bundle', type, entry }) }));
+        const [res, ms] = await timed(() =>
+          fetch(`${big.base}/$batch`, {
+            method: 'POST',
+            headers: { ...bigAuth, 'content-type': 'application/json' },
+            body: JSON.stringify({ resourceType: 'Bundle', type, entry }),
+          }),
+        );
         const text = await res.text();
         if (res.status !== 200) throw new Error(`${id}: ${res.status} ${text.slice(0, 300)}`);
         times.push(ms);
       }
-      scenarios.push({ id, ours: round(median(times), 1), theirs: null, unit: 'ms', ratio: null, detail: { min: round(Math.min(...times), 1), max: round(Math.max(...times), 1), runs: P.batches, entries: size } });
+      scenarios.push({
+        id,
+        ours: round(median(times), 1),
+        theirs: null,
+        unit: 'ms',
+        ratio: null,
+        detail: { min: round(Math.min(...times), 1), max: round(Math.max(...times), 1), runs: P.batches, entries: size },
+      });
     }
     await big.stop();
   } finally {
@@ -195,7 +282,13 @@ async function main() {
   const result = {
     generatedAt: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
-    machine: { cores: cpu.length, cpu: cpu[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform },
+    machine: {
+      cores: cpu.length,
+      cpu: cpu[0]?.model ?? 'unknown',
+      memoryGb: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+      platform: process.platform,
+    },
     parameters: P,
     commands,
     scenarios,
@@ -213,7 +306,14 @@ const TARGETS: Array<{ id: string; aim: string; met: (s: Scenario) => boolean; m
   { id: 'search-1m-page-20000', aim: 'p95 ≤ 5 ms', met: (s) => Number(s.detail?.p95) <= 5, measured: (s) => `p95 ${s.detail?.p95} ms` },
 ];
 
-type Result = { generatedAt: string; mode: string; machine: { cores: number; cpu: string; node: string }; commands: string[]; scenarios: Scenario[]; wallSeconds: number };
+type Result = {
+  generatedAt: string;
+  mode: string;
+  machine: { cores: number; cpu: string; node: string };
+  commands: string[];
+  scenarios: Scenario[];
+  wallSeconds: number;
+};
 
 /** The Markdown table, the targets and the commands of one run. */
 export function renderMarkdown(result: Result): string {
@@ -221,7 +321,15 @@ export function renderMarkdown(result: Result): string {
   const table = [
     '| scenario | ours | peer | unit | ratio (min–max) | detail |',
     '|---|---|---|---|---|---|',
-    ...scenarios.map((s) => `| ${s.id} | ${s.ours} | ${s.theirs ?? '—'} | ${s.unit} | ${s.ratio === null ? '—' : `${s.ratio} (${s.detail?.ratioMin}–${s.detail?.ratioMax})`} | ${Object.entries(s.detail ?? {}).filter(([k]) => !k.startsWith('ratio')).map(([k, v]) => `${k} ${v}`).join(', ')} |`),
+    ...scenarios.map(
+      (s) =>
+        `| ${s.id} | ${s.ours} | ${s.theirs ?? '—'} | ${s.unit} | ${s.ratio === null ? '—' : `${s.ratio} (${s.detail?.ratioMin}–${s.detail?.ratioMax})`} | ${Object.entries(
+          s.detail ?? {},
+        )
+          .filter(([k]) => !k.startsWith('ratio'))
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} |`,
+    ),
   ].join('\n');
   const targets = [
     '| target | aim | measured | met |',
@@ -269,7 +377,7 @@ if (process.argv.includes('--render')) {
   await writeResults(last, last.mode === 'full');
 } else {
   main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
     process.exitCode = 1;
   });
 }

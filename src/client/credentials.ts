@@ -42,7 +42,10 @@ export function tokenRequestInit(style: ClientAuthStyle, credentials: ClientCred
   switch (style) {
     case 'basic': {
       const body: TokenRequest = { grant_type: 'client_credentials', ...scope };
-      return { headers: { ...accept, Authorization: basicAuthorization(clientId, clientSecret), 'Content-Type': 'application/x-www-form-urlencoded' }, body: form(body) };
+      return {
+        headers: { ...accept, Authorization: basicAuthorization(clientId, clientSecret), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form(body),
+      };
     }
     case 'post': {
       const body: TokenRequest = { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, ...scope };

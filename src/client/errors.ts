@@ -35,7 +35,12 @@ export function redactOutcome(outcome: OperationOutcome): OperationOutcome {
 
 /** True when a parsed body looks like the contract's OperationOutcome. */
 export function isOperationOutcome(body: unknown): body is OperationOutcome {
-  return typeof body === 'object' && body !== null && (body as { resourceType?: unknown }).resourceType === 'OperationOutcome' && Array.isArray((body as { issue?: unknown }).issue);
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { resourceType?: unknown }).resourceType === 'OperationOutcome' &&
+    Array.isArray((body as { issue?: unknown }).issue)
+  );
 }
 
 /** The first `urn:openspp:error` code of an OperationOutcome, and its `details.text`. */

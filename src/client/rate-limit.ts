@@ -33,7 +33,10 @@ const BACKOFF_BASE_MS = 1000;
  */
 export function rateLimitDelayMs(response: Response, attempt: number, policy: RateLimitPolicy): number | undefined {
   if (attempt > policy.maxRetries) return undefined;
-  const ms = retryAfterMs(response.headers.get('retry-after'), policy.clock) ?? rateLimitResetMs(response.headers.get('ratelimit')) ?? BACKOFF_BASE_MS * 2 ** (attempt - 1);
+  const ms =
+    retryAfterMs(response.headers.get('retry-after'), policy.clock) ??
+    rateLimitResetMs(response.headers.get('ratelimit')) ??
+    BACKOFF_BASE_MS * 2 ** (attempt - 1);
   return ms > policy.maxWaitSeconds * 1000 ? undefined : ms;
 }
 

@@ -107,8 +107,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const body = await readJson(response);
     if (!response.ok) throw tokenError(response, body);
     const token = body as Partial<TokenResponse> | undefined;
-    if (typeof token?.access_token !== 'string' || token.access_token === '' || typeof token.token_type !== 'string' || token.token_type.toLowerCase() !== 'bearer') {
-      throw new OAuthTokenError({ status: response.status, description: 'The token response has no access_token of token_type Bearer.', tokenUrl: options.tokenUrl, secrets });
+    if (
+      typeof token?.access_token !== 'string' ||
+      token.access_token === '' ||
+      typeof token.token_type !== 'string' ||
+      token.token_type.toLowerCase() !== 'bearer'
+    ) {
+      throw new OAuthTokenError({
+        status: response.status,
+        description: 'The token response has no access_token of token_type Bearer.',
+        tokenUrl: options.tokenUrl,
+        secrets,
+      });
     }
     // Some servers send the number as a string; anything else unusable falls back to a short assumed lifetime.
     const announced = Number(token.expires_in);
@@ -128,7 +138,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const { code, text } = outcomeSummary(body);
       return new OAuthTokenError({ ...base, code, description: text });
     }
-    return new OAuthTokenError({ ...base, description: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}; the body is neither an OAuth error nor an OperationOutcome` });
+    return new OAuthTokenError({
+      ...base,
+      description: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}; the body is neither an OAuth error nor an OperationOutcome`,
+    });
   }
 
   return {
@@ -194,4 +207,3 @@ async function readJson(response: Response): Promise<unknown> {
     return undefined;
   }
 }
-

@@ -21,7 +21,14 @@ export function unwrap<R extends { response: Response; data?: unknown; error?: u
   const { response } = result;
   if (!response.ok) {
     const op = operations.get(response);
-    throw new SppApiError({ status: response.status, statusText: response.statusText, body: result.error, headers: response.headers, method: op?.method, path: op?.path });
+    throw new SppApiError({
+      status: response.status,
+      statusText: response.statusText,
+      body: result.error,
+      headers: response.headers,
+      method: op?.method,
+      path: op?.path,
+    });
   }
   return result.data as R extends { data: infer D } ? D : never;
 }

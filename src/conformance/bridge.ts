@@ -31,7 +31,8 @@ export function registerSuite(suite: SuiteName, checks: Check[]): void {
         const result = await runCheck(session, check, (line) => console.log(`[spp-kit] ${check.id}: ${line}`));
         context.task.meta.sppKit = result;
         if (result.verdict === 'fail' || result.verdict === 'error') throw new Error(`${result.verdict}: ${result.reason ?? ''}`);
-        if (result.verdict === 'skip' || result.verdict === 'na' || result.verdict === 'inconclusive') context.skip(`${result.verdict}: ${result.reason ?? ''}`);
+        if (result.verdict === 'skip' || result.verdict === 'na' || result.verdict === 'inconclusive')
+          context.skip(`${result.verdict}: ${result.reason ?? ''}`);
       },
       TEST_TIMEOUT_MS,
     );

@@ -97,6 +97,8 @@ export function planBudget(input: PlanInput): BudgetPlan {
     `token requests: ${tokenRequests} for the checks${probeRequests ? ` + up to ${probeRequests} for the rate-limit probe` : ''}; limit ${limits.perMinute}/min and ${limits.perDay}/day`,
   ];
   if (windows > 1) lines.push(`needs ${windows} one-minute windows: at least ${minWaitSeconds} s of waiting (the kit prints each wait)`);
-  lines.push(`uses ${Math.round(dayShare * 100)}% of the day's token budget${dayShare > 1 ? ' - more than there is: the last checks will be inconclusive' : ''}`);
+  lines.push(
+    `uses ${Math.round(dayShare * 100)}% of the day's token budget${dayShare > 1 ? ' - more than there is: the last checks will be inconclusive' : ''}`,
+  );
   return { tokenRequests, probeRequests, windows, minWaitSeconds, dayShare, fitsInDay: total <= limits.perDay, lines };
 }

@@ -37,7 +37,8 @@ export function parseCatalogue(text: string): Requirement[] {
     if (typeof source !== 'string' || !source.trim()) problems.push(`${where}: source is required`);
     if (typeof level !== 'string' || !LEVELS.includes(level as Level)) problems.push(`${where}: level must be one of ${LEVELS.join(', ')}`);
     if (typeof line !== 'string' || !line.trim()) problems.push(`${where}: text is required`);
-    if (notTestedReason !== undefined && (typeof notTestedReason !== 'string' || !notTestedReason.trim())) problems.push(`${where}: notTestedReason must be a sentence`);
+    if (notTestedReason !== undefined && (typeof notTestedReason !== 'string' || !notTestedReason.trim()))
+      problems.push(`${where}: notTestedReason must be a sentence`);
     out.push({
       id: String(id),
       source: String(source),

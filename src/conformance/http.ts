@@ -63,7 +63,14 @@ function shellQuote(s: string): string {
  * A curl command repeating the request. Secrets become shell variables (named after their client role, see
  * `secretVariables`) and bearer tokens `$ACCESS_TOKEN`, so the line can be pasted after exporting them.
  */
-export function curlLine(method: string, url: string, headers: Record<string, string>, body: string | undefined, variables: ReadonlyArray<[string, string]>, masker: Masker): string {
+export function curlLine(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  variables: ReadonlyArray<[string, string]>,
+  masker: Masker,
+): string {
   const sub = (s: string) => {
     let out = s;
     for (const [secret, name] of variables) {
@@ -118,14 +125,25 @@ export async function send(spec: RequestSpec, options: HttpClientOptions): Promi
   const exchange: Exchange = {
     id: options.nextId(),
     ...(spec.operation ? { operation: spec.operation.id } : {}),
-    request: { method: spec.method, url: masker.text(spec.url), headers: masker.headers(headers), ...(body !== undefined ? { body: truncate(masker.text(body)) } : {}) },
+    request: {
+      method: spec.method,
+      url: masker.text(spec.url),
+      headers: masker.headers(headers),
+      ...(body !== undefined ? { body: truncate(masker.text(body)) } : {}),
+    },
     curl: curlLine(spec.method, spec.url, headers, body, options.variables, masker),
   };
   options.onExchange(exchange);
   const started = performance.now();
   let res: Response;
   try {
-    res = await fetch(spec.url, { method: spec.method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual', signal: AbortSignal.timeout(spec.timeoutMs ?? 20_000) });
+    res = await fetch(spec.url, {
+      method: spec.method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(spec.timeoutMs ?? 20_000),
+    });
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code;
     exchange.error = `${(e as Error).name === 'TimeoutError' ? 'timed out' : 'network error'}${cause ? ` (${cause})` : ''}: ${(e as Error).message}`;
@@ -144,8 +162,18 @@ export async function send(spec: RequestSpec, options: HttpClientOptions): Promi
   }
   exchange.response = { status: res.status, headers: masker.headers(headersToObject(res.headers)), body: truncate(masker.text(text)), ms };
   if (options.validate && spec.operation) {
-    const issues = contractValidator.validateResponse(spec.operation, { status: res.status, headers: res.headers, contentType, body: json ?? (text || undefined) });
-    if (issues.length) exchange.contractIssues = issues.map((i) => ({ in: i.in, pointer: i.in === 'header' ? `header:${i.name ?? ''}` : i.pointer || '/', message: masker.text(i.message) }));
+    const issues = contractValidator.validateResponse(spec.operation, {
+      status: res.status,
+      headers: res.headers,
+      contentType,
+      body: json ?? (text || undefined),
+    });
+    if (issues.length)
+      exchange.contractIssues = issues.map((i) => ({
+        in: i.in,
+        pointer: i.in === 'header' ? `header:${i.name ?? ''}` : i.pointer || '/',
+        message: masker.text(i.message),
+      }));
   }
   return { status: res.status, headers: res.headers, text, json, contentType, ms, exchange, receivedAt: Date.now() };
 }

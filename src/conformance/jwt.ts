@@ -45,7 +45,11 @@ export function tampered(token: string): string {
   const d = decodeJwt(token);
   if (!d) throw new Error('tampered needs a decodable JWT');
   const [h] = token.split('.');
-  const payload = { ...d.payload, scope: 'individual:all group:all program:all program_membership:all', sub: `${typeof d.payload.sub === 'string' ? d.payload.sub : 'x'}-tampered` };
+  const payload = {
+    ...d.payload,
+    scope: 'individual:all group:all program:all program_membership:all',
+    sub: `${typeof d.payload.sub === 'string' ? d.payload.sub : 'x'}-tampered`,
+  };
   return `${h}.${b64(payload)}.${d.signature}`;
 }
 
@@ -64,9 +68,7 @@ export async function attackerSigned(token: string): Promise<string> {
   attackerKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = attackerKey.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const key = await importPKCS8(pem, 'RS256');
-  return new SignJWT(d.payload)
-    .setProtectedHeader({ ...d.header, alg: 'RS256', kid: 'spp-kit-attacker', jku: 'http://127.0.0.1:9/jwks.json' })
-    .sign(key);
+  return new SignJWT(d.payload).setProtectedHeader({ ...d.header, alg: 'RS256', kid: 'spp-kit-attacker', jku: 'http://127.0.0.1:9/jwks.json' }).sign(key);
 }
 
 export interface MintKey {
@@ -89,11 +91,55 @@ export async function mint(key: MintKey, header: Record<string, unknown>, claims
 
 /** Secrets people actually use (seed examples, defaults, words): a captured HS256 token must not verify under any. */
 export const WEAK_SECRETS = [
-  'secret', 'Secret', 'SECRET', 'password', 'changeme', 'change-me', 'changeit', 'admin', 'test', 'testing', 'dev', 'development',
-  'jwt', 'jwt-secret', 'jwt_secret', 'jwtsecret', 'supersecret', 'super-secret', 'your-secret-key', 'your-secret-key-here',
-  'your-256-bit-secret', 'secretkey', 'secret-key', 'secret_key', 'mysecret', 'my-secret', 'openspp', 'OpenSPP', 'openspp-secret',
-  'openspp-api-v2', 'odoo', 'demo', 'demo-secret', 'default', 'key', '123456', '12345678', 'qwerty', 'letmein', 'hs256', 'HS256',
-  'shhhhh', 'keyboard cat', 'abc123', 'abc123secret', 'please-change-me', 'not-a-secret', 'insecure', 'example',
+  'secret',
+  'Secret',
+  'SECRET',
+  'password',
+  'changeme',
+  'change-me',
+  'changeit',
+  'admin',
+  'test',
+  'testing',
+  'dev',
+  'development',
+  'jwt',
+  'jwt-secret',
+  'jwt_secret',
+  'jwtsecret',
+  'supersecret',
+  'super-secret',
+  'your-secret-key',
+  'your-secret-key-here',
+  'your-256-bit-secret',
+  'secretkey',
+  'secret-key',
+  'secret_key',
+  'mysecret',
+  'my-secret',
+  'openspp',
+  'OpenSPP',
+  'openspp-secret',
+  'openspp-api-v2',
+  'odoo',
+  'demo',
+  'demo-secret',
+  'default',
+  'key',
+  '123456',
+  '12345678',
+  'qwerty',
+  'letmein',
+  'hs256',
+  'HS256',
+  'shhhhh',
+  'keyboard cat',
+  'abc123',
+  'abc123secret',
+  'please-change-me',
+  'not-a-secret',
+  'insecure',
+  'example',
 ];
 
 /** The weak secret that verifies the token's HS256 signature, if any (offline: no request is sent). */

@@ -94,7 +94,9 @@ export function planRun(checks: readonly Check[], options: PlanOptions): RunPlan
   const keys = new Set<TokenKey>();
   for (const c of selected) for (const k of c.uses ?? []) if ((k !== 'reader' && k !== 'consent') || target.clients[k]) keys.add(k);
   const preflightRoles = (['full', 'reader', 'consent'] as const).filter((r) => keys.has(r) && target.clients[r]);
-  const explicit = selected.filter((c) => c.probe !== 'token').reduce((n, c) => n + (typeof c.tokenRequests === 'function' ? c.tokenRequests(profile) : (c.tokenRequests ?? 0)), 0);
+  const explicit = selected
+    .filter((c) => c.probe !== 'token')
+    .reduce((n, c) => n + (typeof c.tokenRequests === 'function' ? c.tokenRequests(profile) : (c.tokenRequests ?? 0)), 0);
   const shared = preflightRoles.length + (keys.has('subset') ? 1 : 0) + (keys.has('narrow') ? 1 : 0);
   const probe = selected.some((c) => c.probe === 'token');
   return {

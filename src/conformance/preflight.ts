@@ -47,7 +47,13 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
   const masker = new Masker(targetSecrets(target));
   const exchanges: Exchange[] = [];
   let seq = 0;
-  const httpOptions = { masker, validate: profile.contract, variables: secretVariables(target), onExchange: (e: Exchange) => exchanges.push(e), nextId: () => ++seq };
+  const httpOptions = {
+    masker,
+    validate: profile.contract,
+    variables: secretVariables(target),
+    onExchange: (e: Exchange) => exchanges.push(e),
+    nextId: () => ++seq,
+  };
   const notes: string[] = [];
   let waitsMs = 0;
   let clockSkewMs: number | undefined;
@@ -66,9 +72,14 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
   let metadata: Record<string, any> | undefined;
   if (profile.contract) {
     const op = getOperation('getMetadata');
-    const r = await request({ method: 'GET', url: `${target.baseUrl}${op.pathTemplate}`, headers: { accept: 'application/json' }, operation: op }, 'GET /metadata');
+    const r = await request(
+      { method: 'GET', url: `${target.baseUrl}${op.pathTemplate}`, headers: { accept: 'application/json' }, operation: op },
+      'GET /metadata',
+    );
     if (r.status !== 200 || !r.json || typeof r.json !== 'object') {
-      throw new TargetError(`GET ${target.baseUrl}${op.pathTemplate} answered ${r.status}${r.contentType ? ` (${r.contentType})` : ''}: is baseUrl the API's base URL (e.g. http://127.0.0.1:8069/api/v2/spp)?`);
+      throw new TargetError(
+        `GET ${target.baseUrl}${op.pathTemplate} answered ${r.status}${r.contentType ? ` (${r.contentType})` : ''}: is baseUrl the API's base URL (e.g. http://127.0.0.1:8069/api/v2/spp)?`,
+      );
     }
     metadata = r.json as Record<string, any>;
   }
@@ -106,7 +117,9 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
       if (result.status !== 429) break;
       const retryAfter = Number(result.headers.get('retry-after'));
       if (!Number.isFinite(retryAfter) || retryAfter * 1000 > options.maxWaitMs || attempt === 1) {
-        throw new TargetError(`the token endpoint is rate limiting this address (429${Number.isFinite(retryAfter) ? `, Retry-After ${retryAfter} s` : ''}): another run spent the quota; wait, or raise the limit on the target`);
+        throw new TargetError(
+          `the token endpoint is rate limiting this address (429${Number.isFinite(retryAfter) ? `, Retry-After ${retryAfter} s` : ''}): another run spent the quota; wait, or raise the limit on the target`,
+        );
       }
       options.log(`the token endpoint answered 429 (another run spent the window): waiting Retry-After ${retryAfter} s`);
       waitsMs += retryAfter * 1000;
@@ -115,7 +128,9 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
     const token = readTokenResponse(role, result!, clockSkewMs ?? 0);
     if (!token) {
       const body = result!.json as { error?: string; error_description?: string } | undefined;
-      const why = body?.error ? `${body.error}${body.error_description ? ` (${masker.text(body.error_description)})` : ''}` : masker.text(result!.text.slice(0, 200));
+      const why = body?.error
+        ? `${body.error}${body.error_description ? ` (${masker.text(body.error_description)})` : ''}`
+        : masker.text(result!.text.slice(0, 200));
       throw new TargetError(
         result!.status === 400 || result!.status === 401
           ? `the ${role} client (${client.clientId}) was refused a token: ${result!.status} ${why}. Check its clientId/clientSecret in the target file${body?.error && body.error !== 'invalid_client' ? `, and that the token endpoint accepts ${profile.clientAuth.primary} client authentication (the ${profile.name} profile's way; try another --profile)` : ''}.`
@@ -124,15 +139,28 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
     }
     tokens[role] = token;
   }
-  return { tokenEndpoint, ...(metadata ? { metadata } : {}), limits, tokens, tokenLedger: budget.history, exchanges, clockSkewMs: clockSkewMs ?? 0, waitsMs, notes };
+  return {
+    tokenEndpoint,
+    ...(metadata ? { metadata } : {}),
+    limits,
+    tokens,
+    tokenLedger: budget.history,
+    exchanges,
+    clockSkewMs: clockSkewMs ?? 0,
+    waitsMs,
+    notes,
+  };
 }
 
 function pick(kind: 'token' | 'api', target: Target, metadata: Record<string, any> | undefined, notes: string[]): LimitsWithSource {
   const declared = target.rateLimits?.[kind];
   if (declared) return { ...declared, source: 'declared in the target file' };
   const advertised = metadata?.rateLimits?.[kind];
-  if (advertised && Number.isInteger(advertised.perMinute) && Number.isInteger(advertised.perDay)) return { perMinute: advertised.perMinute, perDay: advertised.perDay, source: 'advertised by GET /metadata' };
-  notes.push(`no ${kind} rate limits declared or advertised: assuming OpenSPP's defaults (${DEFAULT_LIMITS[kind].perMinute}/min, ${DEFAULT_LIMITS[kind].perDay}/day)`);
+  if (advertised && Number.isInteger(advertised.perMinute) && Number.isInteger(advertised.perDay))
+    return { perMinute: advertised.perMinute, perDay: advertised.perDay, source: 'advertised by GET /metadata' };
+  notes.push(
+    `no ${kind} rate limits declared or advertised: assuming OpenSPP's defaults (${DEFAULT_LIMITS[kind].perMinute}/min, ${DEFAULT_LIMITS[kind].perDay}/day)`,
+  );
   return { ...DEFAULT_LIMITS[kind], source: "assumed (OpenSPP's documented defaults)" };
 }
 

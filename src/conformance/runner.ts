@@ -67,7 +67,12 @@ function suiteFiles(): Map<SuiteName, string> {
 }
 
 /** Runs vitest over the given suite files, in their numbered order, and returns what each test reported. */
-async function runVitest(files: string[], config: RunConfig, onResult: (r: CheckResult) => void, onLog: (line: string) => void): Promise<{ results: CheckResult[]; errors: string[] }> {
+async function runVitest(
+  files: string[],
+  config: RunConfig,
+  onResult: (r: CheckResult) => void,
+  onLog: (line: string) => void,
+): Promise<{ results: CheckResult[]; errors: string[] }> {
   const { startVitest } = await import('vitest/node');
   const results: CheckResult[] = [];
   const errors: string[] = [];
@@ -158,8 +163,11 @@ export async function runConformance(options: RunOptions): Promise<RunOutcome> {
   }
   const tier = options.tier ?? 'fast';
   const plan = planRun(allChecks, { target, profile, tier, ...(options.only ? { only: options.only } : {}) });
-  if (plan.selected.length === 0 && options.only?.length) return { exitCode: 2, error: `--only ${options.only.join(',')} selects no check that can run against this target` };
-  out(`spp-kit conformance → ${target.baseUrl} (profile ${profile.name}, tier ${tier}): ${plan.selected.length} checks to run, ${plan.notRun.length} skipped or not applicable`);
+  if (plan.selected.length === 0 && options.only?.length)
+    return { exitCode: 2, error: `--only ${options.only.join(',')} selects no check that can run against this target` };
+  out(
+    `spp-kit conformance → ${target.baseUrl} (profile ${profile.name}, tier ${tier}): ${plan.selected.length} checks to run, ${plan.notRun.length} skipped or not applicable`,
+  );
   for (const note of target.notes) out(`  note: ${note}`);
 
   const maxWaitMs = options.maxWaitMs ?? 5 * 60_000;
@@ -170,7 +178,11 @@ export async function runConformance(options: RunOptions): Promise<RunOutcome> {
     if (e instanceof TargetError) return { exitCode: 2, error: e.message };
     throw e;
   }
-  const budgetPlan = planBudget({ tokenRequests: plan.tokenRequests, probeRequests: plan.hasTokenProbe ? pre.limits.token.perMinute + 1 : 0, limits: pre.limits.token });
+  const budgetPlan = planBudget({
+    tokenRequests: plan.tokenRequests,
+    probeRequests: plan.hasTokenProbe ? pre.limits.token.perMinute + 1 : 0,
+    limits: pre.limits.token,
+  });
   for (const line of budgetPlan.lines) out(`  ${line}`);
 
   const runId = newRunId(started);
@@ -181,7 +193,10 @@ export async function runConformance(options: RunOptions): Promise<RunOutcome> {
     tier,
     selected: plan.selected.map((c) => c.id),
     tokenEndpoint: pre.tokenEndpoint,
-    limits: { token: { perMinute: pre.limits.token.perMinute, perDay: pre.limits.token.perDay }, api: { perMinute: pre.limits.api.perMinute, perDay: pre.limits.api.perDay } },
+    limits: {
+      token: { perMinute: pre.limits.token.perMinute, perDay: pre.limits.token.perDay },
+      api: { perMinute: pre.limits.api.perMinute, perDay: pre.limits.api.perDay },
+    },
     tokenLedger: pre.tokenLedger,
     apiLedgers: {},
     tokens: pre.tokens,
@@ -197,11 +212,18 @@ export async function runConformance(options: RunOptions): Promise<RunOutcome> {
   let index = 0;
   const total = plan.selected.length;
   const { results, errors } = toRun.length
-    ? await runVitest(toRun, config, (r) => out(progressLine(r, ++index, total)), (l) => out(`  ${l}`))
+    ? await runVitest(
+        toRun,
+        config,
+        (r) => out(progressLine(r, ++index, total)),
+        (l) => out(`  ${l}`),
+      )
     : { results: [], errors: [] };
 
   const got = new Set(results.map((r) => r.checkId));
-  const missing = plan.selected.filter((c) => !got.has(c.id)).map((c) => errorResult(c, `the check did not report a result${errors.length ? ` (${errors[0]})` : ''}`));
+  const missing = plan.selected
+    .filter((c) => !got.has(c.id))
+    .map((c) => errorResult(c, `the check did not report a result${errors.length ? ` (${errors[0]})` : ''}`));
   const checks = [...results, ...missing, ...plan.notRun].sort((a, b) => SUITES.indexOf(a.suite as SuiteName) - SUITES.indexOf(b.suite as SuiteName));
   const catalogue = loadCatalogue();
   const requirements = aggregateRequirements(catalogue, checks, (id) => applicability(profile, id));

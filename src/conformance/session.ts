@@ -40,13 +40,19 @@ export interface RunConfig {
 /** Shell variable names for secrets in curl lines. */
 export function secretVariables(target: Target): Array<[string, string]> {
   const vars: Array<[string, string]> = [];
-  for (const [role, c] of Object.entries(target.clients)) vars.push([c.clientSecret, `SPP_${role.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}_CLIENT_SECRET`]);
+  for (const [role, c] of Object.entries(target.clients))
+    vars.push([c.clientSecret, `SPP_${role.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}_CLIENT_SECRET`]);
   if (target.jwt?.secret) vars.push([target.jwt.secret, 'SPP_JWT_SECRET']);
   return vars.sort((a, b) => b[0].length - a[0].length);
 }
 
 /** `/Individual/{identifier}` + {identifier: 'sys|val'} under baseUrl; `|` stays raw, other reserved characters are encoded. */
-export function operationUrl(baseUrl: string, op: OperationSpec, params: Record<string, string> = {}, query?: Record<string, string> | URLSearchParams): string {
+export function operationUrl(
+  baseUrl: string,
+  op: OperationSpec,
+  params: Record<string, string> = {},
+  query?: Record<string, string> | URLSearchParams,
+): string {
   const path = op.pathTemplate.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     const v = params[name];
     if (v === undefined) throw new Error(`${op.id} needs the path parameter ${name}`);
@@ -200,7 +206,9 @@ export async function runCheck(session: Session, check: Check, log: (line: strin
       }
       // Remember the refusal: later checks on this budget are cut off at once instead of waiting out windows.
       if (budget && !probe && Number.isFinite(retryAfter)) budget.block(Date.now() + retryAfter * 1000);
-      throw new Inconclusive(`rate limited (429) at ${spec.method} ${session.masker.text(new URL(spec.url).pathname)}${Number.isFinite(retryAfter) ? `, Retry-After ${retryAfter} s` : ''}`);
+      throw new Inconclusive(
+        `rate limited (429) at ${spec.method} ${session.masker.text(new URL(spec.url).pathname)}${Number.isFinite(retryAfter) ? `, Retry-After ${retryAfter} s` : ''}`,
+      );
     }
   };
 
@@ -231,7 +239,11 @@ export async function runCheck(session: Session, check: Check, log: (line: strin
       if (!client) throw new SkipCheck(`the target file declares no ${role} client`);
       const result = await tokenRequest({ method: config.profile.clientAuth.primary, client, ...(scope ? { params: { scope } } : {}) });
       const token = readTokenResponse(role, result, config.clockSkewMs);
-      if (!token) throw new TokenRefused(`the ${role} client could not get a token${scope ? ` for scope '${scope}'` : ''}: ${result.status} ${session.masker.text(result.text.slice(0, 200))}`, result);
+      if (!token)
+        throw new TokenRefused(
+          `the ${role} client could not get a token${scope ? ` for scope '${scope}'` : ''}: ${result.status} ${session.masker.text(result.text.slice(0, 200))}`,
+          result,
+        );
       session.storeToken(scope, token);
       return token;
     },
@@ -244,7 +256,13 @@ export async function runCheck(session: Session, check: Check, log: (line: strin
         headers.authorization ??= `Bearer ${credential}`;
         if (typeof call.token !== 'string') role = call.token.role;
       }
-      const spec: RequestSpec = { method: op.method, url: operationUrl(config.target.baseUrl, op, call.params, call.query), headers, operation: op, ...(call.body !== undefined ? { body: call.body } : {}) };
+      const spec: RequestSpec = {
+        method: op.method,
+        url: operationUrl(config.target.baseUrl, op, call.params, call.query),
+        headers,
+        operation: op,
+        ...(call.body !== undefined ? { body: call.body } : {}),
+      };
       const result = await send429Aware(spec, call.expect429, role ? session.apiBudget(role) : undefined, call.probe);
       contractAssert(result);
       return result;
@@ -289,7 +307,9 @@ export async function runCheck(session: Session, check: Check, log: (line: strin
         assertions.push({
           requirement: 'OSPP-CT-01',
           ok: issues.length === 0,
-          message: issues.length ? `${e.operation} ${e.response?.status} breaks the contract: ${issues.map((i) => `${i.pointer} ${i.message}`).join('; ')}` : `${e.operation} ${e.response?.status} conforms to the contract`,
+          message: issues.length
+            ? `${e.operation} ${e.response?.status} breaks the contract: ${issues.map((i) => `${i.pointer} ${i.message}`).join('; ')}`
+            : `${e.operation} ${e.response?.status} conforms to the contract`,
           evidence: [e.id],
         });
       }

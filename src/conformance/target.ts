@@ -247,8 +247,5 @@ export function loadTarget(file: string, env: Record<string, string | undefined>
 
 /** Every secret the target holds, for masking. */
 export function targetSecrets(target: Target): string[] {
-  return [
-    ...Object.values(target.clients).map((c) => c.clientSecret),
-    ...(target.jwt?.secret ? [target.jwt.secret] : []),
-  ].filter((s) => s.length >= 4);
+  return [...Object.values(target.clients).map((c) => c.clientSecret), ...(target.jwt?.secret ? [target.jwt.secret] : [])].filter((s) => s.length >= 4);
 }

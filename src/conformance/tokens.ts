@@ -29,7 +29,8 @@ export function buildTokenRequest(endpoint: string, call: TokenCall): RequestSpe
   const headers: Record<string, string> = { accept: 'application/json', ...(call.headers ?? {}) };
   if (call.method === 'basic' && call.client) headers.authorization = basicCredentials(call.client);
   const method = call.httpMethod ?? 'POST';
-  if (call.rawForm !== undefined) return { method, url: endpoint, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: call.rawForm };
+  if (call.rawForm !== undefined)
+    return { method, url: endpoint, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: call.rawForm };
   switch (call.method) {
     case 'json':
       return { method, url: endpoint, headers, body: params };
@@ -50,11 +51,7 @@ export function readTokenResponse(role: Role, result: HttpResult, clockSkewMs = 
   const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : undefined;
   const exp = decodeJwt(body.access_token)?.payload.exp;
   const expiresAt =
-    expiresIn !== undefined
-      ? result.receivedAt + expiresIn * 1000
-      : typeof exp === 'number'
-        ? exp * 1000 - clockSkewMs
-        : result.receivedAt + 3_600_000;
+    expiresIn !== undefined ? result.receivedAt + expiresIn * 1000 : typeof exp === 'number' ? exp * 1000 - clockSkewMs : result.receivedAt + 3_600_000;
   return {
     role,
     accessToken: body.access_token,

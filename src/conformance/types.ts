@@ -109,7 +109,14 @@ export interface RunReport {
   finishedAt: string;
   durationMs: number;
   target: { baseUrl: string; profile: string; tier: Tier; writes: boolean; tokenEndpoint: string; clients: string[]; only?: string[] };
-  budget: { tokenLimits: { perMinute: number; perDay: number; source: string }; apiLimits: { perMinute: number; perDay: number; source: string }; tokenRequests: number; plannedTokenRequests: number; plannedProbeRequests: number; waitsMs: number };
+  budget: {
+    tokenLimits: { perMinute: number; perDay: number; source: string };
+    apiLimits: { perMinute: number; perDay: number; source: string };
+    tokenRequests: number;
+    plannedTokenRequests: number;
+    plannedProbeRequests: number;
+    waitsMs: number;
+  };
   clock?: { skewSeconds: number; source: string };
   summary: RunSummary;
   requirements: RequirementResult[];

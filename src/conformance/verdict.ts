@@ -63,7 +63,8 @@ export function aggregateRequirements(
     const severity = severityOf(r.level);
     const base = { ...r, severity, applicable: app.applies, checks: related.map((c) => c.checkId) };
     if (!app.applies) return { ...base, verdict: 'na' as const, message: app.reason };
-    if (outcomes.length === 0) return { ...base, verdict: 'untested' as const, message: r.notTestedReason ?? 'no check ran for it (deselected, or none exists)' };
+    if (outcomes.length === 0)
+      return { ...base, verdict: 'untested' as const, message: r.notTestedReason ?? 'no check ran for it (deselected, or none exists)' };
     const verdict = worst(outcomes.map((o) => o.verdict));
     const decisive = outcomes.filter((o) => o.verdict === verdict);
     const shown = decisive.slice(0, 3).map((o) => `${o.check}: ${o.message}`);
@@ -93,7 +94,10 @@ export function summarize(requirements: RequirementResult[], checks: CheckResult
  */
 export function headline(summary: RunSummary): { text: string; incomplete: boolean } {
   if (summary.verdict === 'fail') {
-    return { text: `FAIL — ${summary.mustFailures.length ? `MUST requirements failed: ${summary.mustFailures.join(', ')}` : 'the kit could not complete some checks (errors)'}`, incomplete: false };
+    return {
+      text: `FAIL — ${summary.mustFailures.length ? `MUST requirements failed: ${summary.mustFailures.join(', ')}` : 'the kit could not complete some checks (errors)'}`,
+      incomplete: false,
+    };
   }
   const undecided = summary.mustUndecided;
   if (!undecided.length) return { text: 'PASS — no MUST requirement failed', incomplete: false };

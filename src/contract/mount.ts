@@ -173,7 +173,10 @@ export function mountOperations<Ctx, E extends Env = Env>(app: Hono<E>, table: R
   assertCompleteRouteTable(table);
   const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   for (const op of operationIndex.values()) {
-    const handler = table[op.id] as unknown as (req: HandlerRequest<OperationId>, ctx: Ctx) => HandlerResponse<OperationId> | Promise<HandlerResponse<OperationId>>;
+    const handler = table[op.id] as unknown as (
+      req: HandlerRequest<OperationId>,
+      ctx: Ctx,
+    ) => HandlerResponse<OperationId> | Promise<HandlerResponse<OperationId>>;
     app.on(op.method, honoPath(op), async (c) => {
       try {
         const early = await options.before?.(op, c);
@@ -202,19 +205,32 @@ export function mountOperations<Ctx, E extends Env = Env>(app: Hono<E>, table: R
           const declared = op.responses.get(response.status)?.headers ?? {};
           const undeclared = Object.keys(result.headers ?? {}).filter((h) => !(h in declared));
           const issues = [
-            ...undeclared.map((name) => ({ in: 'header' as const, name, pointer: '', message: `header ${name} is not declared for ${op.id} ${response.status}` })),
+            ...undeclared.map((name) => ({
+              in: 'header' as const,
+              name,
+              pointer: '',
+              message: `header ${name} is not declared for ${op.id} ${response.status}`,
+            })),
             ...contractValidator.validateResponse(op, { status: response.status, headers: response.headers, contentType, body: sent }),
           ];
           if (issues.length) {
             options.onContractViolation?.(op, response.status, issues);
-            return outcomeResponse({ code: 'INTERNAL_ERROR', text: 'The server produced a response that breaks its contract.', diagnostics: issues.map((i) => i.message).join('; ') });
+            return outcomeResponse({
+              code: 'INTERNAL_ERROR',
+              text: 'The server produced a response that breaks its contract.',
+              diagnostics: issues.map((i) => i.message).join('; '),
+            });
           }
         }
         return response;
       } catch (error) {
         const errorId = crypto.randomUUID();
         options.onError?.(op, error, errorId);
-        return outcomeResponse({ code: 'INTERNAL_ERROR', text: 'An unexpected error occurred. Quote the error id to your administrator.', diagnostics: `Error id: ${errorId}` });
+        return outcomeResponse({
+          code: 'INTERNAL_ERROR',
+          text: 'An unexpected error occurred. Quote the error id to your administrator.',
+          diagnostics: `Error id: ${errorId}`,
+        });
       }
     });
   }

@@ -95,9 +95,7 @@ export function indexOperations(doc: OpenApiDocument): Map<OperationId, Operatio
       if (!op) continue;
       const id = op.operationId as OperationId;
       if (index.has(id)) throw new Error(`duplicate operationId ${id}`);
-      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) =>
-        parameterSpec(resolveRef<ParameterObject>(p, doc)),
-      );
+      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) => parameterSpec(resolveRef<ParameterObject>(p, doc)));
       const responses = new Map<number, ResponseSpec>();
       for (const [status, r] of Object.entries(op.responses)) {
         responses.set(Number(status), responseSpec(Number(status), resolveRef<ResponseObject>(r, doc), doc));
@@ -117,9 +115,7 @@ export function indexOperations(doc: OpenApiDocument): Map<OperationId, Operatio
           ? {
               requestBody: {
                 required: Boolean(op.requestBody.required),
-                content: Object.fromEntries(
-                  Object.entries(op.requestBody.content).map(([t, m]) => [t, m.schema ?? true]),
-                ),
+                content: Object.fromEntries(Object.entries(op.requestBody.content).map(([t, m]) => [t, m.schema ?? true])),
               },
             }
           : {}),

@@ -31,15 +31,14 @@ type ParamsOf<K extends OperationId, In extends 'path' | 'query' | 'header'> = O
   ? P extends Record<In, infer V>
     ? V
     : P extends Partial<Record<In, infer V>>
-      ? [V] extends [never] ? Record<string, never> : V
+      ? [V] extends [never]
+        ? Record<string, never>
+        : V
       : Record<string, never>
   : never;
 
-type RequestBodyOf<K extends OperationId> = Op<K> extends { requestBody: { content: infer C } }
-  ? C[keyof C]
-  : Op<K> extends { requestBody?: { content: infer C } }
-    ? C[keyof C] | undefined
-    : undefined;
+type RequestBodyOf<K extends OperationId> =
+  Op<K> extends { requestBody: { content: infer C } } ? C[keyof C] : Op<K> extends { requestBody?: { content: infer C } } ? C[keyof C] | undefined : undefined;
 
 /** What a handler receives: parameters already validated and coerced, the body parsed and validated. */
 export interface HandlerRequest<K extends OperationId> {
@@ -54,10 +53,7 @@ export interface HandlerRequest<K extends OperationId> {
   raw: Request;
 }
 
-export type Handler<K extends OperationId, Ctx> = (
-  req: HandlerRequest<K>,
-  ctx: Ctx,
-) => HandlerResponse<K> | Promise<HandlerResponse<K>>;
+export type Handler<K extends OperationId, Ctx> = (req: HandlerRequest<K>, ctx: Ctx) => HandlerResponse<K> | Promise<HandlerResponse<K>>;
 
 /** The full route table: tsc requires a handler for every operation of the contract. */
 export type RouteTable<Ctx> = { [K in OperationId]: Handler<K, Ctx> };
@@ -79,9 +75,6 @@ export function checkRouteTable(table: Record<string, unknown>): RouteTableRepor
 /** Throws with a readable list when the table and the contract disagree. */
 export function assertCompleteRouteTable(table: Record<string, unknown>): void {
   const { missing, unknown } = checkRouteTable(table);
-  const problems = [
-    ...missing.map((id) => `operation ${id} has no handler`),
-    ...unknown.map((key) => `handler ${key} matches no operation of the contract`),
-  ];
+  const problems = [...missing.map((id) => `operation ${id} has no handler`), ...unknown.map((key) => `handler ${key} matches no operation of the contract`)];
   if (problems.length) throw new Error(`route table does not match the contract:\n  ${problems.join('\n  ')}`);
 }

@@ -198,10 +198,7 @@ export class ContractValidator {
    * Validates and coerces the parameters of a request. Repeated query parameters become arrays, which only
    * array-typed parameters accept: a scalar parameter given twice is an error.
    */
-  validateParameters(
-    op: OperationSpec,
-    raw: RawRequest,
-  ): { ok: true; value: ParsedParameters } | { ok: false; issues: ValidationIssue[] } {
+  validateParameters(op: OperationSpec, raw: RawRequest): { ok: true; value: ParsedParameters } | { ok: false; issues: ValidationIssue[] } {
     const issues: ValidationIssue[] = [];
     const value: ParsedParameters = { path: { ...raw.path }, query: {}, header: {} };
     for (const [key, v] of raw.query) {
@@ -253,13 +250,12 @@ export class ContractValidator {
    * Checks a response against the contract: the status is declared, required headers are present and well
    * formed, and the body matches the schema of its media type. Returns the problems found (none = conforms).
    */
-  validateResponse(
-    op: OperationSpec,
-    response: { status: number; headers: Headers; contentType: string | null; body: unknown },
-  ): ValidationIssue[] {
+  validateResponse(op: OperationSpec, response: { status: number; headers: Headers; contentType: string | null; body: unknown }): ValidationIssue[] {
     const spec = op.responses.get(response.status);
     if (!spec) {
-      return [{ in: 'status', pointer: '', message: `status ${response.status} is not declared for ${op.id} (declared: ${[...op.responses.keys()].join(', ')})` }];
+      return [
+        { in: 'status', pointer: '', message: `status ${response.status} is not declared for ${op.id} (declared: ${[...op.responses.keys()].join(', ')})` },
+      ];
     }
     const issues: ValidationIssue[] = [];
     const headerValues: Record<string, string> = {};
@@ -270,14 +266,17 @@ export class ContractValidator {
     const headerSchema = {
       type: 'object',
       properties: Object.fromEntries(Object.entries(spec.headers).map(([n, h]) => [n, h.schema])),
-      required: Object.entries(spec.headers).filter(([, h]) => h.required).map(([n]) => n),
+      required: Object.entries(spec.headers)
+        .filter(([, h]) => h.required)
+        .map(([n]) => n),
     };
     const validateHeaders = this.schema(headerSchema, `${op.id}:${spec.status}:headers`, true);
     if (!validateHeaders(headerValues)) {
       for (const e of validateHeaders.errors ?? []) {
         const p = e.params as Record<string, unknown>;
         const name = e.keyword === 'required' ? String(p.missingProperty) : e.instancePath.slice(1);
-        const message = e.keyword === 'required' ? `required header ${name} is missing` : `header ${name} ${describe(e)} (got ${JSON.stringify(headerValues[name])})`;
+        const message =
+          e.keyword === 'required' ? `required header ${name} is missing` : `header ${name} ${describe(e)} (got ${JSON.stringify(headerValues[name])})`;
         issues.push({ in: 'header', name, pointer: '', message });
       }
     }

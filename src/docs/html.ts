@@ -18,7 +18,7 @@ export const defaultHtmlPath = 'dist/docs/index.html';
 function redoclyBin(): string {
   const pkgPath = require.resolve('@redocly/cli/package.json');
   const pkg = JSON.parse(require('node:fs').readFileSync(pkgPath, 'utf8')) as { bin: Record<string, string> | string };
-  const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin.redocly ?? Object.values(pkg.bin)[0]!;
+  const bin = typeof pkg.bin === 'string' ? pkg.bin : (pkg.bin.redocly ?? Object.values(pkg.bin)[0]!);
   return join(dirname(pkgPath), bin);
 }
 
@@ -27,15 +27,11 @@ export async function renderHtmlDocs(outFile = defaultHtmlPath): Promise<{ path:
   const out = resolve(outFile);
   await mkdir(dirname(out), { recursive: true });
   const title = 'OpenSPP API V2';
-  await run(
-    process.execPath,
-    [redoclyBin(), 'build-docs', bundledContractPath, '--output', out, '--inlineBundle', '--title', title, '--lint-config', 'off'],
-    {
-      // Redocly otherwise phones home for telemetry and update checks; this machine (and many CI runners) are offline.
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
-      maxBuffer: 16 * 1024 * 1024,
-    },
-  );
+  await run(process.execPath, [redoclyBin(), 'build-docs', bundledContractPath, '--output', out, '--inlineBundle', '--title', title, '--lint-config', 'off'], {
+    // Redocly otherwise phones home for telemetry and update checks; this machine (and many CI runners) are offline.
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const bytes = (await readFile(out)).byteLength;
   return { path: out, bytes };
 }

@@ -20,7 +20,10 @@ import { discoveryHandlers } from './discovery/handlers.js';
 import { policiesFor, RateLimiter, rateLimitHeaders, type RateDecision } from './rate-limit/limiter.js';
 import type { Db } from './store/db.js';
 
-export type ResourceHandlers = Omit<RouteTable<ServerContext>, 'issueToken' | 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs' | 'getJwks' | 'getAuthorizationServerMetadata'>;
+export type ResourceHandlers = Omit<
+  RouteTable<ServerContext>,
+  'issueToken' | 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs' | 'getJwks' | 'getAuthorizationServerMetadata'
+>;
 
 export interface AppDeps {
   config: ServerConfig;
@@ -103,7 +106,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const path = new URL(c.req.url).pathname;
     const allowed = [...operationIndex.values()].filter((op) => matchesTemplate(op.fullPath, path)).map((op) => op.method);
     if (allowed.length) {
-      return outcomeResponse({ code: 'METHOD_NOT_ALLOWED', text: `${c.req.method} is not allowed here. Allowed: ${allowed.join(', ')}.` }, [], { Allow: allowed.join(', ') });
+      return outcomeResponse({ code: 'METHOD_NOT_ALLOWED', text: `${c.req.method} is not allowed here. Allowed: ${allowed.join(', ')}.` }, [], {
+        Allow: allowed.join(', '),
+      });
     }
     return outcomeResponse({ code: 'RESOURCE_NOT_FOUND', text: `No endpoint ${path}. See ${config.basePath}/metadata and ${config.basePath}/docs.` });
   });
@@ -114,4 +119,3 @@ function matchesTemplate(template: string, path: string): boolean {
   const pattern = new RegExp(`^${template.replace(/[.$]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
   return pattern.test(path);
 }
-

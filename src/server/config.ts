@@ -83,7 +83,8 @@ export function entropyPerChar(text: string): number {
 export function checkJwtSecret(secret: string): void {
   const bytes = Buffer.byteLength(secret, 'utf8');
   if (bytes < 32) throw new ConfigError(`OPENSPP_JWT_SECRET is too short (${bytes} bytes); use at least 32 random bytes, e.g. \`openssl rand -base64 48\``);
-  if (entropyPerChar(secret) < 3.5) throw new ConfigError('OPENSPP_JWT_SECRET is too predictable (repetitive characters); use random bytes, e.g. `openssl rand -base64 48`');
+  if (entropyPerChar(secret) < 3.5)
+    throw new ConfigError('OPENSPP_JWT_SECRET is too predictable (repetitive characters); use random bytes, e.g. `openssl rand -base64 48`');
 }
 
 /**
@@ -93,7 +94,8 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
   const host = String(input.HOST || '127.0.0.1');
   const port = int('PORT', input.PORT, 8069, 0, 65535);
   const publicOrigin = String(input.SPP_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, '');
-  if (!/^https?:\/\/[^/]+$/.test(publicOrigin)) throw new ConfigError(`SPP_PUBLIC_URL must be an origin like https://registry.example.gov, got '${publicOrigin}'`);
+  if (!/^https?:\/\/[^/]+$/.test(publicOrigin))
+    throw new ConfigError(`SPP_PUBLIC_URL must be an origin like https://registry.example.gov, got '${publicOrigin}'`);
   const algorithm = String(input.SPP_JWT_ALG || 'HS256').toUpperCase();
   if (!['HS256', 'ES256', 'RS256'].includes(algorithm)) throw new ConfigError(`SPP_JWT_ALG must be HS256, ES256 or RS256, got '${algorithm}'`);
   const jwt: ServerConfig['jwt'] = { algorithm: algorithm as SigningAlgorithm };
@@ -111,7 +113,8 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
     } catch (e) {
       throw new ConfigError(`cannot read SPP_JWT_KEY_FILE ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    if (!jwt.privateKeyPem.includes('-----BEGIN PRIVATE KEY-----')) throw new ConfigError(`SPP_JWT_KEY_FILE ${keyFile} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)`);
+    if (!jwt.privateKeyPem.includes('-----BEGIN PRIVATE KEY-----'))
+      throw new ConfigError(`SPP_JWT_KEY_FILE ${keyFile} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)`);
     jwt.keyFile = keyFile;
   }
   const issuer = String(input.SPP_ISSUER || `${publicOrigin}${BASE_PATH}`);

@@ -31,7 +31,11 @@ export interface RunningServer {
 function listen(server: ServerType, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
-      reject(new ConfigError(e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port ?? ''} is already in use (set PORT or --port)` : `cannot listen: ${e.message}`));
+      reject(
+        new ConfigError(
+          e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port ?? ''} is already in use (set PORT or --port)` : `cannot listen: ${e.message}`,
+        ),
+      );
     };
     server.once('error', onError);
     server.once('listening', () => {
@@ -78,7 +82,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       keys,
       resources: options.resources,
       ...(options.software ? { software: options.software } : {}),
-      onError: (op, error, errorId) => log(`error ${errorId} in ${op.id}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
+      onError: (op, error, errorId) => log(`error ${errorId} in ${op.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
 
     let closing: Promise<void> | undefined;

@@ -20,7 +20,12 @@ afterAll(async () => {
 });
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--db', db, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--db', db, ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
 }
 
@@ -29,15 +34,40 @@ describe('spp-kit clients', () => {
   let secret: string;
 
   it('creates a client with its organization and shows the secret once, storing only a hash', () => {
-    const r = cli(['clients', 'create', '--name', 'Ministry X', '--org', 'ministry-x', '--org-name', 'Ministry X', '--legal-basis', 'public_task', '--scopes', 'individual:read, individual:search', '--token-lifetime', '600', '--json']);
+    const r = cli([
+      'clients',
+      'create',
+      '--name',
+      'Ministry X',
+      '--org',
+      'ministry-x',
+      '--org-name',
+      'Ministry X',
+      '--legal-basis',
+      'public_task',
+      '--scopes',
+      'individual:read, individual:search',
+      '--token-lifetime',
+      '600',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ name: 'Ministry X', organization: 'ministry-x', legalBasis: 'public_task', scopes: ['individual:read', 'individual:search'], active: true, tokenLifetime: 600 });
+    expect(out).toMatchObject({
+      name: 'Ministry X',
+      organization: 'ministry-x',
+      legalBasis: 'public_task',
+      scopes: ['individual:read', 'individual:search'],
+      active: true,
+      tokenLifetime: 600,
+    });
     expect(out.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     clientId = out.clientId;
     secret = out.clientSecret;
-    const row = new Database(db, { readonly: true }).prepare('SELECT secret_hash FROM api_clients WHERE client_id = ?').get(clientId) as { secret_hash: string };
+    const row = new Database(db, { readonly: true }).prepare('SELECT secret_hash FROM api_clients WHERE client_id = ?').get(clientId) as {
+      secret_hash: string;
+    };
     expect(row.secret_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(row.secret_hash).not.toContain(secret);
   });
@@ -87,7 +117,10 @@ describe('spp-kit serve', () => {
   });
 
   it('serves the demo registry, answers a token request, and stops cleanly on SIGTERM', async () => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', main, '--db', join(dir, 'serve.db'), 'serve', '--port', '0'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const proc = spawn(process.execPath, ['--import', 'tsx', main, '--db', join(dir, 'serve.db'), 'serve', '--port', '0'], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.stderr.on('data', (d) => (out += d));
@@ -96,7 +129,14 @@ describe('spp-kit serve', () => {
     const base = /API\s+(http\S+)/.exec(out)?.[1];
     expect(base, out).toBeDefined();
     expect(out).toContain('fixtures/demo-clients.json');
-    const res = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('demo-reader:demo-secret-reader-do-not-deploy-7d3a5e6b1c0f').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const res = await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('demo-reader:demo-secret-reader-do-not-deploy-7d3a5e6b1c0f').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
     expect(res.status).toBe(200);
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     proc.kill('SIGTERM');

@@ -6,7 +6,7 @@ import { CLIENT_ID, MARIA, SECRET, setup } from './setup.js';
 const read = { params: { path: { identifier: MARIA } } };
 
 describe('client authentication at the token endpoint', () => {
-  it("basic (default): id and secret form-encoded, then base64; the body carries only grant_type", async () => {
+  it('basic (default): id and secret form-encoded, then base64; the body carries only grant_type', async () => {
     const { fake, client } = setup();
     expect((await client().GET('/Individual/{identifier}', read)).response.status).toBe(200);
     const [sent] = fake.tokenRequests;

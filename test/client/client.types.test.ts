@@ -61,11 +61,21 @@ export async function mistakes(spp: SppClient) {
   await spp.PUT('/Individual/{identifier}', { params: { path: { identifier }, header: { 'If-None-Match': '"3"' } }, body: {} as never });
 
   // A correct replacement compiles…
-  await spp.PUT('/Individual/{identifier}', { params: { path: { identifier }, header: { 'If-Match': '"3"' } }, body: { resourceType: 'Individual', identifier: [{ system: 'urn:a', value: 'b' }], name: { family: 'Santos' } } });
-  // @ts-expect-error …and `resourceType` must be the path's type
-  await spp.PUT('/Individual/{identifier}', { params: { path: { identifier } }, body: { resourceType: 'Group', identifier: [{ system: 'urn:a', value: 'b' }], name: { family: 'Santos' } } });
-  // @ts-expect-error `surname` is not a field of IndividualInput
-  await spp.PUT('/Individual/{identifier}', { params: { path: { identifier } }, body: { resourceType: 'Individual', identifier: [{ system: 'urn:a', value: 'b' }], name: { family: 'Santos' }, surname: 'Santos' } });
+  await spp.PUT('/Individual/{identifier}', {
+    params: { path: { identifier }, header: { 'If-Match': '"3"' } },
+    body: { resourceType: 'Individual', identifier: [{ system: 'urn:a', value: 'b' }], name: { family: 'Santos' } },
+  });
+  // …and `resourceType` must be the path's type
+  await spp.PUT('/Individual/{identifier}', {
+    params: { path: { identifier } },
+    // @ts-expect-error 'Group' is not the path's resourceType
+    body: { resourceType: 'Group', identifier: [{ system: 'urn:a', value: 'b' }], name: { family: 'Santos' } },
+  });
+  await spp.PUT('/Individual/{identifier}', {
+    params: { path: { identifier } },
+    // @ts-expect-error `surname` is not a field of IndividualInput
+    body: { resourceType: 'Individual', identifier: [{ system: 'urn:a', value: 'b' }], name: { family: 'Santos' }, surname: 'Santos' },
+  });
 
   const read = await spp.GET('/Individual/{identifier}', { params: { path: { identifier } } });
   // @ts-expect-error versionId is a string

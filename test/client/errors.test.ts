@@ -32,21 +32,40 @@ describe('SppApiError', () => {
       path: '/Individual/{identifier}',
     });
     expect(error.outcome?.resourceType).toBe('OperationOutcome');
-    expect(error.message).toBe('GET /Individual/{identifier} answered 404 RESOURCE_NOT_FOUND: No Individual has the identifier urn:gov:ph:psa:national-id|PH-999999999.');
+    expect(error.message).toBe(
+      'GET /Individual/{identifier} answered 404 RESOURCE_NOT_FOUND: No Individual has the identifier urn:gov:ph:psa:national-id|PH-999999999.',
+    );
   });
 
   it('a stale If-Match gives VERSION_CONFLICT on PUT', async () => {
     const { client } = setup();
     const spp = client();
     const current = unwrap(await spp.GET('/Individual/{identifier}', read));
-    const result = await spp.PUT('/Individual/{identifier}', { params: { path: { identifier: MARIA }, header: { 'If-Match': '"2"' } }, body: current as never });
+    const result = await spp.PUT('/Individual/{identifier}', {
+      params: { path: { identifier: MARIA }, header: { 'If-Match': '"2"' } },
+      body: current as never,
+    });
     expect(thrown(() => unwrap(result))).toMatchObject({ status: 409, code: 'VERSION_CONFLICT', method: 'PUT', path: '/Individual/{identifier}' });
   });
 
   it('builds from the contract’s own 409 example, and says so plainly when a body is not an OperationOutcome', () => {
-    const conflict = new SppApiError({ status: 409, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'conflict', details: { coding: [{ system: 'urn:openspp:error', code: 'VERSION_CONFLICT' }], text: 'Resource version mismatch. Expected: 3, current: 5.' } }] } });
+    const conflict = new SppApiError({
+      status: 409,
+      body: {
+        resourceType: 'OperationOutcome',
+        issue: [
+          {
+            severity: 'error',
+            code: 'conflict',
+            details: { coding: [{ system: 'urn:openspp:error', code: 'VERSION_CONFLICT' }], text: 'Resource version mismatch. Expected: 3, current: 5.' },
+          },
+        ],
+      },
+    });
     expect(conflict.message).toBe('API request answered 409 VERSION_CONFLICT: Resource version mismatch. Expected: 3, current: 5.');
-    const proxy = thrown(() => unwrap({ error: '<html>bad gateway</html>', response: new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }) }));
+    const proxy = thrown(() =>
+      unwrap({ error: '<html>bad gateway</html>', response: new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }) }),
+    );
     expect(proxy).toMatchObject({ status: 502, code: undefined, outcome: undefined });
     expect((proxy as Error).message).toBe('API request answered 502: HTTP 502 Bad Gateway; the body is not an OperationOutcome');
   });
@@ -66,7 +85,9 @@ describe('no secret and no whole token in any error', () => {
       const { fake, client } = setup();
       fake.echoSecretInErrors = true;
       fake.disableClient('ministry-of-agriculture');
-      const error = await client({ auth }).GET('/Individual/{identifier}', read).catch((e: unknown) => e);
+      const error = await client({ auth })
+        .GET('/Individual/{identifier}', read)
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OAuthTokenError);
       expect(error).toMatchObject({ error: 'invalid_client', status: auth === 'basic' ? 401 : 400 });
       expect((error as Error).message).toContain('[redacted]');
@@ -89,7 +110,12 @@ describe('no secret and no whole token in any error', () => {
     const limited = other.client({ maxRateLimitRetries: 0 });
     other.fake.queueRateLimited(1, { retryAfter: '5' });
     const r429 = await limited.GET('/Individual/{identifier}', read);
-    expect(leaks(other.fake, thrown(() => unwrap(r429)))).toEqual([]);
+    expect(
+      leaks(
+        other.fake,
+        thrown(() => unwrap(r429)),
+      ),
+    ).toEqual([]);
 
     const offline = setup().client({
       fetch: () => Promise.reject(new TypeError('fetch failed')),

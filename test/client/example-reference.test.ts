@@ -34,7 +34,10 @@ describe('examples/search-read-update.ts against the reference server', () => {
     const person = hits.entry[0]!.resource;
     const identifier = `${person.identifier[0]!.system}|${person.identifier[0]!.value}`;
     const full = unwrap(await spp.GET('/Individual/{identifier}', { params: { path: { identifier } } }));
-    const result = await spp.PUT('/Individual/{identifier}', { params: { path: { identifier }, header: { 'If-Match': '"999"' } }, body: { ...full, name: full.name! } });
+    const result = await spp.PUT('/Individual/{identifier}', {
+      params: { path: { identifier }, header: { 'If-Match': '"999"' } },
+      body: { ...full, name: full.name! },
+    });
     expect(result.response.status).toBe(409);
     expect(result.error?.issue[0]?.details.coding[0]?.code).toBe('VERSION_CONFLICT');
   });

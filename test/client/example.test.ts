@@ -27,7 +27,11 @@ describe('examples/search-read-update.ts', () => {
     // Someone else writes between our read and our PUT: the fake bumps the version when it sees our PUT coming.
     const racing = async (request: Request) => {
       if (request.method === 'PUT') {
-        const other = new Request(request.url, { method: 'PUT', headers: { authorization: request.headers.get('authorization')!, 'content-type': 'application/json' }, body: await request.clone().text() });
+        const other = new Request(request.url, {
+          method: 'PUT',
+          headers: { authorization: request.headers.get('authorization')!, 'content-type': 'application/json' },
+          body: await request.clone().text(),
+        });
         await fake.fetch(other);
       }
       return fake.fetch(request);

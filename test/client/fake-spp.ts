@@ -214,7 +214,10 @@ export class FakeSpp {
         resourceType: 'Individual',
         identifier: body.identifier,
         ...(current.groupMembership ? { groupMembership: current.groupMembership } : {}),
-        meta: { versionId: String(Number(current.meta.versionId) + 1), lastUpdated: new Date(this.options.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+        meta: {
+          versionId: String(Number(current.meta.versionId) + 1),
+          lastUpdated: new Date(this.options.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
       };
       this.records.set(id, next);
       return json(200, next, { ETag: `"${next.meta.versionId}"` });
@@ -247,22 +250,37 @@ export class FakeSpp {
     const serial = ++this.tokenSerial;
     const token = [
       b64url({ alg: 'HS256', typ: 'at+jwt' }),
-      b64url({ iss: BASE_URL, sub: parsed.clientId, client_id: parsed.clientId, jti: `t${serial}`, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + lifetime }),
+      b64url({
+        iss: BASE_URL,
+        sub: parsed.clientId,
+        client_id: parsed.clientId,
+        jti: `t${serial}`,
+        iat: Math.floor(now / 1000),
+        exp: Math.floor(now / 1000) + lifetime,
+      }),
       b64url(`not-a-real-signature-${serial}-${Math.random()}`),
     ].join('.');
     this.issued.set(token, { clientId: parsed.clientId!, expiresAt: now + lifetime * 1000, revoked: false });
-    return json(200, { access_token: token, token_type: 'Bearer', expires_in: this.expiresIn, scope: parsed.scope ?? 'individual:read individual:search individual:update' }, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    return json(
+      200,
+      { access_token: token, token_type: 'Bearer', expires_in: this.expiresIn, scope: parsed.scope ?? 'individual:read individual:search individual:update' },
+      { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+    );
   }
 
   private checkBearer(token: string | undefined): Response | undefined {
-    if (token === undefined) return outcome(401, 'AUTHENTICATION_REQUIRED', "This operation needs an access token: send 'Authorization: Bearer <token>'.", { 'WWW-Authenticate': 'Bearer realm="openspp"' });
+    if (token === undefined)
+      return outcome(401, 'AUTHENTICATION_REQUIRED', "This operation needs an access token: send 'Authorization: Bearer <token>'.", {
+        'WWW-Authenticate': 'Bearer realm="openspp"',
+      });
     const issued = this.issued.get(token);
     const client = issued && this.clients.get(issued.clientId);
     const invalid = { 'WWW-Authenticate': 'Bearer realm="openspp", error="invalid_token"' };
     if (!issued || !client || issued.revoked || client.disabled || client.apiRejected) {
       return outcome(401, 'INVALID_TOKEN', this.echoTokenInErrors ? `The access token ${token} is not valid.` : 'The access token is not valid.', invalid);
     }
-    if (this.options.clock.now() >= issued.expiresAt) return outcome(401, 'TOKEN_EXPIRED', `The access token expired at ${new Date(issued.expiresAt).toISOString()}. Request a new one.`, invalid);
+    if (this.options.clock.now() >= issued.expiresAt)
+      return outcome(401, 'TOKEN_EXPIRED', `The access token expired at ${new Date(issued.expiresAt).toISOString()}. Request a new one.`, invalid);
     return undefined;
   }
 
@@ -274,7 +292,9 @@ export class FakeSpp {
   private search(c: Context): Response {
     const name = c.req.query('name')?.toLowerCase();
     const count = Number(c.req.query('_count') ?? 20);
-    const matches = [...this.records.values()].filter((r) => !name || [r.name?.family, r.name?.given, r.name?.middle].some((n) => n?.toLowerCase().includes(name)));
+    const matches = [...this.records.values()].filter(
+      (r) => !name || [r.name?.family, r.name?.given, r.name?.middle].some((n) => n?.toLowerCase().includes(name)),
+    );
     const self = `${BASE_PATH}/Individual${new URL(c.req.url).search}`;
     return json(
       200,
@@ -334,12 +354,19 @@ const ISSUE: Partial<Record<ErrorCode, [OperationOutcome['issue'][number]['code'
 
 export function outcome(status: number, code: ErrorCode, text: string, headers: Record<string, string> = {}): Response {
   const [issueCode, display] = ISSUE[code] ?? ['processing', code];
-  const body: OperationOutcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: issueCode, details: { coding: [{ system: 'urn:openspp:error', code, display }], text } }] };
+  const body: OperationOutcome = {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: issueCode, details: { coding: [{ system: 'urn:openspp:error', code, display }], text } }],
+  };
   return json(status, body, headers);
 }
 
 function oauth(status: 400 | 401, error: string, description: string): Response {
-  return json(status, { error, error_description: description }, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(status === 401 ? { 'WWW-Authenticate': 'Basic realm="openspp"' } : {}) });
+  return json(
+    status,
+    { error, error_description: description },
+    { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(status === 401 ? { 'WWW-Authenticate': 'Basic realm="openspp"' } : {}) },
+  );
 }
 
 function rateLimited(spec: { retryAfter?: string; rateLimit?: string }): Response {

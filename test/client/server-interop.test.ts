@@ -14,7 +14,13 @@ const identifier = 'urn:gov:ph:psa:national-id|PH-123456789';
 describe('client ↔ reference server', () => {
   it.each(['basic', 'post', 'json'] as const)('%s: gets a token and reads an Individual', async (auth) => {
     const h = await makeHarness();
-    const spp = createSppClient({ baseUrl: BASE, clientId: demo.full.clientId, clientSecret: demo.full.clientSecret, auth, fetch: (r) => Promise.resolve(h.app.fetch(r)) });
+    const spp = createSppClient({
+      baseUrl: BASE,
+      clientId: demo.full.clientId,
+      clientSecret: demo.full.clientSecret,
+      auth,
+      fetch: (r) => Promise.resolve(h.app.fetch(r)),
+    });
     const person = unwrap(await spp.GET('/Individual/{identifier}', { params: { path: { identifier } } }));
     expect(person.resourceType).toBe('Individual');
     expect(spp.tokens.requestCount).toBe(1);
@@ -27,7 +33,12 @@ describe('client ↔ reference server', () => {
 
   it('a client disabled mid-run: one refresh attempt, refused with invalid_client; no loop', async () => {
     const h = await makeHarness();
-    const spp = createSppClient({ baseUrl: BASE, clientId: demo.full.clientId, clientSecret: demo.full.clientSecret, fetch: (r) => Promise.resolve(h.app.fetch(r)) });
+    const spp = createSppClient({
+      baseUrl: BASE,
+      clientId: demo.full.clientId,
+      clientSecret: demo.full.clientSecret,
+      fetch: (r) => Promise.resolve(h.app.fetch(r)),
+    });
     await spp.GET('/Individual/{identifier}', { params: { path: { identifier } } });
     setActive(h.db, demo.full.clientId, false);
     const error = await spp.GET('/Individual/{identifier}', { params: { path: { identifier } } }).catch((e: unknown) => e);
@@ -38,7 +49,12 @@ describe('client ↔ reference server', () => {
 
   it('a scope the client lacks surfaces as SppApiError 403 SCOPE_INSUFFICIENT, not a retry', async () => {
     const h = await makeHarness();
-    const spp = createSppClient({ baseUrl: BASE, clientId: demo.reader.clientId, clientSecret: demo.reader.clientSecret, fetch: (r) => Promise.resolve(h.app.fetch(r)) });
+    const spp = createSppClient({
+      baseUrl: BASE,
+      clientId: demo.reader.clientId,
+      clientSecret: demo.reader.clientSecret,
+      fetch: (r) => Promise.resolve(h.app.fetch(r)),
+    });
     const current = unwrap(await spp.GET('/Individual/{identifier}', { params: { path: { identifier } } }));
     const result = await spp.PUT('/Individual/{identifier}', { params: { path: { identifier } }, body: current as never });
     expect(() => unwrap(result)).toThrow(/^PUT \/Individual\/\{identifier\} answered 403 SCOPE_INSUFFICIENT: /);

@@ -12,7 +12,9 @@ const catalogue = loadCatalogue();
 
 describe('requirements catalogue', () => {
   it('has no MUST that is neither verified by a check nor given a notTestedReason (coverage gate)', () => {
-    const uncovered = coverageMatrix(catalogue, allChecks).filter((r) => r.uncovered).map((r) => r.id);
+    const uncovered = coverageMatrix(catalogue, allChecks)
+      .filter((r) => r.uncovered)
+      .map((r) => r.id);
     expect(uncovered).toEqual([]);
   });
 
@@ -24,17 +26,24 @@ describe('requirements catalogue', () => {
 
   it('carries the ids of the research catalogue the issue names, plus OpenSPP contract rules', () => {
     const ids = new Set(catalogue.map((r) => r.id));
-    for (const id of ['CA-01', 'TE-06', 'TR-06', 'TERR-02', 'RS-05', 'JWT-02', 'BCP-01', 'AT-06', 'MD-04', 'RL-03', 'RLH-01', 'OO-01', 'OO-03']) expect(ids.has(id), id).toBe(true);
+    for (const id of ['CA-01', 'TE-06', 'TR-06', 'TERR-02', 'RS-05', 'JWT-02', 'BCP-01', 'AT-06', 'MD-04', 'RL-03', 'RLH-01', 'OO-01', 'OO-03'])
+      expect(ids.has(id), id).toBe(true);
     expect(catalogue.filter((r) => r.id.startsWith('OSPP-')).length).toBeGreaterThan(15);
   });
 
   it('gives untested requirements a reason only where no check exists (no stale reasons)', () => {
-    const stale = coverageMatrix(catalogue, allChecks).filter((r) => r.notTestedReason && r.checks.length > 0).map((r) => r.id);
+    const stale = coverageMatrix(catalogue, allChecks)
+      .filter((r) => r.notTestedReason && r.checks.length > 0)
+      .map((r) => r.id);
     expect(stale).toEqual([]);
   });
 
   it('rejects malformed catalogue entries with every problem at once', () => {
-    expect(() => parseCatalogue('requirements:\n  - id: bad\n    level: PERHAPS\n  - id: CA-01\n    source: x\n    level: MUST\n    text: y\n  - id: CA-01\n    source: x\n    level: MUST\n    text: y\n')).toThrow(/id must look like AREA-NN[\s\S]*level must be one of[\s\S]*duplicate id/);
+    expect(() =>
+      parseCatalogue(
+        'requirements:\n  - id: bad\n    level: PERHAPS\n  - id: CA-01\n    source: x\n    level: MUST\n    text: y\n  - id: CA-01\n    source: x\n    level: MUST\n    text: y\n',
+      ),
+    ).toThrow(/id must look like AREA-NN[\s\S]*level must be one of[\s\S]*duplicate id/);
   });
 
   it('prints a coverage matrix that names the uncovered MUSTs (none)', () => {
@@ -51,7 +60,10 @@ describe('profiles', () => {
     for (const name of profileNames()) {
       const p = loadProfile(name);
       for (const pattern of [...p.requirements.include, ...Object.keys(p.requirements.exclude)]) {
-        expect(catalogue.some((r) => matchesPattern(r.id, pattern)), `${name}: ${pattern}`).toBe(true);
+        expect(
+          catalogue.some((r) => matchesPattern(r.id, pattern)),
+          `${name}: ${pattern}`,
+        ).toBe(true);
       }
       expect(p.clientAuth.expected.length + p.clientAuth.optional.length, name).toBeGreaterThan(0);
     }

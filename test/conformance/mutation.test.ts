@@ -20,7 +20,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function behindProxy(mutation: Mutation, env: Record<string, string> = {}): Promise<{ proxy: RunningProxy; server: RunningServer; close(): Promise<void> }> {
+async function behindProxy(
+  mutation: Mutation,
+  env: Record<string, string> = {},
+): Promise<{ proxy: RunningProxy; server: RunningServer; close(): Promise<void> }> {
   const proxy = await startProxy(mutation);
   const server = await startReference({ PORT: String(await freePort()), SPP_PUBLIC_URL: proxy.origin, ...env });
   proxy.setUpstream(`http://127.0.0.1:${server.port}`);

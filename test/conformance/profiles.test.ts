@@ -16,7 +16,13 @@ import { PEER_CLIENT, startOidcProvider } from './peers.js';
 const LIMITS = { token: { perMinute: 40, perDay: 100_000 }, api: { perMinute: 400, perDay: 1_000_000 } };
 
 /** The reference server's limits (harness RAISED) must be declared as they are, or the probes rightly fail. */
-function tokenOnlyTarget(baseUrl: string, profile: string, full: { clientId: string; clientSecret: string }, extra: Record<string, unknown> = {}, limits: unknown = RAISED): Target {
+function tokenOnlyTarget(
+  baseUrl: string,
+  profile: string,
+  full: { clientId: string; clientSecret: string },
+  extra: Record<string, unknown> = {},
+  limits: unknown = RAISED,
+): Target {
   return parseTarget({ baseUrl, profile, clients: { full }, rateLimits: limits, ...extra }, { env: {} });
 }
 
@@ -28,7 +34,10 @@ describe('token-only profiles against the reference server', () => {
     it(`${profile}: discovers the token endpoint (RFC 8414), checks only it, and passes`, async () => {
       // A fresh server each: the rate-limit probe spends the token window.
       const server = await startReference();
-      const o = await runConformance({ target: tokenOnlyTarget(server.baseUrl, profile, referenceTarget(server.baseUrl).clients.full!), out: () => {} }).finally(() => server.close());
+      const o = await runConformance({
+        target: tokenOnlyTarget(server.baseUrl, profile, referenceTarget(server.baseUrl).clients.full!),
+        out: () => {},
+      }).finally(() => server.close());
       expect(o.report!.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.checkId}: ${c.reason}`)).toEqual([]);
       expect(o.exitCode).toBe(0);
       expect(o.report!.target.tokenEndpoint).toBe(`${server.baseUrl}/oauth/token`);
@@ -97,12 +106,22 @@ describe('an OpenCRVS-style token endpoint', () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const port = (s.address() as { port: number }).port;
     await new Promise<void>((r) => s.close(() => r()));
-    server = await startReference({ PORT: String(port), SPP_PUBLIC_URL: proxy.origin, SPP_JWT_ALG: 'RS256', SPP_JWT_KEY_FILE: keyFile('RS256').path, SPP_ALLOW_QUERY_CREDENTIALS: 'true', SPP_TOKEN_LIFETIME: '600' });
+    server = await startReference({
+      PORT: String(port),
+      SPP_PUBLIC_URL: proxy.origin,
+      SPP_JWT_ALG: 'RS256',
+      SPP_JWT_KEY_FILE: keyFile('RS256').path,
+      SPP_ALLOW_QUERY_CREDENTIALS: 'true',
+      SPP_TOKEN_LIFETIME: '600',
+    });
     proxy.setUpstream(`http://127.0.0.1:${server.port}`);
   });
   afterAll(async () => Promise.all([proxy.close(), server.close()]));
 
-  const target = (profile: string) => tokenOnlyTarget(`${proxy.origin}/api/v2/spp`, profile, referenceTarget(server.baseUrl).clients.full!, { tokenEndpoint: `${proxy.origin}/api/v2/spp/oauth/token` });
+  const target = (profile: string) =>
+    tokenOnlyTarget(`${proxy.origin}/api/v2/spp`, profile, referenceTarget(server.baseUrl).clients.full!, {
+      tokenEndpoint: `${proxy.origin}/api/v2/spp/oauth/token`,
+    });
 
   it('fails the rfc6749 profile on exactly those deviations', async () => {
     // Token checks only: the opencrvs run below needs the token window the probe would spend.
@@ -119,5 +138,4 @@ describe('an OpenCRVS-style token endpoint', () => {
     for (const id of ['OCRVS-01', 'OCRVS-02', 'OCRVS-03', 'CA-08', 'TR-06']) expect(v.get(id), id).toBe('pass');
     for (const id of ['CA-04', 'TR-04', 'TR-07', 'HTTP-01', 'CA-01']) expect(v.get(id), id).toBe('na');
   }, 60_000);
-
 });

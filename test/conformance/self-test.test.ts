@@ -36,7 +36,9 @@ afterAll(async () => {
 
 describe('the kit against the reference server (fast tier)', () => {
   it('passes: exit 0, no MUST failed, nothing inconclusive or broken', () => {
-    const failed = outcome.report?.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error' || c.verdict === 'inconclusive').map((c) => `${c.checkId}: ${c.reason}`);
+    const failed = outcome.report?.checks
+      .filter((c) => c.verdict === 'fail' || c.verdict === 'error' || c.verdict === 'inconclusive')
+      .map((c) => `${c.checkId}: ${c.reason}`);
     expect(failed).toEqual([]);
     expect(outcome.exitCode).toBe(0);
     expect(outcome.report!.summary.verdict).toBe('pass');
@@ -44,7 +46,28 @@ describe('the kit against the reference server (fast tier)', () => {
 
   it('actually checks: the headline requirements pass rather than being skipped', () => {
     const verdict = new Map(outcome.report!.requirements.map((r) => [r.id, r.verdict]));
-    for (const id of ['CA-01', 'TE-06', 'TR-06', 'TERR-02', 'RS-05', 'JWT-02', 'BCP-01', 'AT-06', 'MD-04', 'RL-03', 'RLH-01', 'OO-01', 'OO-03', 'OSPP-CT-01', 'OSPP-SC-01', 'OSPP-SC-02', 'OSPP-CON-04', 'OSPP-RES-05', 'OSPP-RL-01', 'RL-04']) {
+    for (const id of [
+      'CA-01',
+      'TE-06',
+      'TR-06',
+      'TERR-02',
+      'RS-05',
+      'JWT-02',
+      'BCP-01',
+      'AT-06',
+      'MD-04',
+      'RL-03',
+      'RLH-01',
+      'OO-01',
+      'OO-03',
+      'OSPP-CT-01',
+      'OSPP-SC-01',
+      'OSPP-SC-02',
+      'OSPP-CON-04',
+      'OSPP-RES-05',
+      'OSPP-RL-01',
+      'RL-04',
+    ]) {
       expect(verdict.get(id), id).toBe('pass');
     }
     // Every secured operation of the contract got the five refusals.
@@ -131,7 +154,11 @@ describe('the full tier', () => {
       const check = o.report!.checks.find((c) => c.checkId === 'expiry-real-time')!;
       expect(check.verdict, check.reason).toBe('pass');
       expect(o.exitCode).toBe(0);
-      expect(check.measurements).toMatchObject({ 'shortLived.lifetimeSeconds': expect.any(Number), observedLeewaySeconds: expect.any(Number), clockSkewSeconds: expect.any(Number) });
+      expect(check.measurements).toMatchObject({
+        'shortLived.lifetimeSeconds': expect.any(Number),
+        observedLeewaySeconds: expect.any(Number),
+        clockSkewSeconds: expect.any(Number),
+      });
       expect(check.assertions.find((a) => a.requirement === 'OSPP-ERR-01')?.message).toMatch(/TOKEN_EXPIRED, challenge error invalid_token/);
     } finally {
       await s.close();
@@ -158,7 +185,7 @@ describe('rate limits the kit did not plan for', () => {
     }
   }, 60_000);
 
-  it("stop waiting once the target says its day is spent: later checks are cut off at once, and the result says incomplete", async () => {
+  it('stop waiting once the target says its day is spent: later checks are cut off at once, and the result says incomplete', async () => {
     // Enough for the preflight's tokens and one more; the target file claims far more, so only the server's 429 tells.
     const s = await startReference({ SPP_TOKEN_RATE_PER_DAY: '6' });
     try {

@@ -76,16 +76,36 @@ describe('request budget (sliding minute, day cap)', () => {
 describe('verdicts', () => {
   const severity = (id: string) => (id.startsWith('S') ? 'should' : 'must') as 'must' | 'should';
   it('fails a MUST, warns a SHOULD, and reports the worst as the check verdict', () => {
-    const d = decideOutcomes({ verifies: ['M-1', 'S-1'], assertions: [{ requirement: 'M-1', ok: false, message: 'no' }, { requirement: 'S-1', ok: false, message: 'meh' }], notApplicable: new Map(), severity });
+    const d = decideOutcomes({
+      verifies: ['M-1', 'S-1'],
+      assertions: [
+        { requirement: 'M-1', ok: false, message: 'no' },
+        { requirement: 'S-1', ok: false, message: 'meh' },
+      ],
+      notApplicable: new Map(),
+      severity,
+    });
     expect(d.outcomes.map((o) => o.verdict)).toEqual(['fail', 'warn']);
     expect(d.verdict).toBe('fail');
   });
 
   it('makes a check cut off by a 429 inconclusive — never failed, never passed half-checked — but keeps a real failure', () => {
-    const cut = decideOutcomes({ verifies: ['M-1', 'M-2'], assertions: [{ requirement: 'M-1', ok: true, message: 'ok' }], notApplicable: new Map(), severity, interrupted: '429' });
+    const cut = decideOutcomes({
+      verifies: ['M-1', 'M-2'],
+      assertions: [{ requirement: 'M-1', ok: true, message: 'ok' }],
+      notApplicable: new Map(),
+      severity,
+      interrupted: '429',
+    });
     expect(cut.outcomes.map((o) => o.verdict)).toEqual(['inconclusive', 'inconclusive']);
     expect(cut.verdict).toBe('inconclusive');
-    const failedFirst = decideOutcomes({ verifies: ['M-1'], assertions: [{ requirement: 'M-1', ok: false, message: 'bad' }], notApplicable: new Map(), severity, interrupted: '429' });
+    const failedFirst = decideOutcomes({
+      verifies: ['M-1'],
+      assertions: [{ requirement: 'M-1', ok: false, message: 'bad' }],
+      notApplicable: new Map(),
+      severity,
+      interrupted: '429',
+    });
     expect(failedFirst.verdict).toBe('fail');
   });
 
@@ -112,7 +132,15 @@ describe('verdicts', () => {
       durationMs: 0,
     });
     const all = () => ({ applies: true as const });
-    const warnOnly = [check([['M-1', 'inconclusive'], ['S-1', 'warn']], 'inconclusive')];
+    const warnOnly = [
+      check(
+        [
+          ['M-1', 'inconclusive'],
+          ['S-1', 'warn'],
+        ],
+        'inconclusive',
+      ),
+    ];
     expect(summarize(aggregateRequirements(catalogue, warnOnly, all), warnOnly).exitCode).toBe(0);
     const failing = [check([['M-1', 'fail']], 'fail')];
     const s = summarize(aggregateRequirements(catalogue, failing, all), failing);
@@ -137,7 +165,14 @@ describe('masking', () => {
   });
 
   it('writes curl lines with shell variables instead of secrets and tokens', () => {
-    const line = curlLine('POST', 'http://127.0.0.1:1/t', { authorization: `Bearer ${jwt}`, 'content-type': 'application/x-www-form-urlencoded' }, 'client_secret=demo-secret-full', [['demo-secret-full', 'SPP_FULL_CLIENT_SECRET']], m);
+    const line = curlLine(
+      'POST',
+      'http://127.0.0.1:1/t',
+      { authorization: `Bearer ${jwt}`, 'content-type': 'application/x-www-form-urlencoded' },
+      'client_secret=demo-secret-full',
+      [['demo-secret-full', 'SPP_FULL_CLIENT_SECRET']],
+      m,
+    );
     expect(line).toContain('${SPP_FULL_CLIENT_SECRET}');
     expect(line).toContain('${ACCESS_TOKEN}');
     expect(line).not.toContain('demo-secret-full');
@@ -154,7 +189,7 @@ describe('JWT helpers', () => {
     const t = decodeJwt(tampered(token))!;
     expect(t.signature).toBe(decodeJwt(token)!.signature);
     expect(t.payload.scope).not.toBe('x');
-    expect(decodeJwt((await mint({ alg: 'HS256', secret: 'k'.repeat(40) }, {}, {}, 'HS512')))?.header.alg).toBe('HS512');
+    expect(decodeJwt(await mint({ alg: 'HS256', secret: 'k'.repeat(40) }, {}, {}, 'HS512'))?.header.alg).toBe('HS512');
   });
 
   it('finds a weak HS256 secret offline and nothing for a strong one', async () => {
@@ -168,7 +203,10 @@ describe('statistics', () => {
     const a = Array.from({ length: 30 }, (_, i) => 10 + (i % 7) * 0.3);
     const same = mannWhitney(a, [...a].reverse());
     expect(same.p).toBeGreaterThan(0.5);
-    const shifted = mannWhitney(a, a.map((x) => x + 5));
+    const shifted = mannWhitney(
+      a,
+      a.map((x) => x + 5),
+    );
     expect(shifted.p).toBeLessThan(1e-6);
     expect(shifted.medianB - shifted.medianA).toBeCloseTo(5);
   });
@@ -219,7 +257,12 @@ describe('target files', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(() => parseTarget({ baseUrl: 'ftp://x', clients: { reader: { clientId: 'r' }, boss: {} }, records: { consented: 'no-bar' }, writes: 'yes', extra: 1 }, { env: {} })).toThrow(
+    expect(() =>
+      parseTarget(
+        { baseUrl: 'ftp://x', clients: { reader: { clientId: 'r' }, boss: {} }, records: { consented: 'no-bar' }, writes: 'yes', extra: 1 },
+        { env: {} },
+      ),
+    ).toThrow(
       /unknown key 'extra'[\s\S]*baseUrl must be http\(s\)[\s\S]*clients.reader needs clientId and clientSecret[\s\S]*clients.boss: unknown role[\s\S]*clients.full is required[\s\S]*records.consented must be an identifier[\s\S]*writes must be true or false/,
     );
     expect(() => parseTarget(minimal, { env: {} })).toThrow(TargetError);
@@ -231,7 +274,9 @@ describe('target files', () => {
     expect(ref.jwt).toBeUndefined();
     const env = { SPP_FULL_SECRET: 'x1234', SPP_READER_SECRET: 'y1234', SPP_CONSENT_SECRET: 'z1234' };
     expect(loadTarget(fileURLToPath(new URL('../../fixtures/targets/deployment.example.yaml', import.meta.url)), env).writes).toBe(false);
-    expect(() => loadTarget(fileURLToPath(new URL('../../fixtures/targets/deployment.example.yaml', import.meta.url)), {})).toThrow(/SPP_FULL_SECRET is not set/);
+    expect(() => loadTarget(fileURLToPath(new URL('../../fixtures/targets/deployment.example.yaml', import.meta.url)), {})).toThrow(
+      /SPP_FULL_SECRET is not set/,
+    );
   });
 
   it('supports ${VAR:-default}, so optional key material can stay out of the file', () => {
@@ -261,7 +306,10 @@ describe('token requests', () => {
 });
 
 describe('planner', () => {
-  const target = parseTarget({ baseUrl: 'http://127.0.0.1:1/api/v2/spp', clients: { full: { clientId: 'a', clientSecret: 'bbbb' }, reader: { clientId: 'r', clientSecret: 'cccc' } } }, { env: {} });
+  const target = parseTarget(
+    { baseUrl: 'http://127.0.0.1:1/api/v2/spp', clients: { full: { clientId: 'a', clientSecret: 'bbbb' }, reader: { clientId: 'r', clientSecret: 'cccc' } } },
+    { env: {} },
+  );
   const profile = loadProfile('openspp');
 
   it('selects by check id or requirement id, with patterns', () => {
@@ -281,7 +329,9 @@ describe('planner', () => {
     expect(why('token-auth-query')).toMatch(/does not use query/);
     expect(plan.preflightRoles).toEqual(['full', 'reader']);
     // one token per declared client, the subset and narrow tokens, and one request per token-endpoint check
-    const explicit = plan.selected.filter((c) => c.suite === 'token').reduce((n, c) => n + (typeof c.tokenRequests === 'function' ? c.tokenRequests(profile) : (c.tokenRequests ?? 0)), 0);
+    const explicit = plan.selected
+      .filter((c) => c.suite === 'token')
+      .reduce((n, c) => n + (typeof c.tokenRequests === 'function' ? c.tokenRequests(profile) : (c.tokenRequests ?? 0)), 0);
     expect(plan.tokenRequests).toBe(explicit + 2 + 2);
     expect(plan.hasTokenProbe).toBe(true);
     expect(plan.suites.at(-1)).toBe('rate-limits');
@@ -305,7 +355,14 @@ describe('reporters', () => {
     reason: 'Cache-Control: <none> & "x"',
     outcomes: [{ requirement: 'TR-06', verdict: 'fail', message: 'Cache-Control: (none)' }],
     assertions: [{ requirement: 'TR-06', ok: false, message: 'Cache-Control: (none)', evidence: [1] }],
-    exchanges: [{ id: 1, request: { method: 'POST', url: 'http://127.0.0.1/t', headers: {} }, response: { status: 200, headers: {}, body: '{}', ms: 1 }, curl: "curl -i -X POST 'http://127.0.0.1/t'" }],
+    exchanges: [
+      {
+        id: 1,
+        request: { method: 'POST', url: 'http://127.0.0.1/t', headers: {} },
+        response: { status: 200, headers: {}, body: '{}', ms: 1 },
+        curl: "curl -i -X POST 'http://127.0.0.1/t'",
+      },
+    ],
     tokenRequests: 1,
     durationMs: 5,
   };
@@ -319,7 +376,14 @@ describe('reporters', () => {
     finishedAt: new Date(T0).toISOString(),
     durationMs: 1,
     target: { baseUrl: 'http://127.0.0.1/api', profile: 'openspp', tier: 'fast', writes: false, tokenEndpoint: 'http://127.0.0.1/t', clients: ['full'] },
-    budget: { tokenLimits: { perMinute: 5, perDay: 50, source: 's' }, apiLimits: { perMinute: 60, perDay: 100, source: 's' }, tokenRequests: 1, plannedTokenRequests: 1, plannedProbeRequests: 6, waitsMs: 0 },
+    budget: {
+      tokenLimits: { perMinute: 5, perDay: 50, source: 's' },
+      apiLimits: { perMinute: 60, perDay: 100, source: 's' },
+      tokenRequests: 1,
+      plannedTokenRequests: 1,
+      plannedProbeRequests: 6,
+      waitsMs: 0,
+    },
     summary: summarize(requirements, [failing]),
     requirements,
     checks: [failing],
@@ -337,7 +401,13 @@ describe('reporters', () => {
   });
 
   it('console and HTML: a pass with MUST requirements cut off by rate limits says it is incomplete, naming them', () => {
-    const cut: CheckResult = { ...failing, verdict: 'inconclusive', reason: 'rate limited (429)', outcomes: [{ requirement: 'TR-06', verdict: 'inconclusive', message: 'rate limited (429)' }], assertions: [] };
+    const cut: CheckResult = {
+      ...failing,
+      verdict: 'inconclusive',
+      reason: 'rate limited (429)',
+      outcomes: [{ requirement: 'TR-06', verdict: 'inconclusive', message: 'rate limited (429)' }],
+      assertions: [],
+    };
     const reqs = aggregateRequirements(catalogue, [cut], () => ({ applies: true }));
     const text = summaryText({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
     expect(text).toMatch(/RESULT: PASS, INCOMPLETE .*1 MUST requirement was cut off by rate limits .*\(TR-06\)/);

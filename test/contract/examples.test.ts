@@ -106,7 +106,8 @@ describe('OperationOutcome examples agree with the error catalogue (ErrorCode x-
     const v = c.value as { resourceType?: string; issue?: Issue[]; entry?: Array<{ response?: { status: string; outcome?: { issue: Issue[] } } }> };
     if (v?.resourceType === 'OperationOutcome' && c.status) outcomes.push({ where: c.where, status: c.status, issues: v.issue ?? [] });
     for (const [i, e] of (v?.entry ?? []).entries()) {
-      if (e.response?.outcome) outcomes.push({ where: `${c.where} entry[${i}]`, status: Number(e.response.status.slice(0, 3)), issues: e.response.outcome.issue });
+      if (e.response?.outcome)
+        outcomes.push({ where: `${c.where} entry[${i}]`, status: Number(e.response.status.slice(0, 3)), issues: e.response.outcome.issue });
     }
   }
 

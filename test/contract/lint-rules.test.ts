@@ -42,18 +42,31 @@ describe('contract lint rules', () => {
   });
 
   const faults: Array<[rule: string, edit: { file: string; find: string | RegExp; replace: string }]> = [
-    ['rule/secured-operation-declares-auth-errors', { file: 'paths/individual.yaml', find: "    '429':\n      $ref: ../components/responses/TooManyRequests.yaml\n", replace: '' }],
+    [
+      'rule/secured-operation-declares-auth-errors',
+      { file: 'paths/individual.yaml', find: "    '429':\n      $ref: ../components/responses/TooManyRequests.yaml\n", replace: '' },
+    ],
     ['rule/error-response-is-operation-outcome', { file: 'components/responses/NotFound.yaml', find: 'OperationOutcome.yaml', replace: 'OAuthError.yaml' }],
     ['rule/operation-id-camel-case', { file: 'paths/program.yaml', find: 'operationId: searchPrograms', replace: 'operationId: search_programs' }],
     ['rule/media-type-has-example', { file: 'paths/jwks.yaml', find: / {10}examples:\n[\s\S]*?keys: \[\]\n/, replace: '' }],
     ['rule/operation-security-explicit', { file: 'paths/metadata.yaml', find: '  security: []\n', replace: '' }],
-    ['rule/response-has-api-version-header', { file: 'paths/docs.yaml', find: '        X-API-Version:\n          $ref: ../components/headers/X-API-Version.yaml\n', replace: '        X-Other:\n          $ref: ../components/headers/X-API-Version.yaml\n' }],
+    [
+      'rule/response-has-api-version-header',
+      {
+        file: 'paths/docs.yaml',
+        find: '        X-API-Version:\n          $ref: ../components/headers/X-API-Version.yaml\n',
+        replace: '        X-Other:\n          $ref: ../components/headers/X-API-Version.yaml\n',
+      },
+    ],
     ['rule/operation-description-present', { file: 'paths/batch.yaml', find: / {2}description: \|\n {4}Send a Bundle[\s\S]*?header\.\n/, replace: '' }],
     ['operation-operationId-unique', { file: 'paths/group.yaml', find: 'operationId: searchGroups', replace: 'operationId: searchIndividuals' }],
   ];
 
   it.each(faults)('%s catches its fault', async (rule, edit) => {
     const problems = await lintWith(rule.replace(/\W/g, '-'), edit);
-    expect(problems.some((p) => p.startsWith(`${rule}:`)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith(`${rule}:`)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 });

@@ -31,7 +31,13 @@ describe('operation index', () => {
   });
 
   it('maps every resource operation to its resource:action scope, with resource:all as the alternative', () => {
-    const actionOf: Record<string, string[]> = { search: ['search'], create: ['create'], conditionalUpdate: ['update', 'create'], read: ['read'], update: ['update'] };
+    const actionOf: Record<string, string[]> = {
+      search: ['search'],
+      create: ['create'],
+      conditionalUpdate: ['update', 'create'],
+      read: ['read'],
+      update: ['update'],
+    };
     for (const [T, res, plural] of RESOURCES) {
       for (const [prefix, actions] of Object.entries(actionOf)) {
         const id = (prefix === 'search' ? `search${plural}` : `${prefix}${T}`) as OperationId;
@@ -58,7 +64,10 @@ describe('operation index', () => {
       for (const status of [401, 403, 429]) {
         const r = op.responses.get(status);
         expect(r, `${op.id} ${status}`).toBeDefined();
-        const outcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', details: { coding: [{ system: 'urn:openspp:error', code: 'INVALID_TOKEN' }], text: 'x' } }] };
+        const outcome = {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'login', details: { coding: [{ system: 'urn:openspp:error', code: 'INVALID_TOKEN' }], text: 'x' } }],
+        };
         expect(contractValidator.schema(r!.content['application/json']!, `t:${op.id}:${status}`)(outcome)).toBe(true);
       }
       expect(op.responses.get(401)!.headers['WWW-Authenticate']?.required).toBe(true);
@@ -84,7 +93,7 @@ describe('scopesAllow', () => {
     expect(scopesAllow(read, new Set(['individual:all']))).toBe(true);
     expect(scopesAllow(upsert, new Set(['group:update', 'group:create']))).toBe(true);
   });
-  it('refuses partial alternatives and other resources\' scopes (no cross-resource wildcard)', () => {
+  it("refuses partial alternatives and other resources' scopes (no cross-resource wildcard)", () => {
     expect(scopesAllow(read, new Set(['individual:search']))).toBe(false);
     expect(scopesAllow(read, new Set(['group:all', 'individual:create']))).toBe(false);
     expect(scopesAllow(upsert, new Set(['group:update']))).toBe(false);

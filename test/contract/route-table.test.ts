@@ -30,7 +30,11 @@ function registryApp() {
     },
     issueToken: (req, seen) => {
       seen.requests.push(req as never);
-      return { status: 200, body: { access_token: 'a.b.c', token_type: 'Bearer', expires_in: 60, scope: '' }, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } };
+      return {
+        status: 200,
+        body: { access_token: 'a.b.c', token_type: 'Bearer', expires_in: 60, scope: '' },
+        headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+      };
     },
   });
 }
@@ -44,7 +48,12 @@ async function call(app: Hono, path: string, init?: RequestInit) {
 
 /** The response also conforms to the contract (status declared, headers, body). */
 function expectConforms(id: OperationId, res: Response, body: unknown) {
-  const issues = contractValidator.validateResponse(operationIndex.get(id)!, { status: res.status, headers: res.headers, contentType: res.headers.get('content-type'), body });
+  const issues = contractValidator.validateResponse(operationIndex.get(id)!, {
+    status: res.status,
+    headers: res.headers,
+    contentType: res.headers.get('content-type'),
+    body,
+  });
   expect(issues).toEqual([]);
 }
 
@@ -53,7 +62,11 @@ const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'cont
 describe('route table: requests that conform reach the handler, validated and coerced', () => {
   it('reads an identifier sent with a raw |, with %7C, and with %23 for a # in the system', async () => {
     const { app, seen } = registryApp();
-    for (const path of ['/Individual/urn:gov:ph:psa:national-id|PH-1', '/Individual/urn%3Agov%3Aph%3Apsa%3Anational-id%7CPH-1', '/Individual/urn:openspp:vocab:id-type%23national_id|IND-001']) {
+    for (const path of [
+      '/Individual/urn:gov:ph:psa:national-id|PH-1',
+      '/Individual/urn%3Agov%3Aph%3Apsa%3Anational-id%7CPH-1',
+      '/Individual/urn:openspp:vocab:id-type%23national_id|IND-001',
+    ]) {
       const { res, body } = await call(app, path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('x-api-version')).toBe('2.0.0');
@@ -87,7 +100,11 @@ describe('route table: requests that conform reach the handler, validated and co
 
   it('accepts both declared media types on the token endpoint', async () => {
     const { app, seen } = registryApp();
-    const form = await app.request(`${BASE}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }, body: 'grant_type=client_credentials&client_id=a&client_secret=b&extra=ignored' });
+    const form = await app.request(`${BASE}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      body: 'grant_type=client_credentials&client_id=a&client_secret=b&extra=ignored',
+    });
     expect(form.status).toBe(200);
     const asJson = await app.request(`${BASE}/oauth/token`, json({ grant_type: 'client_credentials', client_id: 'a', client_secret: 'b' }));
     expect(asJson.status).toBe(200);
@@ -105,18 +122,91 @@ describe('route table: requests that break the contract get a contract-conforman
     ['_count not a number', 'searchIndividuals', '/Individual?_count=ten', undefined, 400, 'MALFORMED_REQUEST', ['_count']],
     ['unknown _elements field', 'readIndividual', '/Individual/urn:a:b|c?_elements=name,secret', undefined, 400, 'MALFORMED_REQUEST', ['_elements']],
     ['malformed search identifier', 'searchIndividuals', '/Individual?identifier=a%20b', undefined, 400, 'MALFORMED_REQUEST', ['identifier']],
-    ['malformed identifier of a conditional update', 'conditionalUpdateIndividual', '/Individual?identifier=nope', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }, 422, 'INVALID_IDENTIFIER', ['identifier']],
-    ['malformed If-Match', 'updateIndividual', '/Individual/urn:a:b|c', { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': '3' }, body: '{}' }, 400, 'MALFORMED_REQUEST', ['If-Match']],
-    ['body breaking the schema', 'createIndividual', '/Individual', json({ ...individualInput, birthDate: '1985-13-45' }), 422, 'VALIDATION_ERROR', ['birthDate']],
+    [
+      'malformed identifier of a conditional update',
+      'conditionalUpdateIndividual',
+      '/Individual?identifier=nope',
+      { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' },
+      422,
+      'INVALID_IDENTIFIER',
+      ['identifier'],
+    ],
+    [
+      'malformed If-Match',
+      'updateIndividual',
+      '/Individual/urn:a:b|c',
+      { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': '3' }, body: '{}' },
+      400,
+      'MALFORMED_REQUEST',
+      ['If-Match'],
+    ],
+    [
+      'body breaking the schema',
+      'createIndividual',
+      '/Individual',
+      json({ ...individualInput, birthDate: '1985-13-45' }),
+      422,
+      'VALIDATION_ERROR',
+      ['birthDate'],
+    ],
     ['unknown field in a closed body', 'createIndividual', '/Individual', json({ ...individualInput, nickname: 'x' }), 422, 'VALIDATION_ERROR', []],
-    ['missing required field', 'createIndividual', '/Individual', json({ resourceType: 'Individual', name: { family: 'x' } }), 422, 'VALIDATION_ERROR', ['identifier']],
-    ['deep field', 'createIndividual', '/Individual', json({ ...individualInput, identifier: [{ system: 'urn:a', value: 'has space' }] }), 422, 'VALIDATION_ERROR', ['identifier[0].value']],
-    ['malformed JSON', 'createIndividual', '/Individual', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceType": ' }, 400, 'MALFORMED_REQUEST'],
-    ['wrong content type', 'createIndividual', '/Individual', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'missing required field',
+      'createIndividual',
+      '/Individual',
+      json({ resourceType: 'Individual', name: { family: 'x' } }),
+      422,
+      'VALIDATION_ERROR',
+      ['identifier'],
+    ],
+    [
+      'deep field',
+      'createIndividual',
+      '/Individual',
+      json({ ...individualInput, identifier: [{ system: 'urn:a', value: 'has space' }] }),
+      422,
+      'VALIDATION_ERROR',
+      ['identifier[0].value'],
+    ],
+    [
+      'malformed JSON',
+      'createIndividual',
+      '/Individual',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceType": ' },
+      400,
+      'MALFORMED_REQUEST',
+    ],
+    [
+      'wrong content type',
+      'createIndividual',
+      '/Individual',
+      { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     ['missing body', 'createIndividual', '/Individual', { method: 'POST' }, 400, 'MALFORMED_REQUEST'],
     ['body over 1 MiB', 'createIndividual', '/Individual', json({ ...individualInput, padding: 'x'.repeat(1024 * 1024) }), 413, 'PAYLOAD_TOO_LARGE'],
-    ['transaction over 50 entries', 'processBatch', '/$batch', json({ resourceType: 'Bundle', type: 'transaction', entry: Array.from({ length: 51 }, () => ({ request: { method: 'GET', url: 'Individual/urn:a:b|c' } })) }), 422, 'VALIDATION_ERROR'],
-    ['GET entry carrying a resource', 'processBatch', '/$batch', json({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Individual/urn:a:b|c' }, resource: individualInput }] }), 422, 'VALIDATION_ERROR', ['entry[0].resource']],
+    [
+      'transaction over 50 entries',
+      'processBatch',
+      '/$batch',
+      json({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: Array.from({ length: 51 }, () => ({ request: { method: 'GET', url: 'Individual/urn:a:b|c' } })),
+      }),
+      422,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'GET entry carrying a resource',
+      'processBatch',
+      '/$batch',
+      json({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Individual/urn:a:b|c' }, resource: individualInput }] }),
+      422,
+      'VALIDATION_ERROR',
+      ['entry[0].resource'],
+    ],
   ];
 
   it.each(cases)('%s', async (_name, id, path, init, status, code, expression) => {
@@ -131,9 +221,22 @@ describe('route table: requests that break the contract get a contract-conforman
     expect(seen.requests).toHaveLength(0);
   });
 
-  it('reports only the matching resource type\'s problems for a batch entry (discriminator), not every branch\'s', async () => {
+  it("reports only the matching resource type's problems for a batch entry (discriminator), not every branch's", async () => {
     const { app } = registryApp();
-    const { res, body } = await call(app, '/$batch', json({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: 'Individual' }, resource: { resourceType: 'Individual', identifier: [{ system: 'urn:a', value: 'b' }], birthDate: 'x' } }] }));
+    const { res, body } = await call(
+      app,
+      '/$batch',
+      json({
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [
+          {
+            request: { method: 'POST', url: 'Individual' },
+            resource: { resourceType: 'Individual', identifier: [{ system: 'urn:a', value: 'b' }], birthDate: 'x' },
+          },
+        ],
+      }),
+    );
     expect(res.status).toBe(422);
     expect(body!.issue[0].expression.sort()).toEqual(['entry[0].resource.birthDate', 'entry[0].resource.name']);
     expect(body!.issue[0].details.text).not.toMatch(/Group|groupType|targetType/);
@@ -193,14 +296,20 @@ describe('route table: what handlers return is checked against the contract', ()
   });
 
   it('catches a header the contract does not declare for that response', async () => {
-    const { app, seen } = buildApp({ readIndividual: () => ({ status: 200, body: individual as never, headers: { ETag: '"3"', 'X-Consent-Status': 'active', 'Etag-Value': '1' } as never }) });
+    const { app, seen } = buildApp({
+      readIndividual: () => ({ status: 200, body: individual as never, headers: { ETag: '"3"', 'X-Consent-Status': 'active', 'Etag-Value': '1' } as never }),
+    });
     const res = await app.request(`${BASE}/Individual/urn:a:b|c`);
     expect(res.status).toBe(500);
     expect(seen.violations[0]!.issues[0]!.message).toMatch(/header Etag-Value is not declared/);
   });
 
   it('answers 500 with an error id when a handler throws, without leaking the error', async () => {
-    const { app, seen } = buildApp({ getMetadata: () => { throw new Error('secret database detail'); } });
+    const { app, seen } = buildApp({
+      getMetadata: () => {
+        throw new Error('secret database detail');
+      },
+    });
     const { res, body } = await call(app, '/metadata');
     expect(res.status).toBe(500);
     expect(JSON.stringify(body)).not.toContain('secret database detail');

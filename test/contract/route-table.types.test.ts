@@ -27,7 +27,12 @@ export const wrongBody: Handler<'readIndividual', unknown> = async () =>
 // Error statuses carry OperationOutcomes.
 export const errorBody: Handler<'readIndividual', unknown> = () => ({
   status: 404,
-  body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', details: { coding: [{ system: 'urn:openspp:error', code: 'RESOURCE_NOT_FOUND' }], text: 'No such Individual.' } }] },
+  body: {
+    resourceType: 'OperationOutcome',
+    issue: [
+      { severity: 'error', code: 'not-found', details: { coding: [{ system: 'urn:openspp:error', code: 'RESOURCE_NOT_FOUND' }], text: 'No such Individual.' } },
+    ],
+  },
 });
 
 // Parameters are typed from the contract.

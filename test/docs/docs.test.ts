@@ -33,39 +33,43 @@ describe('npm run docs: one self-contained HTML page', () => {
     expect(html).not.toMatch(/<link[^>]+href=["']https?:[^>]+stylesheet/i);
   });
 
-  it.skipIf(!executablePath)('renders every operation of the contract in a browser with the network cut off', async () => {
-    const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const requested: string[] = [];
-      await page.route('**/*', (route) => {
-        const url = route.request().url();
-        if (/^(file|data|blob):/.test(url)) return route.continue();
-        requested.push(url);
-        return route.abort();
-      });
-      await page.goto(pathToFileURL(htmlFile).href);
-      await page.getByText('Getting started', { exact: true }).first().waitFor({ timeout: 30_000 });
-      const tags = (contract.tags as Array<{ name: string }>).map((t) => t.name);
-      const missing: string[] = [];
-      // Redoc renders one tag's operations at a time: open each tag from the sidebar and read what is on screen.
-      for (const tag of tags) {
-        await page.locator('nav, aside, [role="navigation"], body').getByText(tag, { exact: true }).first().click();
-        const ops = [...operationIndex.values()].filter((op) => op.tags.includes(tag));
-        await page.getByText(ops[0]!.summary, { exact: true }).first().waitFor({ timeout: 15_000 });
-        const text = await page.innerText('body');
-        for (const op of ops) if (!text.includes(op.summary)) missing.push(`${tag}: ${op.id} (${op.summary})`);
-        const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href') ?? ''));
-        for (const op of ops) if (!hrefs.some((h) => h.endsWith(`/${op.id.toLowerCase()}`))) missing.push(`${tag}: no link to ${op.id}`);
+  it.skipIf(!executablePath)(
+    'renders every operation of the contract in a browser with the network cut off',
+    async () => {
+      const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const requested: string[] = [];
+        await page.route('**/*', (route) => {
+          const url = route.request().url();
+          if (/^(file|data|blob):/.test(url)) return route.continue();
+          requested.push(url);
+          return route.abort();
+        });
+        await page.goto(pathToFileURL(htmlFile).href);
+        await page.getByText('Getting started', { exact: true }).first().waitFor({ timeout: 30_000 });
+        const tags = (contract.tags as Array<{ name: string }>).map((t) => t.name);
+        const missing: string[] = [];
+        // Redoc renders one tag's operations at a time: open each tag from the sidebar and read what is on screen.
+        for (const tag of tags) {
+          await page.locator('nav, aside, [role="navigation"], body').getByText(tag, { exact: true }).first().click();
+          const ops = [...operationIndex.values()].filter((op) => op.tags.includes(tag));
+          await page.getByText(ops[0]!.summary, { exact: true }).first().waitFor({ timeout: 15_000 });
+          const text = await page.innerText('body');
+          for (const op of ops) if (!text.includes(op.summary)) missing.push(`${tag}: ${op.id} (${op.summary})`);
+          const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href') ?? ''));
+          for (const op of ops) if (!hrefs.some((h) => h.endsWith(`/${op.id.toLowerCase()}`))) missing.push(`${tag}: no link to ${op.id}`);
+        }
+        expect(missing).toEqual([]);
+        expect(tags.flatMap((t) => [...operationIndex.values()].filter((op) => op.tags.includes(t))).length).toBe(operationIndex.size);
+        // The only network request is Redocly's badge image, which the page hides when it cannot load.
+        expect(requested.filter((u) => !/^https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg$/.test(u))).toEqual([]);
+      } finally {
+        await browser.close();
       }
-      expect(missing).toEqual([]);
-      expect(tags.flatMap((t) => [...operationIndex.values()].filter((op) => op.tags.includes(t))).length).toBe(operationIndex.size);
-      // The only network request is Redocly's badge image, which the page hides when it cannot load.
-      expect(requested.filter((u) => !/^https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg$/.test(u))).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });
 
 describe('npm run docs:postman', () => {

@@ -59,29 +59,53 @@ export function register(program: Command, openDb: () => Db): void {
     .option('--rate-per-minute <n>', 'API requests per minute', positive('--rate-per-minute'))
     .option('--rate-per-day <n>', 'API requests per day', positive('--rate-per-day'))
     .option('--json', 'machine-readable output')
-    .action((opts: { name: string; org: string; orgName?: string; orgType: string; legalBasis: LegalBasis; scopes: string; tokenLifetime?: number; ratePerMinute?: number; ratePerDay?: number } & Output) => {
-      const db = openDb();
-      const { client, clientSecret } = db.transaction(() => {
-        if (opts.orgName) ensureOrganization(db, { code: opts.org, name: opts.orgName, type: opts.orgType });
-        return createClient(db, {
-          name: opts.name,
-          organization: opts.org,
-          legalBasis: opts.legalBasis,
-          scopes: scopesOf(opts.scopes),
-          tokenLifetime: opts.tokenLifetime ?? null,
-          rateLimitPerMinute: opts.ratePerMinute ?? null,
-          rateLimitPerDay: opts.ratePerDay ?? null,
-        });
-      })();
-      print(opts, { ...publicView(client), clientSecret }, `${describe(client)}\nclient_secret ${clientSecret}\n\nThe secret is shown only now: store it in a secret manager.`);
-    });
+    .action(
+      (
+        opts: {
+          name: string;
+          org: string;
+          orgName?: string;
+          orgType: string;
+          legalBasis: LegalBasis;
+          scopes: string;
+          tokenLifetime?: number;
+          ratePerMinute?: number;
+          ratePerDay?: number;
+        } & Output,
+      ) => {
+        const db = openDb();
+        const { client, clientSecret } = db.transaction(() => {
+          if (opts.orgName) ensureOrganization(db, { code: opts.org, name: opts.orgName, type: opts.orgType });
+          return createClient(db, {
+            name: opts.name,
+            organization: opts.org,
+            legalBasis: opts.legalBasis,
+            scopes: scopesOf(opts.scopes),
+            tokenLifetime: opts.tokenLifetime ?? null,
+            rateLimitPerMinute: opts.ratePerMinute ?? null,
+            rateLimitPerDay: opts.ratePerDay ?? null,
+          });
+        })();
+        print(
+          opts,
+          { ...publicView(client), clientSecret },
+          `${describe(client)}\nclient_secret ${clientSecret}\n\nThe secret is shown only now: store it in a secret manager.`,
+        );
+      },
+    );
   clients
     .command('list')
     .description('List clients')
     .option('--json', 'machine-readable output')
     .action((opts: Output) => {
       const all = listClients(openDb());
-      print(opts, all.map(publicView), all.map((c) => `${c.clientId.padEnd(24)} ${c.active ? 'active  ' : 'DISABLED'} ${c.organizationCode.padEnd(24)} ${c.scopes.length} scopes  ${c.name}`).join('\n') || '(no clients)');
+      print(
+        opts,
+        all.map(publicView),
+        all
+          .map((c) => `${c.clientId.padEnd(24)} ${c.active ? 'active  ' : 'DISABLED'} ${c.organizationCode.padEnd(24)} ${c.scopes.length} scopes  ${c.name}`)
+          .join('\n') || '(no clients)',
+      );
     });
   clients
     .command('show <clientId>')
@@ -98,9 +122,16 @@ export function register(program: Command, openDb: () => Db): void {
     .option('--json', 'machine-readable output')
     .action((clientId: string, opts: Output) => {
       const { client, clientSecret } = rotateSecret(openDb(), clientId);
-      print(opts, { clientId: client.clientId, clientSecret }, `client_secret ${clientSecret}\n\nThe secret is shown only now. Tokens issued before are revoked.`);
+      print(
+        opts,
+        { clientId: client.clientId, clientSecret },
+        `client_secret ${clientSecret}\n\nThe secret is shown only now. Tokens issued before are revoked.`,
+      );
     });
-  for (const [name, active] of [['disable', false], ['enable', true]] as const) {
+  for (const [name, active] of [
+    ['disable', false],
+    ['enable', true],
+  ] as const) {
     clients
       .command(`${name} <clientId>`)
       .description(active ? 'Allow the client again' : 'Refuse the client and all its tokens at once')
@@ -112,7 +143,7 @@ export function register(program: Command, openDb: () => Db): void {
   }
   clients
     .command('set-scopes <clientId> <scopes...>')
-    .description('Replace the client\'s scopes (takes effect at once, also for tokens already issued)')
+    .description("Replace the client's scopes (takes effect at once, also for tokens already issued)")
     .option('--json', 'machine-readable output')
     .action((clientId: string, scopes: string[], opts: Output) => {
       const c = setScopes(openDb(), clientId, scopes.flatMap(scopesOf));

@@ -29,13 +29,21 @@ export function coverageText(): { text: string; uncovered: string[] } {
   const rows = coverageMatrix(loadCatalogue(), allChecks);
   const lines = ['requirement  level        checks  verified by / not tested because'];
   for (const r of rows) {
-    const by = r.checks.length ? `${r.checks.slice(0, 3).join(', ')}${r.checks.length > 3 ? `, … (+${r.checks.length - 3})` : ''}` : r.notTestedReason ? `not tested: ${r.notTestedReason}` : r.severity === 'must' ? 'UNCOVERED MUST' : 'not tested';
+    const by = r.checks.length
+      ? `${r.checks.slice(0, 3).join(', ')}${r.checks.length > 3 ? `, … (+${r.checks.length - 3})` : ''}`
+      : r.notTestedReason
+        ? `not tested: ${r.notTestedReason}`
+        : r.severity === 'must'
+          ? 'UNCOVERED MUST'
+          : 'not tested';
     lines.push(`${r.id.padEnd(12)} ${r.level.padEnd(12)} ${String(r.checks.length).padStart(6)}  ${by}`);
   }
   const uncovered = rows.filter((r) => r.uncovered).map((r) => r.id);
   const must = rows.filter((r) => r.severity === 'must');
   lines.push('');
-  lines.push(`${rows.length} requirements (${must.length} MUST-level), ${allChecks.length} checks; MUST covered by a check: ${must.filter((r) => r.checks.length).length}, with a stated reason: ${must.filter((r) => !r.checks.length && r.notTestedReason).length}, uncovered: ${uncovered.length ? uncovered.join(', ') : 'none'}`);
+  lines.push(
+    `${rows.length} requirements (${must.length} MUST-level), ${allChecks.length} checks; MUST covered by a check: ${must.filter((r) => r.checks.length).length}, with a stated reason: ${must.filter((r) => !r.checks.length && r.notTestedReason).length}, uncovered: ${uncovered.length ? uncovered.join(', ') : 'none'}`,
+  );
   return { text: lines.join('\n'), uncovered };
 }
 
@@ -66,7 +74,9 @@ export function register(program: Command): void {
         return;
       }
       if (!opts.target) {
-        process.stderr.write(`spp-kit conformance needs --target FILE.\n\n${TARGET_HELP}\n\nExample: spp-kit conformance --target fixtures/targets/reference.yaml   (reports: ${DEFAULT_REPORTS_DIR}/report.html, report.json, junit.xml)\n`);
+        process.stderr.write(
+          `spp-kit conformance needs --target FILE.\n\n${TARGET_HELP}\n\nExample: spp-kit conformance --target fixtures/targets/reference.yaml   (reports: ${DEFAULT_REPORTS_DIR}/report.html, report.json, junit.xml)\n`,
+        );
         process.exitCode = 2;
         return;
       }
@@ -83,13 +93,25 @@ export function register(program: Command): void {
       // Loaded on demand: the runner pulls in vitest, which the other commands do not need.
       const { runConformance } = await import('../../conformance/runner.js');
       const defaults = !opts.junit && !opts.json && !opts.html && opts.reports;
-      if (defaults) Object.assign(opts, { json: `${DEFAULT_REPORTS_DIR}/report.json`, junit: `${DEFAULT_REPORTS_DIR}/junit.xml`, html: `${DEFAULT_REPORTS_DIR}/report.html` });
+      if (defaults)
+        Object.assign(opts, {
+          json: `${DEFAULT_REPORTS_DIR}/report.json`,
+          junit: `${DEFAULT_REPORTS_DIR}/junit.xml`,
+          html: `${DEFAULT_REPORTS_DIR}/report.html`,
+        });
       const outcome = await runConformance({
         targetFile: opts.target,
         ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
         ...(opts.profile ? { profile: opts.profile } : {}),
         tier: opts.tier,
-        ...(opts.only ? { only: opts.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+        ...(opts.only
+          ? {
+              only: opts.only
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            }
+          : {}),
         ...(opts.junit ? { junit: opts.junit } : {}),
         ...(opts.json ? { json: opts.json } : {}),
         ...(opts.html ? { html: opts.html } : {}),

@@ -52,7 +52,9 @@ export function register(program: Command): void {
           `  Docs       ${server.baseUrl}/docs`,
           `  Metadata   ${server.baseUrl}/metadata`,
           `  Database   ${config.dbPath}`,
-          config.demo ? '  Demo credentials: fixtures/demo-clients.json (demo-full, demo-reader, demo-consent, demo-short-lived, demo-disabled)' : '  No demo data (--no-demo): create clients with `spp-kit clients create`',
+          config.demo
+            ? '  Demo credentials: fixtures/demo-clients.json (demo-full, demo-reader, demo-consent, demo-short-lived, demo-disabled)'
+            : '  No demo data (--no-demo): create clients with `spp-kit clients create`',
           'Ctrl+C stops the server.',
         ].join('\n'),
       );

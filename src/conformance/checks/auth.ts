@@ -41,7 +41,17 @@ function assertRefusal(
   r: HttpResult,
   codes: ErrorCode[],
   challenge: { error?: string; noError?: boolean },
-  ids: { status: string[]; outcome?: string; code?: string; issue?: string; header: string[]; scheme?: string; noErrorAttr?: string; errorAttr?: string; syntax?: string },
+  ids: {
+    status: string[];
+    outcome?: string;
+    code?: string;
+    issue?: string;
+    header: string[];
+    scheme?: string;
+    noErrorAttr?: string;
+    errorAttr?: string;
+    syntax?: string;
+  },
 ): void {
   const where = label(op, r);
   const expected = expectedFor(codes[0]!);
@@ -49,18 +59,48 @@ function assertRefusal(
   const problem = operationOutcomeProblem(r.json);
   if (ids.outcome) ctx.assert(ids.outcome, !problem, problem ? `${where}: ${problem}` : `${where}: OperationOutcome`, r);
   const code = errorCodeOf(r.json);
-  if (ids.code) ctx.assert(ids.code, r.status === expected.status && code !== undefined && (codes as string[]).includes(code), `${where}: code ${code ?? '(none)'} (expected ${codes.join(' or ')})`, r);
+  if (ids.code)
+    ctx.assert(
+      ids.code,
+      r.status === expected.status && code !== undefined && (codes as string[]).includes(code),
+      `${where}: code ${code ?? '(none)'} (expected ${codes.join(' or ')})`,
+      r,
+    );
   const issue = issueCodeOf(r.json);
   const issues = codes.map((c) => expectedFor(c).issue);
-  if (ids.issue) ctx.assert(ids.issue, issue !== undefined && issues.includes(issue), `${where}: issue code ${issue ?? '(none)'} (expected ${[...new Set(issues)].join(' or ')})`, r);
+  if (ids.issue)
+    ctx.assert(
+      ids.issue,
+      issue !== undefined && issues.includes(issue),
+      `${where}: issue code ${issue ?? '(none)'} (expected ${[...new Set(issues)].join(' or ')})`,
+      r,
+    );
   const header = r.headers.get('www-authenticate');
   const challenges = parseChallenges(header);
   const bearer = challenges.find((c) => c.scheme.toLowerCase() === 'bearer');
   for (const id of ids.header) ctx.assert(id, !!header, `${where}: WWW-Authenticate ${header ? `'${header}'` : 'missing'}`, r);
   if (ids.scheme) ctx.assert(ids.scheme, !!bearer, `${where}: challenge scheme ${challenges.map((c) => c.scheme).join(', ') || '(none)'}`, r);
-  if (ids.noErrorAttr) ctx.assert(ids.noErrorAttr, !!bearer && bearer.params.error === undefined, `${where}: ${bearer?.params.error ? `error="${bearer.params.error}" sent although no token was` : 'no error attribute'}`, r);
-  if (ids.errorAttr && challenge.error) ctx.assert(ids.errorAttr, bearer?.params.error === challenge.error, `${where}: error attribute ${bearer?.params.error ?? '(none)'} (expected ${challenge.error})`, r);
-  if (ids.syntax) ctx.assert(ids.syntax, !!bearer && bearer.repeated.length === 0 && bearer.badChars.length === 0, `${where}: ${bearer ? (bearer.repeated.length || bearer.badChars.length ? `repeated ${bearer.repeated.join(',')} bad characters in ${bearer.badChars.join(',')}` : 'well-formed challenge') : 'no Bearer challenge'}`, r);
+  if (ids.noErrorAttr)
+    ctx.assert(
+      ids.noErrorAttr,
+      !!bearer && bearer.params.error === undefined,
+      `${where}: ${bearer?.params.error ? `error="${bearer.params.error}" sent although no token was` : 'no error attribute'}`,
+      r,
+    );
+  if (ids.errorAttr && challenge.error)
+    ctx.assert(
+      ids.errorAttr,
+      bearer?.params.error === challenge.error,
+      `${where}: error attribute ${bearer?.params.error ?? '(none)'} (expected ${challenge.error})`,
+      r,
+    );
+  if (ids.syntax)
+    ctx.assert(
+      ids.syntax,
+      !!bearer && bearer.repeated.length === 0 && bearer.badChars.length === 0,
+      `${where}: ${bearer ? (bearer.repeated.length || bearer.badChars.length ? `repeated ${bearer.repeated.join(',')} bad characters in ${bearer.badChars.join(',')}` : 'well-formed challenge') : 'no Bearer challenge'}`,
+      r,
+    );
 }
 
 type Variant = {
@@ -165,7 +205,11 @@ function sweepCheck(op: OperationSpec, v: Variant): Check {
 }
 
 export const authChecks: Check[] = [
-  ...variants.flatMap((v) => securedOperations().filter((op) => v.name !== 'missing-scope' || !needsNoScope(op)).map((op) => sweepCheck(op, v))),
+  ...variants.flatMap((v) =>
+    securedOperations()
+      .filter((op) => v.name !== 'missing-scope' || !needsNoScope(op))
+      .map((op) => sweepCheck(op, v)),
+  ),
   {
     id: 'auth-attacker-key',
     title: 'A token re-signed with a key named in its own header (jku, kid, RS256) gets 401',
@@ -176,7 +220,8 @@ export const authChecks: Check[] = [
     async run(ctx: CheckContext) {
       const { full, op } = await fullProbe(ctx);
       const r = await ctx.api(op, { token: await attackerSigned(full.accessToken), query: cheapQuery(op) });
-      for (const id of ['BCP-07', 'BCP-01']) ctx.assert(id, r.status === 401, `${label(op, r)} for a token signed with the kit's own RS256 key (jku/kid in the header)`, r);
+      for (const id of ['BCP-07', 'BCP-01'])
+        ctx.assert(id, r.status === 401, `${label(op, r)} for a token signed with the kit's own RS256 key (jku/kid in the header)`, r);
     },
   },
   {

@@ -30,7 +30,11 @@ export function differences(a: HttpResult, b: HttpResult): string[] {
   return diffs;
 }
 
-async function searchTotal(ctx: CheckContext, role: 'consent' | 'reader', identifier: string): Promise<{ r: HttpResult; total: number | undefined; ids: string[] }> {
+async function searchTotal(
+  ctx: CheckContext,
+  role: 'consent' | 'reader',
+  identifier: string,
+): Promise<{ r: HttpResult; total: number | undefined; ids: string[] }> {
   const token = await ctx.token(role);
   const r = await ctx.api(search(), { token, query: { identifier } });
   const body = r.json as { total?: number; entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }> } | undefined;
@@ -48,7 +52,12 @@ export const consentChecks: Check[] = [
     uses: ['consent'],
     async run(ctx: CheckContext) {
       const r = await readAs(ctx, 'consent', ctx.target.records.consented!);
-      ctx.assert('OSPP-CON-01', r.status === 200 && (r.json as { resourceType?: string })?.resourceType === 'Individual', `GET consented record → ${r.status} (X-Consent-Status: ${r.headers.get('x-consent-status') ?? 'none'})`, r);
+      ctx.assert(
+        'OSPP-CON-01',
+        r.status === 200 && (r.json as { resourceType?: string })?.resourceType === 'Individual',
+        `GET consented record → ${r.status} (X-Consent-Status: ${r.headers.get('x-consent-status') ?? 'none'})`,
+        r,
+      );
     },
   },
   {
@@ -60,7 +69,12 @@ export const consentChecks: Check[] = [
     uses: ['consent'],
     async run(ctx: CheckContext) {
       const r = await readAs(ctx, 'consent', ctx.target.records.unconsented!);
-      ctx.assert('OSPP-CON-02', r.status === 403 && errorCodeOf(r.json) === 'CONSENT_REQUIRED', `GET unconsented record → ${r.status} ${errorCodeOf(r.json) ?? ''}`, r);
+      ctx.assert(
+        'OSPP-CON-02',
+        r.status === 403 && errorCodeOf(r.json) === 'CONSENT_REQUIRED',
+        `GET unconsented record → ${r.status} ${errorCodeOf(r.json) ?? ''}`,
+        r,
+      );
       const problem = operationOutcomeProblem(r.json);
       ctx.assert('OO-01', !problem, problem ?? 'OperationOutcome', r);
     },
@@ -78,7 +92,12 @@ export const consentChecks: Check[] = [
       const a = await readAs(ctx, 'consent', unconsented);
       const b = await readAs(ctx, 'consent', absent);
       const diffs = differences(a, b);
-      ctx.assert('OO-03', diffs.length === 0, diffs.length ? `unconsented vs missing: ${diffs.join('; ')}` : `unconsented and missing both → ${a.status}, identical bodies and headers`, [a, b]);
+      ctx.assert(
+        'OO-03',
+        diffs.length === 0,
+        diffs.length ? `unconsented vs missing: ${diffs.join('; ')}` : `unconsented and missing both → ${a.status}, identical bodies and headers`,
+        [a, b],
+      );
       // Interleaved so that drift (GC, load) hits both samples alike.
       const n = ctx.timingSamples;
       const ta: number[] = [];
@@ -95,7 +114,11 @@ export const consentChecks: Check[] = [
       ctx.measure('timing.p', Number(mw.p.toPrecision(3)));
       // A tell needs both significance and a size a network observer could use.
       const tell = mw.p < 0.001 && Math.abs(mw.medianA - mw.medianB) > 2;
-      ctx.assert('OSPP-CON-03', !tell, `median ${mw.medianA.toFixed(1)} ms (unconsented) vs ${mw.medianB.toFixed(1)} ms (missing), Mann-Whitney U=${mw.u}, p=${mw.p.toPrecision(3)} over ${n}+${n} interleaved requests`);
+      ctx.assert(
+        'OSPP-CON-03',
+        !tell,
+        `median ${mw.medianA.toFixed(1)} ms (unconsented) vs ${mw.medianB.toFixed(1)} ms (missing), Mann-Whitney U=${mw.u}, p=${mw.p.toPrecision(3)} over ${n}+${n} interleaved requests`,
+      );
     },
   },
   {
@@ -109,12 +132,23 @@ export const consentChecks: Check[] = [
       const { consented, unconsented } = ctx.target.records as { consented: string; unconsented: string };
       if (ctx.target.clients.reader) {
         const seen = await searchTotal(ctx, 'reader', unconsented);
-        if (seen.r.status === 200 && seen.total === 0) ctx.skip('records.unconsented does not exist in the registry (the reader client finds no such record): fix the target file');
+        if (seen.r.status === 200 && seen.total === 0)
+          ctx.skip('records.unconsented does not exist in the registry (the reader client finds no such record): fix the target file');
       }
       const hidden = await searchTotal(ctx, 'consent', unconsented);
-      ctx.assert('OSPP-CON-04', hidden.r.status === 200 && hidden.total === 0 && hidden.ids.length === 0, `search identifier=<unconsented> → ${hidden.r.status}, total ${hidden.total}, ${hidden.ids.length} entries`, hidden.r);
+      ctx.assert(
+        'OSPP-CON-04',
+        hidden.r.status === 200 && hidden.total === 0 && hidden.ids.length === 0,
+        `search identifier=<unconsented> → ${hidden.r.status}, total ${hidden.total}, ${hidden.ids.length} entries`,
+        hidden.r,
+      );
       const shown = await searchTotal(ctx, 'consent', consented);
-      ctx.assert('OSPP-CON-04', shown.r.status === 200 && typeof shown.total === 'number' && shown.total >= 1 && shown.ids.includes(consented), `search identifier=<consented> → ${shown.r.status}, total ${shown.total}, found ${shown.ids.includes(consented) ? 'it' : 'nothing'}`, shown.r);
+      ctx.assert(
+        'OSPP-CON-04',
+        shown.r.status === 200 && typeof shown.total === 'number' && shown.total >= 1 && shown.ids.includes(consented),
+        `search identifier=<consented> → ${shown.r.status}, total ${shown.total}, found ${shown.ids.includes(consented) ? 'it' : 'nothing'}`,
+        shown.r,
+      );
       // Browse everything it may see (bounded): the unconsented record never shows up, and total matches.
       const token = await ctx.token('consent');
       let r = await ctx.api(search(), { token, query: { _count: '100' } });
@@ -122,15 +156,30 @@ export const consentChecks: Check[] = [
       const all: string[] = [];
       let entries = 0;
       for (let page = 0; page < 10 && r.status === 200; page++) {
-        const body = r.json as { entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }>; link?: Array<{ relation: string; url: string }> };
+        const body = r.json as {
+          entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }>;
+          link?: Array<{ relation: string; url: string }>;
+        };
         entries += body.entry?.length ?? 0;
         all.push(...(body.entry ?? []).flatMap((e) => (e.resource?.identifier ?? []).map((i) => `${i.system}|${i.value}`)));
         const next = body.link?.find((l) => l.relation === 'next')?.url;
         if (!next) break;
-        r = await ctx.request({ method: 'GET', url: new URL(next, ctx.target.baseUrl).href, headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` }, operation: search(), role: 'consent' });
+        r = await ctx.request({
+          method: 'GET',
+          url: new URL(next, ctx.target.baseUrl).href,
+          headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` },
+          operation: search(),
+          role: 'consent',
+        });
       }
-      ctx.assert('OSPP-CON-04', !all.includes(unconsented), `browsing all ${entries} visible records: the unconsented one ${all.includes(unconsented) ? 'appears' : 'does not appear'}`, r);
-      if (typeof first?.total === 'number' && first.total <= 1000) ctx.assert('OSPP-CON-04', first.total === entries, `total ${first.total}, entries returned ${entries}`, r);
+      ctx.assert(
+        'OSPP-CON-04',
+        !all.includes(unconsented),
+        `browsing all ${entries} visible records: the unconsented one ${all.includes(unconsented) ? 'appears' : 'does not appear'}`,
+        r,
+      );
+      if (typeof first?.total === 'number' && first.total <= 1000)
+        ctx.assert('OSPP-CON-04', first.total === entries, `total ${first.total}, entries returned ${entries}`, r);
     },
   },
 ];

@@ -25,18 +25,29 @@ export const discoveryChecks: Check[] = [
       const op = getOperation('getMetadata');
       const r = await ctx.api(op);
       const body = r.json as Record<string, any> | undefined;
-      ctx.assert('OSPP-MD-01', r.status === 200 && !!body?.authentication && !!body?.rateLimits && !!body?.resources, `GET /metadata without a token answered ${r.status}${body ? ` with ${Object.keys(body).join(', ')}` : ''}`, r);
+      ctx.assert(
+        'OSPP-MD-01',
+        r.status === 200 && !!body?.authentication && !!body?.rateLimits && !!body?.resources,
+        `GET /metadata without a token answered ${r.status}${body ? ` with ${Object.keys(body).join(', ')}` : ''}`,
+        r,
+      );
       const scopes = Array.isArray(body?.scopes) ? body.scopes.length : 0;
       ctx.assert('SC-04', scopes > 0, `the capability statement lists ${scopes} scopes`, r);
       const declared = ctx.target.rateLimits;
       const advertised = body?.rateLimits as Record<string, { perMinute: number; perDay: number }> | undefined;
-      if (!declared || !advertised) ctx.notApplicable('OSPP-MD-02', declared ? 'the deployment advertises no rate limits' : 'the target file declares no rate limits');
+      if (!declared || !advertised)
+        ctx.notApplicable('OSPP-MD-02', declared ? 'the deployment advertises no rate limits' : 'the target file declares no rate limits');
       else {
         for (const kind of ['token', 'api'] as const) {
           const d = declared[kind];
           const a = advertised[kind];
           if (!d) continue;
-          ctx.assert('OSPP-MD-02', !!a && a.perMinute === d.perMinute && a.perDay === d.perDay, `${kind} limits: declared ${d.perMinute}/min ${d.perDay}/day, advertised ${a ? `${a.perMinute}/min ${a.perDay}/day` : 'none'}`, r);
+          ctx.assert(
+            'OSPP-MD-02',
+            !!a && a.perMinute === d.perMinute && a.perDay === d.perDay,
+            `${kind} limits: declared ${d.perMinute}/min ${d.perDay}/day, advertised ${a ? `${a.perMinute}/min ${a.perDay}/day` : 'none'}`,
+            r,
+          );
         }
       }
     },
@@ -49,11 +60,21 @@ export const discoveryChecks: Check[] = [
     async run(ctx: CheckContext) {
       const issuer = String(ctx.metadata?.authentication?.issuer ?? ctx.target.baseUrl);
       const op = ctx.profile.contract ? getOperation('getAuthorizationServerMetadata') : undefined;
-      const r = await ctx.request({ method: 'GET', url: authorizationServerMetadataUrl(issuer), headers: { accept: 'application/json' }, ...(op ? { operation: op } : {}) });
+      const r = await ctx.request({
+        method: 'GET',
+        url: authorizationServerMetadataUrl(issuer),
+        headers: { accept: 'application/json' },
+        ...(op ? { operation: op } : {}),
+      });
       if (r.status === 404 && !ctx.profile.contract) ctx.skip('the target publishes no RFC 8414 metadata');
       const body = r.json as Record<string, any> | undefined;
       ctx.assert('MD-01', r.status === 200, `metadata at ${new URL(r.exchange.request.url).pathname} answered ${r.status}`, r);
-      ctx.assert('MD-02', r.status === 200 && /^application\/json/i.test(r.contentType ?? '') && !!body, `status ${r.status}, content type ${r.contentType ?? 'none'}`, r);
+      ctx.assert(
+        'MD-02',
+        r.status === 200 && /^application\/json/i.test(r.contentType ?? '') && !!body,
+        `status ${r.status}, content type ${r.contentType ?? 'none'}`,
+        r,
+      );
       if (!body) return;
       const iss = typeof body.issuer === 'string' ? body.issuer : undefined;
       let issuerOk = !!iss;
@@ -74,10 +95,25 @@ export const discoveryChecks: Check[] = [
       const grants = body.grant_types_supported as string[] | undefined;
       ctx.assert('MD-06', Array.isArray(grants) && grants.includes('client_credentials'), `grant_types_supported ${JSON.stringify(grants)}`, r);
       const methods = (body.token_endpoint_auth_methods_supported as string[] | undefined) ?? ['client_secret_basic'];
-      const names: Record<string, string> = { basic: 'client_secret_basic', post: 'client_secret_post', json: 'client_secret_json', query: 'client_secret_query' };
+      const names: Record<string, string> = {
+        basic: 'client_secret_basic',
+        post: 'client_secret_post',
+        json: 'client_secret_json',
+        query: 'client_secret_query',
+      };
       const missing = ctx.profile.clientAuth.expected.filter((m) => m !== 'json' && m !== 'query' && !methods.includes(names[m]!));
-      ctx.assert('MD-07', missing.length === 0, missing.length ? `token_endpoint_auth_methods_supported lacks ${missing.map((m) => names[m]).join(', ')}` : `advertises ${methods.join(', ')}`, r);
-      ctx.assert('MD-08', Array.isArray(body.scopes_supported) && body.scopes_supported.length > 0, `scopes_supported ${Array.isArray(body.scopes_supported) ? `lists ${body.scopes_supported.length}` : 'missing'}`, r);
+      ctx.assert(
+        'MD-07',
+        missing.length === 0,
+        missing.length ? `token_endpoint_auth_methods_supported lacks ${missing.map((m) => names[m]).join(', ')}` : `advertises ${methods.join(', ')}`,
+        r,
+      );
+      ctx.assert(
+        'MD-08',
+        Array.isArray(body.scopes_supported) && body.scopes_supported.length > 0,
+        `scopes_supported ${Array.isArray(body.scopes_supported) ? `lists ${body.scopes_supported.length}` : 'missing'}`,
+        r,
+      );
       // AT-07: the tokens' iss is this issuer (compared with a real token).
       const full = ctx.target.clients.full ? await ctx.token('full') : undefined;
       const tokenIss = full ? decodeIss(full.accessToken) : undefined;
@@ -99,13 +135,24 @@ export const discoveryChecks: Check[] = [
       ctx.assert('JWKS-01', r.status === 200 && !!keys, `status ${r.status}, keys ${keys ? `array of ${keys.length}` : 'missing'}`, r);
       if (!keys) return;
       if (keys.length === 0) {
-        for (const id of ['JWKS-02', 'JWKS-03', 'JWKS-05', 'JWKS-06']) ctx.notApplicable(id, 'the set is empty (a shared-secret HS256 deployment publishes no key)');
+        for (const id of ['JWKS-02', 'JWKS-03', 'JWKS-05', 'JWKS-06'])
+          ctx.notApplicable(id, 'the set is empty (a shared-secret HS256 deployment publishes no key)');
         return;
       }
-      ctx.assert('JWKS-02', keys.every((k) => typeof k.kty === 'string'), `kty on every key: ${keys.map((k) => k.kty).join(', ')}`, r);
+      ctx.assert(
+        'JWKS-02',
+        keys.every((k) => typeof k.kty === 'string'),
+        `kty on every key: ${keys.map((k) => k.kty).join(', ')}`,
+        r,
+      );
       const kids = keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string');
       ctx.assert('JWKS-03', new Set(kids).size === kids.length, `kid values ${kids.join(', ') || '(none)'}`, r);
-      ctx.assert('JWKS-05', keys.every((k) => !(k.use !== undefined && k.key_ops !== undefined)), 'use and key_ops are not both present', r);
+      ctx.assert(
+        'JWKS-05',
+        keys.every((k) => !(k.use !== undefined && k.key_ops !== undefined)),
+        'use and key_ops are not both present',
+        r,
+      );
       const leaked = keys.flatMap((k, i) => ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].filter((m) => m in k).map((m) => `keys[${i}].${m}`));
       ctx.assert('JWKS-06', leaked.length === 0, leaked.length ? `private members published: ${leaked.join(', ')}` : 'no private members', r);
     },
@@ -119,7 +166,8 @@ export const discoveryChecks: Check[] = [
       const u = new URL(ctx.tokenEndpoint);
       ctx.assert('TE-03', u.hash === '', `token endpoint ${u.origin}${u.pathname}${u.hash ? ' has a fragment' : ''}`);
       if (u.protocol !== 'https:' && isLoopback(u)) {
-        for (const id of ['CA-06', 'TE-02']) ctx.notApplicable(id, `the target is a loopback address over plain HTTP (${u.origin}); TLS can only be checked on a deployment`);
+        for (const id of ['CA-06', 'TE-02'])
+          ctx.notApplicable(id, `the target is a loopback address over plain HTTP (${u.origin}); TLS can only be checked on a deployment`);
         return;
       }
       for (const id of ['CA-06', 'TE-02']) ctx.assert(id, u.protocol === 'https:', `token endpoint scheme ${u.protocol}`);
@@ -134,14 +182,21 @@ export const discoveryChecks: Check[] = [
     async run(ctx: CheckContext) {
       // A path of the contract and a method none of its operations use.
       const byPath = new Map<string, string[]>();
-      for (const op of operationIndex.values()) if (!op.pathTemplate.startsWith('/.well-known') && op.basePath === getOperation('getMetadata').basePath) byPath.set(op.pathTemplate, [...(byPath.get(op.pathTemplate) ?? []), op.method]);
+      for (const op of operationIndex.values())
+        if (!op.pathTemplate.startsWith('/.well-known') && op.basePath === getOperation('getMetadata').basePath)
+          byPath.set(op.pathTemplate, [...(byPath.get(op.pathTemplate) ?? []), op.method]);
       const [path, methods] = [...byPath].find(([p]) => p.includes('{')) ?? [...byPath][0]!;
       const method = ['DELETE', 'PATCH', 'POST', 'PUT'].find((m) => !methods.includes(m))!;
       const url = ctx.target.baseUrl + path.replace(/\{[^}]+\}/g, `urn:spp-kit:conformance|absent-${ctx.runId}`);
       const r = await ctx.request({ method, url, headers: { accept: 'application/json' } });
       const allow = r.headers.get('allow');
       const listed = (allow ?? '').split(',').map((s) => s.trim().toUpperCase());
-      ctx.assert('HTTP-02', r.status === 405 && !!allow && methods.every((m) => listed.includes(m)), `${method} ${path} → ${r.status}, Allow: ${allow ?? '(none)'} (the contract declares ${methods.join(', ')})`, r);
+      ctx.assert(
+        'HTTP-02',
+        r.status === 405 && !!allow && methods.every((m) => listed.includes(m)),
+        `${method} ${path} → ${r.status}, Allow: ${allow ?? '(none)'} (the contract declares ${methods.join(', ')})`,
+        r,
+      );
       const problem = operationOutcomeProblem(r.json);
       ctx.assert('OO-01', !problem, problem ?? `OperationOutcome ${errorCodeOf(r.json) ?? ''}`, r);
     },

@@ -48,9 +48,18 @@ export const expiryChecks: Check[] = [
       for (const id of ['JWT-02', 'AT-10', 'RS-10', 'RS-15', 'O21-04']) ctx.assert(id, ok, msg, refused ?? last!);
       if (refused) {
         const challenge = parseChallenges(refused.headers.get('www-authenticate')).find((c) => c.scheme.toLowerCase() === 'bearer');
-        ctx.assert('OSPP-ERR-01', errorCodeOf(refused.json) === 'TOKEN_EXPIRED' && challenge?.params.error === 'invalid_token', `expired token → ${errorCodeOf(refused.json) ?? '(no code)'}, challenge error ${challenge?.params.error ?? '(none)'}`, refused);
+        ctx.assert(
+          'OSPP-ERR-01',
+          errorCodeOf(refused.json) === 'TOKEN_EXPIRED' && challenge?.params.error === 'invalid_token',
+          `expired token → ${errorCodeOf(refused.json) ?? '(no code)'}, challenge error ${challenge?.params.error ?? '(none)'}`,
+          refused,
+        );
       }
-      ctx.assert('JWT-05', Math.abs(ctx.clockSkewMs) < 300_000, `server clock differs from the kit's by ${Math.round(ctx.clockSkewMs / 100) / 10} s (from Date headers)`);
+      ctx.assert(
+        'JWT-05',
+        Math.abs(ctx.clockSkewMs) < 300_000,
+        `server clock differs from the kit's by ${Math.round(ctx.clockSkewMs / 100) / 10} s (from Date headers)`,
+      );
     },
   },
 ];

@@ -14,7 +14,8 @@ export const ISSUE_TYPES: readonly string[] = issueSchema.properties.code.enum;
 export function operationOutcomeProblem(body: unknown): string | undefined {
   if (!body || typeof body !== 'object') return 'the body is not a JSON object';
   const b = body as Record<string, unknown>;
-  if (b.resourceType !== 'OperationOutcome') return `resourceType is ${JSON.stringify(b.resourceType)}, not "OperationOutcome" (body keys: ${Object.keys(b).join(', ') || 'none'})`;
+  if (b.resourceType !== 'OperationOutcome')
+    return `resourceType is ${JSON.stringify(b.resourceType)}, not "OperationOutcome" (body keys: ${Object.keys(b).join(', ') || 'none'})`;
   if (!Array.isArray(b.issue) || b.issue.length === 0) return 'issue is not a non-empty array';
   for (const [i, issue] of (b.issue as Array<Record<string, unknown>>).entries()) {
     if (!ISSUE_SEVERITIES.includes(String(issue?.severity))) return `issue[${i}].severity ${JSON.stringify(issue?.severity)} is not a FHIR severity`;
@@ -191,7 +192,17 @@ export function label(op: OperationSpec, r?: HttpResult): string {
 }
 
 /** Headers that legitimately differ between two otherwise identical answers. */
-export const VOLATILE_HEADERS = new Set(['date', 'ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'connection', 'keep-alive', 'x-request-id']);
+export const VOLATILE_HEADERS = new Set([
+  'date',
+  'ratelimit',
+  'ratelimit-policy',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'connection',
+  'keep-alive',
+  'x-request-id',
+]);
 
 /** An identifier that does not exist but looks like `like` (same system). */
 export function absentLike(like: string, runId: string): string {

@@ -10,7 +10,17 @@ import { resourceChecks } from './resources.js';
 import { scopeChecks } from './scopes.js';
 import { tokenChecks } from './token.js';
 
-const all: Check[] = [...discoveryChecks, ...tokenChecks, ...keyChecks, ...authChecks, ...scopeChecks, ...consentChecks, ...resourceChecks, ...expiryChecks, ...rateLimitChecks];
+const all: Check[] = [
+  ...discoveryChecks,
+  ...tokenChecks,
+  ...keyChecks,
+  ...authChecks,
+  ...scopeChecks,
+  ...consentChecks,
+  ...resourceChecks,
+  ...expiryChecks,
+  ...rateLimitChecks,
+];
 
 /** All checks, ordered by suite. Ids are unique (a test in test/conformance checks it). */
 export const allChecks: readonly Check[] = SUITES.flatMap((s) => all.filter((c) => c.suite === s));

@@ -33,12 +33,19 @@ async function fixture(ctx: CheckContext): Promise<KeyFixture> {
     delete header.alg;
     const fx: KeyFixture = { op, header, claims: d.payload, now };
     const control = await send(ctx, fx, {});
-    if (control.status !== 200) ctx.skip(`a token minted with the target file's key material was refused (${control.status}): the key material does not match this target`);
+    if (control.status !== 200)
+      ctx.skip(`a token minted with the target file's key material was refused (${control.status}): the key material does not match this target`);
     return fx;
   });
 }
 
-async function send(ctx: CheckContext, fx: KeyFixture, claims: Record<string, unknown>, header: Record<string, unknown> = {}, algOverride?: 'HS512'): Promise<HttpResult> {
+async function send(
+  ctx: CheckContext,
+  fx: KeyFixture,
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+  algOverride?: 'HS512',
+): Promise<HttpResult> {
   const now = fx.now();
   const base = { ...fx.claims, iat: now, nbf: now, exp: now + 300, jti: `spp-kit-${ctx.runId}-${Math.random().toString(36).slice(2)}` };
   const token = await mint(ctx.target.jwt!, { ...fx.header, ...header }, { ...base, ...claims }, algOverride);
@@ -46,7 +53,14 @@ async function send(ctx: CheckContext, fx: KeyFixture, claims: Record<string, un
 }
 
 /** A minted token that must be refused: 401, invalid_token challenge, the expected OperationOutcome code. */
-function refusal(id: string, title: string, verifies: string[], make: (fx: KeyFixture) => { claims?: Record<string, unknown>; header?: Record<string, unknown>; alg?: 'HS512' }, code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'any' = 'any', hsOnly = false): Check {
+function refusal(
+  id: string,
+  title: string,
+  verifies: string[],
+  make: (fx: KeyFixture) => { claims?: Record<string, unknown>; header?: Record<string, unknown>; alg?: 'HS512' },
+  code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'any' = 'any',
+  hsOnly = false,
+): Check {
   return {
     id,
     title,
@@ -63,7 +77,8 @@ function refusal(id: string, title: string, verifies: string[], make: (fx: KeyFi
       const got = errorCodeOf(r.json);
       const msg = `${title.toLowerCase()} → ${r.status} ${got ?? ''}, WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`;
       for (const v of verifies) {
-        if (v === 'OSPP-ERR-01') ctx.assert(v, r.status === 401 && (code === 'any' ? got === 'INVALID_TOKEN' || got === 'TOKEN_EXPIRED' : got === code), msg, r);
+        if (v === 'OSPP-ERR-01')
+          ctx.assert(v, r.status === 401 && (code === 'any' ? got === 'INVALID_TOKEN' || got === 'TOKEN_EXPIRED' : got === code), msg, r);
         else if (v === 'AT-11' || v === 'RS-08') ctx.assert(v, r.status === 401 && challenge?.params.error === 'invalid_token', msg, r);
         else ctx.assert(v, r.status === 401, msg, r);
       }
@@ -72,9 +87,19 @@ function refusal(id: string, title: string, verifies: string[], make: (fx: KeyFi
 }
 
 export const keyChecks: Check[] = [
-  refusal('jwt-expired', 'A token expired an hour ago', ['JWT-02', 'AT-10', 'RS-10', 'RS-15', 'O21-04', 'AT-11', 'OSPP-ERR-01'], (fx) => ({ claims: { iat: fx.now() - 7200, nbf: fx.now() - 7200, exp: fx.now() - 3600 } }), 'TOKEN_EXPIRED'),
-  refusal('jwt-nbf-future', 'A token not valid for another hour (nbf)', ['JWT-03', 'RS-08'], (fx) => ({ claims: { nbf: fx.now() + 3600, exp: fx.now() + 7200 } })),
-  refusal('jwt-foreign-audience', 'A token for another audience', ['JWT-04', 'AT-08', 'BCP-06'], () => ({ claims: { aud: 'https://spp-kit.invalid/another-resource-server' } })),
+  refusal(
+    'jwt-expired',
+    'A token expired an hour ago',
+    ['JWT-02', 'AT-10', 'RS-10', 'RS-15', 'O21-04', 'AT-11', 'OSPP-ERR-01'],
+    (fx) => ({ claims: { iat: fx.now() - 7200, nbf: fx.now() - 7200, exp: fx.now() - 3600 } }),
+    'TOKEN_EXPIRED',
+  ),
+  refusal('jwt-nbf-future', 'A token not valid for another hour (nbf)', ['JWT-03', 'RS-08'], (fx) => ({
+    claims: { nbf: fx.now() + 3600, exp: fx.now() + 7200 },
+  })),
+  refusal('jwt-foreign-audience', 'A token for another audience', ['JWT-04', 'AT-08', 'BCP-06'], () => ({
+    claims: { aud: 'https://spp-kit.invalid/another-resource-server' },
+  })),
   refusal('jwt-foreign-issuer', 'A token from another issuer', ['BCP-05'], () => ({ claims: { iss: 'https://spp-kit.invalid/another-issuer' } })),
   refusal('jwt-wrong-type', 'A JWT that is not typed as an access token (typ JWT)', ['AT-06', 'BCP-09'], () => ({ header: { typ: 'JWT' } })),
   refusal('jwt-same-key-other-alg', 'The HMAC key under another algorithm (HS512)', ['BCP-02', 'BCP-01'], () => ({ alg: 'HS512' }), 'INVALID_TOKEN', true),
@@ -104,7 +129,12 @@ export const keyChecks: Check[] = [
       const leeway = acceptedAt === undefined ? `< ${offsets.at(-1)} s` : `between ${acceptedAt} and ${refusedAt ?? '∞'} s`;
       ctx.measure('leeway', leeway);
       const ok = acceptedAt === undefined || acceptedAt < 300;
-      ctx.assert('JWT-02', ok, `tokens expired ${refusedAt ?? '?'} s ago are refused, ${acceptedAt !== undefined ? `${acceptedAt} s ago accepted` : `even ${offsets.at(-1)} s ago refused`}: leeway ${leeway} (RFC 7519: no more than a few minutes)`, evidence);
+      ctx.assert(
+        'JWT-02',
+        ok,
+        `tokens expired ${refusedAt ?? '?'} s ago are refused, ${acceptedAt !== undefined ? `${acceptedAt} s ago accepted` : `even ${offsets.at(-1)} s ago refused`}: leeway ${leeway} (RFC 7519: no more than a few minutes)`,
+        evidence,
+      );
       ctx.assert('AT-10', ok, `leeway ${leeway}`, evidence);
     },
   },

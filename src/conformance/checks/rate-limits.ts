@@ -36,7 +36,12 @@ export function retryAfterSeconds(value: string | null, now = Date.now()): numbe
 }
 
 /** Assertions every 429 must pass, wherever it comes from. */
-function assert429(ctx: CheckContext, r: HttpResult, windowSeconds: number | undefined, ids: { syntax: string; explain?: string; cache?: string; consistent?: string; outcome?: string; issue?: string }): number | undefined {
+function assert429(
+  ctx: CheckContext,
+  r: HttpResult,
+  windowSeconds: number | undefined,
+  ids: { syntax: string; explain?: string; cache?: string; consistent?: string; outcome?: string; issue?: string },
+): number | undefined {
   const ra = retryAfterSeconds(r.headers.get('retry-after'));
   ctx.assert(ids.syntax, ra !== undefined, `Retry-After: ${r.headers.get('retry-after') ?? '(none)'}`, r);
   if (ids.explain) ctx.assert(ids.explain, r.text.trim().length > 0, `429 body: ${r.text.slice(0, 120) || '(empty)'}`, r);
@@ -48,7 +53,13 @@ function assert429(ctx: CheckContext, r: HttpResult, windowSeconds: number | und
   if (ids.consistent) {
     const q = rateLimit(r.headers);
     if (ra === undefined || !q || q.t === undefined) ctx.notApplicable(ids.consistent, 'no Retry-After with a RateLimit t on the 429');
-    else ctx.assert(ids.consistent, ra >= q.t && (windowSeconds === undefined || ra <= windowSeconds), `Retry-After ${ra} s, RateLimit t=${q.t} s, window ${windowSeconds ?? '?'} s`, r);
+    else
+      ctx.assert(
+        ids.consistent,
+        ra >= q.t && (windowSeconds === undefined || ra <= windowSeconds),
+        `Retry-After ${ra} s, RateLimit t=${q.t} s, window ${windowSeconds ?? '?'} s`,
+        r,
+      );
   }
   if (ids.outcome) {
     const problem = operationOutcomeProblem(r.json);
@@ -113,12 +124,32 @@ export const rateLimitChecks: Check[] = [
       }
       ctx.measure('api.successesBefore429', successes);
       ctx.measure('api.requestsInLastMinuteBefore', Math.max(0, recentBefore));
-      ctx.assert('RLH-02', countdownOk, countdownOk ? `RateLimit r counted down by one on each of ${successes} answers` : `RateLimit r did not count down one by one (last: ${r.headers.get('ratelimit') ?? '(none)'})`, trail.slice(-2));
-      if (r.headers.get('x-ratelimit-remaining') === null && r.headers.get('ratelimit-remaining') === null) ctx.notApplicable('RLH-06', 'no legacy rate-limit headers');
+      ctx.assert(
+        'RLH-02',
+        countdownOk,
+        countdownOk
+          ? `RateLimit r counted down by one on each of ${successes} answers`
+          : `RateLimit r did not count down one by one (last: ${r.headers.get('ratelimit') ?? '(none)'})`,
+        trail.slice(-2),
+      );
+      if (r.headers.get('x-ratelimit-remaining') === null && r.headers.get('ratelimit-remaining') === null)
+        ctx.notApplicable('RLH-06', 'no legacy rate-limit headers');
       else ctx.assert('RLH-06', legacyOk, `legacy X-RateLimit-Remaining ${legacyOk ? 'agrees' : 'disagrees'} with RateLimit r`, trail.slice(-1));
-      ctx.assert('OSPP-RL-01', !!got && errorCodeOf(got.json) === 'RATE_LIMIT_EXCEEDED', got ? `429 after ${successes} requests (limit ${limit}/min), code ${errorCodeOf(got.json) ?? '(none)'}` : `no 429 after ${successes} requests; the limit is ${limit}/min`, got ?? trail.slice(-1));
+      ctx.assert(
+        'OSPP-RL-01',
+        !!got && errorCodeOf(got.json) === 'RATE_LIMIT_EXCEEDED',
+        got
+          ? `429 after ${successes} requests (limit ${limit}/min), code ${errorCodeOf(got.json) ?? '(none)'}`
+          : `no 429 after ${successes} requests; the limit is ${limit}/min`,
+        got ?? trail.slice(-1),
+      );
       if (!got) return;
-      ctx.assert('OSPP-MD-02', successes >= limit - recentBefore - 1, `429 after ${successes} requests; ${Math.max(0, recentBefore)} were sent in the minute before, so at least ${limit - recentBefore - 1} should have passed`, got);
+      ctx.assert(
+        'OSPP-MD-02',
+        successes >= limit - recentBefore - 1,
+        `429 after ${successes} requests; ${Math.max(0, recentBefore)} were sent in the minute before, so at least ${limit - recentBefore - 1} should have passed`,
+        got,
+      );
       ctx.assert('OSPP-RL-02', countdownOk && predicted === 0, `the last answer before the 429 said r=${predicted ?? '(none)'}`, [trail.at(-1)!, got]);
       const ra = assert429(ctx, got, minute?.w, { syntax: 'RL-03', explain: 'RL-01', cache: 'RL-02', consistent: 'RLH-03', outcome: 'OO-01', issue: 'OO-02' });
       ctx.assert('OSPP-RL-01', ra !== undefined && ra >= 1, `Retry-After ${ra ?? '(none)'}`, got);
@@ -152,7 +183,9 @@ export const rateLimitChecks: Check[] = [
       }
       ctx.measure('token.attemptsBefore429', attempts);
       ctx.measure('token.requestsInLastMinuteBefore', recentBefore);
-      const msg = got ? `429 after ${attempts} failed attempts (limit ${limit}/min, ${recentBefore} token requests in the minute before)` : `no 429 after ${attempts} attempts (last status ${last?.status}); the declared limit is ${limit}/min`;
+      const msg = got
+        ? `429 after ${attempts} failed attempts (limit ${limit}/min, ${recentBefore} token requests in the minute before)`
+        : `no 429 after ${attempts} attempts (last status ${last?.status}); the declared limit is ${limit}/min`;
       ctx.assert('RL-04', !!got, msg, got ?? last!);
       ctx.assert('CA-07', !!got, msg, got ?? last!);
       if (!got) return;

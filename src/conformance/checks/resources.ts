@@ -24,7 +24,11 @@ async function searchByIdentifier(ctx: CheckContext, identifier: string): Promis
   return ctx.api(getOperation('searchIndividuals'), { token: await ctx.token('full'), query: { identifier } });
 }
 
-type Bundle = { total?: number; entry?: Array<{ fullUrl?: string; resource?: { identifier?: Array<{ system: string; value: string }> } }>; link?: Array<{ relation: string; url: string }> };
+type Bundle = {
+  total?: number;
+  entry?: Array<{ fullUrl?: string; resource?: { identifier?: Array<{ system: string; value: string }> } }>;
+  link?: Array<{ relation: string; url: string }>;
+};
 
 const key = (e: NonNullable<Bundle['entry']>[number]) => e.fullUrl ?? JSON.stringify(e.resource?.identifier ?? []);
 
@@ -45,7 +49,13 @@ export const resourceChecks: Check[] = [
       ctx.assert('OSPP-RES-04', big.status === 200 && typeof all?.total === 'number', `${label(op, big)} total ${all?.total}`, big);
       if (typeof all?.total !== 'number') return;
       const hasNext = !!all.link?.some((l) => l.relation === 'next');
-      if (!hasNext) ctx.assert('OSPP-RES-04', all.total === (all.entry?.length ?? 0), `one page holds everything: total ${all.total}, entries ${all.entry?.length ?? 0}`, big);
+      if (!hasNext)
+        ctx.assert(
+          'OSPP-RES-04',
+          all.total === (all.entry?.length ?? 0),
+          `one page holds everything: total ${all.total}, entries ${all.entry?.length ?? 0}`,
+          big,
+        );
       // Then small pages along the next links (bounded): no duplicates, no gaps, the same total throughout.
       const size = Math.max(1, Math.min(25, Math.ceil(Math.min(all.total, 100) / 4)));
       let r = await ctx.api(op, { token, query: { _count: String(size) } });
@@ -65,7 +75,13 @@ export const resourceChecks: Check[] = [
         }
         const next = b.link?.find((l) => l.relation === 'next')?.url;
         if (!next) break;
-        r = await ctx.request({ method: 'GET', url: new URL(next, ctx.target.baseUrl).href, headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` }, operation: op, role: 'full' });
+        r = await ctx.request({
+          method: 'GET',
+          url: new URL(next, ctx.target.baseUrl).href,
+          headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` },
+          operation: op,
+          role: 'full',
+        });
         evidence.push(r);
       }
       const complete = !(r.json as Bundle | undefined)?.link?.some((l) => l.relation === 'next');
@@ -87,10 +103,20 @@ export const resourceChecks: Check[] = [
       const { body, identifier } = individual(ctx, 1);
       const created = await ctx.api(getOperation('createIndividual'), { token, body });
       ctx.measure('created', identifier);
-      ctx.assert('OSPP-RES-01', created.status === 201 && !!created.headers.get('location') && !!created.headers.get('etag'), `${label(getOperation('createIndividual'), created)}, Location ${created.headers.get('location') ?? '(none)'}, ETag ${created.headers.get('etag') ?? '(none)'}`, created);
+      ctx.assert(
+        'OSPP-RES-01',
+        created.status === 201 && !!created.headers.get('location') && !!created.headers.get('etag'),
+        `${label(getOperation('createIndividual'), created)}, Location ${created.headers.get('location') ?? '(none)'}, ETag ${created.headers.get('etag') ?? '(none)'}`,
+        created,
+      );
       const read = await ctx.api(getOperation('readIndividual'), { token, params: { identifier } });
       const got = read.json as Record<string, any> | undefined;
-      ctx.assert('OSPP-RES-01', read.status === 200 && got?.name?.family === body.name?.family && got?.birthDate === body.birthDate, `read back → ${read.status}, family ${got?.name?.family}, birthDate ${got?.birthDate}`, read);
+      ctx.assert(
+        'OSPP-RES-01',
+        read.status === 200 && got?.name?.family === body.name?.family && got?.birthDate === body.birthDate,
+        `read back → ${read.status}, family ${got?.name?.family}, birthDate ${got?.birthDate}`,
+        read,
+      );
     },
   },
   {
@@ -111,8 +137,18 @@ export const resourceChecks: Check[] = [
       const ok = await ctx.api(update, { token, params: { identifier }, headers: { 'if-match': v1 }, body: first });
       const v2 = ok.headers.get('etag');
       ctx.assert('OSPP-RES-02', ok.status === 200 && !!v2 && v2 !== v1, `PUT with If-Match ${v1} → ${ok.status}, ETag ${v2 ?? '(none)'}`, ok);
-      const stale = await ctx.api(update, { token, params: { identifier }, headers: { 'if-match': v1 }, body: { ...body, name: { ...body.name, given: 'Stale' } } });
-      ctx.assert('OSPP-RES-02', stale.status === 409 && errorCodeOf(stale.json) === 'VERSION_CONFLICT', `PUT with the stale If-Match ${v1} → ${stale.status} ${errorCodeOf(stale.json) ?? ''}`, stale);
+      const stale = await ctx.api(update, {
+        token,
+        params: { identifier },
+        headers: { 'if-match': v1 },
+        body: { ...body, name: { ...body.name, given: 'Stale' } },
+      });
+      ctx.assert(
+        'OSPP-RES-02',
+        stale.status === 409 && errorCodeOf(stale.json) === 'VERSION_CONFLICT',
+        `PUT with the stale If-Match ${v1} → ${stale.status} ${errorCodeOf(stale.json) ?? ''}`,
+        stale,
+      );
       const problem = operationOutcomeProblem(stale.json);
       ctx.assert('OO-01', !problem, problem ?? 'the 409 is an OperationOutcome', stale);
       const after = await ctx.api(getOperation('readIndividual'), { token, params: { identifier } });
@@ -134,7 +170,12 @@ export const resourceChecks: Check[] = [
       const created = await ctx.api(op, { token, query: { identifier }, body });
       ctx.assert('OSPP-RES-03', created.status === 201, `${label(op, created)} for an absent identifier`, created);
       const updated = await ctx.api(op, { token, query: { identifier }, body: { ...body, active: false } });
-      ctx.assert('OSPP-RES-03', updated.status === 200 && (updated.json as { active?: boolean } | undefined)?.active === false, `${label(op, updated)} for the same identifier, active=${(updated.json as { active?: boolean } | undefined)?.active}`, updated);
+      ctx.assert(
+        'OSPP-RES-03',
+        updated.status === 200 && (updated.json as { active?: boolean } | undefined)?.active === false,
+        `${label(op, updated)} for the same identifier, active=${(updated.json as { active?: boolean } | undefined)?.active}`,
+        updated,
+      );
     },
   },
   {
@@ -160,7 +201,12 @@ export const resourceChecks: Check[] = [
       const problem = operationOutcomeProblem(r.json);
       const issues = (r.json as { issue?: Array<{ expression?: string[]; details?: { coding?: Array<{ code?: string }> } }> } | undefined)?.issue ?? [];
       const named = issues.some((i) => (i.expression ?? []).some((e) => /entry\[1\]/.test(e)));
-      ctx.assert('OSPP-RES-05', r.status >= 400 && errorCodeOf(r.json) === 'TRANSACTION_FAILED' && named, `transaction with a duplicate second entry → ${r.status} ${errorCodeOf(r.json) ?? ''}${named ? ', names entry[1]' : ', does not name entry[1]'}`, r);
+      ctx.assert(
+        'OSPP-RES-05',
+        r.status >= 400 && errorCodeOf(r.json) === 'TRANSACTION_FAILED' && named,
+        `transaction with a duplicate second entry → ${r.status} ${errorCodeOf(r.json) ?? ''}${named ? ', names entry[1]' : ', does not name entry[1]'}`,
+        r,
+      );
       ctx.assert('OO-01', !problem, problem ?? 'the failure is an OperationOutcome', r);
       const after = await searchByIdentifier(ctx, identifier);
       const total = (after.json as { total?: number } | undefined)?.total;

@@ -18,7 +18,13 @@ function call(ctx: CheckContext, op: OperationSpec, token: TokenInfo): Promise<H
 /** One operation under a token: allowed → not 401/403; refused → 403 SCOPE_INSUFFICIENT. */
 function judge(ctx: CheckContext, id: string, op: OperationSpec, r: HttpResult, allowed: boolean, why: string): void {
   if (allowed) ctx.assert(id, r.status !== 401 && r.status !== 403, `${label(op, r)}: allowed by ${why}, so authorization must pass`, r);
-  else ctx.assert(id, r.status === 403 && errorCodeOf(r.json) === 'SCOPE_INSUFFICIENT', `${label(op, r)} ${errorCodeOf(r.json) ?? ''}: not allowed by ${why}, so 403 SCOPE_INSUFFICIENT`, r);
+  else
+    ctx.assert(
+      id,
+      r.status === 403 && errorCodeOf(r.json) === 'SCOPE_INSUFFICIENT',
+      `${label(op, r)} ${errorCodeOf(r.json) ?? ''}: not allowed by ${why}, so 403 SCOPE_INSUFFICIENT`,
+      r,
+    );
 }
 
 export const scopeChecks: Check[] = [

@@ -23,27 +23,56 @@ function bodyMethod(p: Profile): AuthMethod {
 const wrong = (c: TargetClient): TargetClient => ({ clientId: c.clientId, clientSecret: 'spp-kit-wrong-secret-0000' });
 
 /** Shared assertions on an OAuth error answer (RFC 6749 §5.2). Returns the error code. */
-function oauthError(ctx: CheckContext, r: HttpResult, expected: string[], ids: { status?: string; code?: string; charset?: string; uri?: string; noStore?: string }, statuses = [400]): string | undefined {
+function oauthError(
+  ctx: CheckContext,
+  r: HttpResult,
+  expected: string[],
+  ids: { status?: string; code?: string; charset?: string; uri?: string; noStore?: string },
+  statuses = [400],
+): string | undefined {
   const body = r.json as Record<string, unknown> | undefined;
   const error = typeof body?.error === 'string' ? body.error : undefined;
-  if (ids.status) ctx.assert(ids.status, statuses.includes(r.status) && error !== undefined && /json/i.test(r.contentType ?? ''), `status ${r.status} (expected ${statuses.join(' or ')}), JSON error member ${error ?? 'missing'}`, r);
+  if (ids.status)
+    ctx.assert(
+      ids.status,
+      statuses.includes(r.status) && error !== undefined && /json/i.test(r.contentType ?? ''),
+      `status ${r.status} (expected ${statuses.join(' or ')}), JSON error member ${error ?? 'missing'}`,
+      r,
+    );
   if (ids.code) ctx.assert(ids.code, error !== undefined && expected.includes(error), `error ${error ?? '(none)'}, expected ${expected.join(' or ')}`, r);
   if (ids.charset) {
     const desc = typeof body?.error_description === 'string' ? body.error_description : '';
-    ctx.assert(ids.charset, oauthCharsetOk(error ?? '') && oauthCharsetOk(desc), `error/error_description characters ${oauthCharsetOk(desc) ? 'allowed' : `not allowed: ${JSON.stringify(desc)}`}`, r);
+    ctx.assert(
+      ids.charset,
+      oauthCharsetOk(error ?? '') && oauthCharsetOk(desc),
+      `error/error_description characters ${oauthCharsetOk(desc) ? 'allowed' : `not allowed: ${JSON.stringify(desc)}`}`,
+      r,
+    );
   }
   if (ids.uri) {
     if (body?.error_uri === undefined) ctx.notApplicable(ids.uri, 'no error_uri sent');
-    else ctx.assert(ids.uri, typeof body.error_uri === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(body.error_uri), `error_uri ${JSON.stringify(body.error_uri)}`, r);
+    else
+      ctx.assert(
+        ids.uri,
+        typeof body.error_uri === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(body.error_uri),
+        `error_uri ${JSON.stringify(body.error_uri)}`,
+        r,
+      );
   }
-  if (ids.noStore) ctx.assert(ids.noStore, /no-store/i.test(r.headers.get('cache-control') ?? ''), `Cache-Control: ${r.headers.get('cache-control') ?? '(none)'}`, r);
+  if (ids.noStore)
+    ctx.assert(ids.noStore, /no-store/i.test(r.headers.get('cache-control') ?? ''), `Cache-Control: ${r.headers.get('cache-control') ?? '(none)'}`, r);
   return error;
 }
 
 /** Token response assertions shared by every successful issuance. */
 function tokenIssued(ctx: CheckContext, id: string, r: HttpResult, what: string): boolean {
   const body = r.json as Record<string, unknown> | undefined;
-  return ctx.assert(id, r.status === 200 && typeof body?.access_token === 'string', `${what}: status ${r.status}${typeof body?.access_token === 'string' ? ', token issued' : `, ${typeof body?.error === 'string' ? `error ${body.error}` : 'no access_token'}`}`, r);
+  return ctx.assert(
+    id,
+    r.status === 200 && typeof body?.access_token === 'string',
+    `${what}: status ${r.status}${typeof body?.access_token === 'string' ? ', token issued' : `, ${typeof body?.error === 'string' ? `error ${body.error}` : 'no access_token'}`}`,
+    r,
+  );
 }
 
 function primaryToken(ctx: CheckContext): Promise<TokenInfo> {
@@ -70,11 +99,15 @@ function methodCheck(method: AuthMethod, verifies: string[], title: string): Che
         const e = ctx.adopt(t.exchangeId);
         evidence = e;
         ok = t.status === 200;
-        for (const id of verifies.filter((v) => v !== 'CA-02' && v !== 'TE-07')) ctx.assert(id, ok, `${method}: the preflight's token request was answered ${t.status} with a token`, e);
+        for (const id of verifies.filter((v) => v !== 'CA-02' && v !== 'TE-07'))
+          ctx.assert(id, ok, `${method}: the preflight's token request was answered ${t.status} with a token`, e);
       } else {
         const r = await ctx.tokenRequest({ method, client });
         evidence = r;
-        ok = verifies.filter((v) => v !== 'CA-02' && v !== 'TE-07').map((id) => tokenIssued(ctx, id, r, method)).every(Boolean);
+        ok = verifies
+          .filter((v) => v !== 'CA-02' && v !== 'TE-07')
+          .map((id) => tokenIssued(ctx, id, r, method))
+          .every(Boolean);
       }
       if (verifies.includes('TE-07')) {
         // Any form-encoded request that works shows TE-07; Basic (when the profile uses it) is the canonical one.
@@ -106,24 +139,51 @@ export const tokenChecks: Check[] = [
         const body = t.response;
         const h = t.responseHeaders;
         const who = `${t.role} client`;
-        ctx.assert('TR-01', t.status === 200 && /^application\/json/i.test(h['content-type'] ?? ''), `${who}: status ${t.status}, Content-Type ${h['content-type'] ?? '(none)'}`, e);
+        ctx.assert(
+          'TR-01',
+          t.status === 200 && /^application\/json/i.test(h['content-type'] ?? ''),
+          `${who}: status ${t.status}, Content-Type ${h['content-type'] ?? '(none)'}`,
+          e,
+        );
         ctx.assert('TR-02', typeof body.access_token === 'string', `${who}: access_token ${typeof body.access_token === 'string' ? 'present' : 'missing'}`, e);
-        ctx.assert('TR-03', typeof body.token_type === 'string' && body.token_type.toLowerCase() === 'bearer', `${who}: token_type ${JSON.stringify(body.token_type)}`, e);
+        ctx.assert(
+          'TR-03',
+          typeof body.token_type === 'string' && body.token_type.toLowerCase() === 'bearer',
+          `${who}: token_type ${JSON.stringify(body.token_type)}`,
+          e,
+        );
         const exp = decodeJwt(t.accessToken)?.payload;
         const lifetime = typeof exp?.exp === 'number' && typeof exp?.iat === 'number' ? exp.exp - exp.iat : undefined;
         const expiresIn = body.expires_in;
         const consistent = typeof expiresIn === 'number' && (lifetime === undefined || Math.abs(lifetime - expiresIn) <= 1);
-        if (expiresIn === undefined && ctx.profile.token.expiresIn === 'absent-allowed') ctx.notApplicable('TR-04', 'the profile declares that no expires_in is sent');
-        else ctx.assert('TR-04', consistent, `${who}: expires_in ${JSON.stringify(expiresIn)}${lifetime !== undefined ? `, token exp - iat = ${lifetime}` : ''}`, e);
+        if (expiresIn === undefined && ctx.profile.token.expiresIn === 'absent-allowed')
+          ctx.notApplicable('TR-04', 'the profile declares that no expires_in is sent');
+        else
+          ctx.assert(
+            'TR-04',
+            consistent,
+            `${who}: expires_in ${JSON.stringify(expiresIn)}${lifetime !== undefined ? `, token exp - iat = ${lifetime}` : ''}`,
+            e,
+          );
         const cc = h['cache-control'] ?? '';
         ctx.assert('TR-06', /(^|[\s,])no-store($|[\s,])/i.test(cc), `${who}: Cache-Control: ${cc || '(none)'}`, e);
         ctx.assert('O21-02', /(^|[\s,])no-store($|[\s,])/i.test(cc), `${who}: Cache-Control: ${cc || '(none)'}`, e);
         if (ctx.profile.token.pragma === 'required') ctx.assert('TR-07', /no-cache/i.test(h.pragma ?? ''), `${who}: Pragma: ${h.pragma ?? '(none)'}`, e);
-        ctx.assert('CC-04', body.refresh_token === undefined, `${who}: ${body.refresh_token === undefined ? 'no refresh_token' : 'a refresh_token was issued'}`, e);
+        ctx.assert(
+          'CC-04',
+          body.refresh_token === undefined,
+          `${who}: ${body.refresh_token === undefined ? 'no refresh_token' : 'a refresh_token was issued'}`,
+          e,
+        );
         const scope = typeof body.scope === 'string' ? body.scope : undefined;
         ctx.assert('SC-01', scope === undefined || scopeSyntaxOk(scope), `${who}: scope ${JSON.stringify(scope)}`, e);
         // Without a scope parameter a default must apply: an empty granted scope is no default at all.
-        ctx.assert('SC-03', scope === undefined || scope.length > 0, `${who}: no scope parameter was sent; granted ${scope === undefined ? '(not echoed)' : `'${scope}'`}`, e);
+        ctx.assert(
+          'SC-03',
+          scope === undefined || scope.length > 0,
+          `${who}: no scope parameter was sent; granted ${scope === undefined ? '(not echoed)' : `'${scope}'`}`,
+          e,
+        );
         const jwtOk = !!exp;
         ctx.assert(
           'OSPP-TOK-02',
@@ -132,7 +192,12 @@ export const tokenChecks: Check[] = [
           e,
         );
         const unknown = (scope ?? '').split(' ').filter((s) => s && !scopeCatalogue.has(s));
-        ctx.assert('OSPP-SC-03', unknown.length === 0, unknown.length ? `${who}: scopes outside the contract: ${unknown.join(', ')}` : `${who}: every granted scope is a contract scope`, e);
+        ctx.assert(
+          'OSPP-SC-03',
+          unknown.length === 0,
+          unknown.length ? `${who}: scopes outside the contract: ${unknown.join(', ')}` : `${who}: every granted scope is a contract scope`,
+          e,
+        );
         if (lifetime !== undefined || typeof expiresIn === 'number') {
           const life = (typeof expiresIn === 'number' ? expiresIn : lifetime)!;
           ctx.measure(`${t.role}.lifetimeSeconds`, life);
@@ -167,24 +232,56 @@ export const tokenChecks: Check[] = [
       const algs = ctx.profile.token.algorithms;
       const expectedAlg = ctx.target.jwt?.alg;
       const algOk = alg !== 'none' && d.signature.length > 0 && (algs.length === 0 || algs.includes(alg)) && (!expectedAlg || expectedAlg === alg);
-      ctx.assert('AT-02', algOk, `alg ${alg}${algs.length ? ` (profile allows ${algs.join(', ')})` : ''}${expectedAlg ? `, target file says ${expectedAlg}` : ''}, signature ${d.signature.length ? 'present' : 'empty'}`, e);
+      ctx.assert(
+        'AT-02',
+        algOk,
+        `alg ${alg}${algs.length ? ` (profile allows ${algs.join(', ')})` : ''}${expectedAlg ? `, target file says ${expectedAlg}` : ''}, signature ${d.signature.length ? 'present' : 'empty'}`,
+        e,
+      );
       ctx.assert('BCP-03', alg !== 'none' && /^(HS|RS|ES|PS)(256|384|512)$|^EdDSA$/.test(alg), `alg ${alg}`, e);
       const missing = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'].filter((c) => payload[c] === undefined);
-      ctx.assert('AT-03', missing.length === 0, missing.length ? `claims missing: ${missing.join(', ')}` : 'iss, exp, aud, sub, client_id, iat, jti present', e);
-      ctx.assert('AT-04', payload.scope === undefined || typeof payload.scope === 'string', `scope claim is ${Array.isArray(payload.scope) ? 'an array' : typeof payload.scope}`, e);
+      ctx.assert(
+        'AT-03',
+        missing.length === 0,
+        missing.length ? `claims missing: ${missing.join(', ')}` : 'iss, exp, aud, sub, client_id, iat, jti present',
+        e,
+      );
+      ctx.assert(
+        'AT-04',
+        payload.scope === undefined || typeof payload.scope === 'string',
+        `scope claim is ${Array.isArray(payload.scope) ? 'an array' : typeof payload.scope}`,
+        e,
+      );
       const aud = payload.aud;
       ctx.assert('AT-05', (typeof aud === 'string' && aud.length > 0) || (Array.isArray(aud) && aud.length > 0), `aud ${JSON.stringify(aud)}`, e);
       if (alg === 'HS256') {
         const weak = findWeakSecret(t.accessToken);
-        ctx.assert('BCP-04', weak === undefined, weak ? 'the HS256 signature verifies under a well-known weak secret' : 'no well-known weak secret verifies the HS256 signature (offline dictionary check)', e);
+        ctx.assert(
+          'BCP-04',
+          weak === undefined,
+          weak
+            ? 'the HS256 signature verifies under a well-known weak secret'
+            : 'no well-known weak secret verifies the HS256 signature (offline dictionary check)',
+          e,
+        );
       } else ctx.notApplicable('BCP-04', `alg ${alg} is not an HMAC`);
       const now = (Date.now() + ctx.clockSkewMs) / 1000;
       const iat = typeof payload.iat === 'number' ? payload.iat : undefined;
       const exp = typeof payload.exp === 'number' ? payload.exp : undefined;
-      ctx.assert('JWT-05', iat !== undefined && iat <= now + 5 && (t.expiresIn === undefined || exp === undefined || Math.abs(exp - iat - t.expiresIn) <= 1), `iat ${iat} vs server now ${Math.round(now)}; exp - iat ${exp !== undefined && iat !== undefined ? exp - iat : '?'}; expires_in ${t.expiresIn ?? '(none)'}; clock skew ${Math.round(ctx.clockSkewMs / 100) / 10} s`, e);
+      ctx.assert(
+        'JWT-05',
+        iat !== undefined && iat <= now + 5 && (t.expiresIn === undefined || exp === undefined || Math.abs(exp - iat - t.expiresIn) <= 1),
+        `iat ${iat} vs server now ${Math.round(now)}; exp - iat ${exp !== undefined && iat !== undefined ? exp - iat : '?'}; expires_in ${t.expiresIn ?? '(none)'}; clock skew ${Math.round(ctx.clockSkewMs / 100) / 10} s`,
+        e,
+      );
       ctx.measure('clockSkewSeconds', Math.round(ctx.clockSkewMs / 100) / 10);
       ctx.assert('OCRVS-02', alg === 'RS256', `alg ${alg}, typ ${JSON.stringify(header.typ)}`, e);
-      ctx.assert('OCRVS-03', exp !== undefined && iat !== undefined && exp - iat <= (ctx.profile.token.maxLifetime ?? 600), `exp - iat = ${exp !== undefined && iat !== undefined ? exp - iat : '?'} s`, e);
+      ctx.assert(
+        'OCRVS-03',
+        exp !== undefined && iat !== undefined && exp - iat <= (ctx.profile.token.maxLifetime ?? 600),
+        `exp - iat = ${exp !== undefined && iat !== undefined ? exp - iat : '?'} s`,
+        e,
+      );
       const claims = ['scope', 'iat', 'exp', 'aud', 'iss', 'sub'].filter((c) => payload[c] === undefined);
       ctx.assert('OCRVS-04', claims.length === 0, claims.length ? `missing ${claims.join(', ')}` : 'scope, iat, exp, aud, iss, sub present', e);
     },
@@ -204,7 +301,12 @@ export const tokenChecks: Check[] = [
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: 'query', client: ctx.target.clients.full! });
       const body = r.json as Record<string, unknown> | undefined;
-      ctx.assert('CA-04', r.status !== 200 && typeof body?.access_token !== 'string', `credentials in the URL → ${r.status}${typeof body?.access_token === 'string' ? ' with a token' : ''}`, r);
+      ctx.assert(
+        'CA-04',
+        r.status !== 200 && typeof body?.access_token !== 'string',
+        `credentials in the URL → ${r.status}${typeof body?.access_token === 'string' ? ' with a token' : ''}`,
+        r,
+      );
       // invalid_request (credentials in the wrong place) or invalid_client (an AS that ignores the query sees none).
       oauthError(ctx, r, ['invalid_request', 'invalid_client'], { code: 'TERR-03' });
     },
@@ -220,7 +322,13 @@ export const tokenChecks: Check[] = [
       const method = bodyMethod(ctx.profile);
       const r = await ctx.tokenRequest({ method, client: wrong(ctx.target.clients.full!) });
       // RFC 6749 lets invalid_client use 401; the OpenSPP seed shows 400 (OSPP-TOK-03).
-      const error = oauthError(ctx, r, ['invalid_client'], { status: 'TERR-01', code: 'TERR-03', charset: 'TERR-04', uri: 'TERR-05', noStore: 'TERR-07' }, [400, 401]);
+      const error = oauthError(
+        ctx,
+        r,
+        ['invalid_client'],
+        { status: 'TERR-01', code: 'TERR-03', charset: 'TERR-04', uri: 'TERR-05', noStore: 'TERR-07' },
+        [400, 401],
+      );
       ctx.assert('OSPP-TOK-03', r.status === 400 && error === 'invalid_client', `${method} with a wrong secret → ${r.status} ${error ?? ''}`, r);
     },
   },
@@ -237,7 +345,12 @@ export const tokenChecks: Check[] = [
       const challenges = parseChallenges(r.headers.get('www-authenticate'));
       const basic = challenges.some((c) => c.scheme.toLowerCase() === 'basic');
       const error = oauthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [401]);
-      ctx.assert('TERR-02', r.status === 401 && basic && error === 'invalid_client', `Basic with a wrong secret → ${r.status} ${error ?? ''}, WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
+      ctx.assert(
+        'TERR-02',
+        r.status === 401 && basic && error === 'invalid_client',
+        `Basic with a wrong secret → ${r.status} ${error ?? ''}, WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`,
+        r,
+      );
       ctx.assert('O21-05', r.status === 401 && basic, `→ ${r.status}, WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
       if (r.status === 401) ctx.assert('HTTP-01', challenges.length > 0, `401 with WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
       else ctx.notApplicable('HTTP-01', `answered ${r.status}, not 401`);
@@ -279,7 +392,16 @@ export const tokenChecks: Check[] = [
     async run(ctx: CheckContext) {
       const client = ctx.target.clients.full!;
       const basic = usesMethod(ctx.profile, 'basic');
-      const form = new URLSearchParams([['grant_type', 'client_credentials'], ['grant_type', 'client_credentials'], ...(basic ? [] : [['client_id', client.clientId], ['client_secret', client.clientSecret]])]);
+      const form = new URLSearchParams([
+        ['grant_type', 'client_credentials'],
+        ['grant_type', 'client_credentials'],
+        ...(basic
+          ? []
+          : [
+              ['client_id', client.clientId],
+              ['client_secret', client.clientSecret],
+            ]),
+      ]);
       const r = await ctx.tokenRequest({ method: basic ? 'basic' : 'post', client, rawForm: form.toString() });
       const error = (r.json as { error?: string } | undefined)?.error;
       ctx.assert('TE-06', r.status === 400 && error === 'invalid_request', `grant_type twice → ${r.status} ${error ?? ''}`, r);
@@ -313,7 +435,8 @@ export const tokenChecks: Check[] = [
       const error = (r.json as { error?: string } | undefined)?.error;
       const msg = `no client credentials → ${r.status} ${error ?? ''}`;
       for (const id of ['CA-08', 'CC-03', 'O21-06']) ctx.assert(id, (r.status === 400 || r.status === 401) && error === 'invalid_client', msg, r);
-      if (r.status === 401) ctx.assert('HTTP-01', !!r.headers.get('www-authenticate'), `401 with WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
+      if (r.status === 401)
+        ctx.assert('HTTP-01', !!r.headers.get('www-authenticate'), `401 with WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
       else ctx.notApplicable('HTTP-01', `answered ${r.status}, not 401`);
     },
   },
@@ -329,12 +452,22 @@ export const tokenChecks: Check[] = [
       const e = ctx.adopt(t.exchangeId);
       const requested = t.requested;
       const granted = typeof t.response.scope === 'string' ? t.response.scope : undefined;
-      ctx.assert('SC-02', granted === undefined ? true : sameScopes(granted, requested), `requested scope '${requested}', granted ${granted === undefined ? '(not echoed: identical)' : `'${granted}'`}`, e);
+      ctx.assert(
+        'SC-02',
+        granted === undefined ? true : sameScopes(granted, requested),
+        `requested scope '${requested}', granted ${granted === undefined ? '(not echoed: identical)' : `'${granted}'`}`,
+        e,
+      );
       // An omitted scope member claims "as requested": the token's own scope claim must then agree.
       const claim = decodeJwt(t.accessToken)?.payload.scope;
       const claimed = typeof claim === 'string' ? claim : Array.isArray(claim) ? claim.join(' ') : undefined;
       const omittedButDifferent = granted === undefined && claimed !== undefined && !sameScopes(claimed, requested);
-      ctx.assert('TR-05', !omittedButDifferent, granted === undefined ? `scope member omitted; the token's scope claim is '${claimed ?? '(none)'}'` : `scope member present ('${granted}')`, e);
+      ctx.assert(
+        'TR-05',
+        !omittedButDifferent,
+        granted === undefined ? `scope member omitted; the token's scope claim is '${claimed ?? '(none)'}'` : `scope member present ('${granted}')`,
+        e,
+      );
     },
   },
   {
@@ -359,7 +492,12 @@ export const tokenChecks: Check[] = [
       const body = r.json as Record<string, unknown> | undefined;
       const narrowed = r.status === 200 && typeof body?.scope === 'string' && !body.scope.split(' ').includes(scope);
       const error = typeof body?.error === 'string' ? body.error : undefined;
-      ctx.assert('SC-05', error === 'invalid_scope' || narrowed, `${role} client asking for '${scope}' → ${r.status} ${error ?? (narrowed ? `narrowed to '${String(body?.scope)}'` : 'granted')}`, r);
+      ctx.assert(
+        'SC-05',
+        error === 'invalid_scope' || narrowed,
+        `${role} client asking for '${scope}' → ${r.status} ${error ?? (narrowed ? `narrowed to '${String(body?.scope)}'` : 'granted')}`,
+        r,
+      );
       if (r.status !== 200) oauthError(ctx, r, ['invalid_scope'], { code: 'TERR-03' });
     },
   },
@@ -373,10 +511,19 @@ export const tokenChecks: Check[] = [
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const full = await primaryToken(ctx);
-      const r = await ctx.tokenRequest({ method: ctx.profile.clientAuth.primary === 'json' ? 'post' : ctx.profile.clientAuth.primary, client: ctx.target.clients.full!, params: { scope: '' } });
+      const r = await ctx.tokenRequest({
+        method: ctx.profile.clientAuth.primary === 'json' ? 'post' : ctx.profile.clientAuth.primary,
+        client: ctx.target.clients.full!,
+        params: { scope: '' },
+      });
       const body = r.json as Record<string, unknown> | undefined;
       const sameAsDefault = typeof body?.scope !== 'string' || sameScopes(body.scope, full.scope);
-      ctx.assert('TE-04', r.status === 200 && typeof body?.access_token === 'string' && sameAsDefault, `scope= → ${r.status}${typeof body?.scope === 'string' ? `, scope '${body.scope}'` : ''}${sameAsDefault ? '' : ' (not the default scope)'}`, r);
+      ctx.assert(
+        'TE-04',
+        r.status === 200 && typeof body?.access_token === 'string' && sameAsDefault,
+        `scope= → ${r.status}${typeof body?.scope === 'string' ? `, scope '${body.scope}'` : ''}${sameAsDefault ? '' : ' (not the default scope)'}`,
+        r,
+      );
     },
   },
   {
@@ -416,7 +563,12 @@ export const tokenChecks: Check[] = [
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.disabled! });
       const body = r.json as Record<string, unknown> | undefined;
-      ctx.assert('OSPP-CL-01', r.status !== 200 && typeof body?.access_token !== 'string', `disabled client → ${r.status} ${typeof body?.error === 'string' ? body.error : ''}`, r);
+      ctx.assert(
+        'OSPP-CL-01',
+        r.status !== 200 && typeof body?.access_token !== 'string',
+        `disabled client → ${r.status} ${typeof body?.error === 'string' ? body.error : ''}`,
+        r,
+      );
       if (r.status !== 200) oauthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [400, 401]);
     },
   },

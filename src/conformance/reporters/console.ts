@@ -23,9 +23,15 @@ export function summaryText(report: RunReport): string {
   const lines: string[] = [];
   lines.push('');
   lines.push(`spp-kit conformance — ${report.target.baseUrl} (profile ${report.target.profile}, tier ${report.target.tier})`);
-  lines.push(`checks:       ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.inconclusive} inconclusive, ${c.skip} skipped, ${c.na} not applicable${c.error ? `, ${c.error} kit errors` : ''}`);
-  lines.push(`requirements: ${r.pass} passed, ${r.fail} failed, ${r.warn} warned, ${r.inconclusive} inconclusive, ${r.skip} skipped, ${r.na} not applicable, ${r.untested} not tested`);
-  lines.push(`token requests: ${budget.tokenRequests} (planned ${budget.plannedTokenRequests}${budget.plannedProbeRequests ? ` + up to ${budget.plannedProbeRequests} for the rate-limit probe` : ''}; limit ${budget.tokenLimits.perMinute}/min, ${budget.tokenLimits.perDay}/day, ${budget.tokenLimits.source})${budget.waitsMs ? `; waited ${Math.round(budget.waitsMs / 1000)} s for rate-limit windows` : ''}`);
+  lines.push(
+    `checks:       ${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.inconclusive} inconclusive, ${c.skip} skipped, ${c.na} not applicable${c.error ? `, ${c.error} kit errors` : ''}`,
+  );
+  lines.push(
+    `requirements: ${r.pass} passed, ${r.fail} failed, ${r.warn} warned, ${r.inconclusive} inconclusive, ${r.skip} skipped, ${r.na} not applicable, ${r.untested} not tested`,
+  );
+  lines.push(
+    `token requests: ${budget.tokenRequests} (planned ${budget.plannedTokenRequests}${budget.plannedProbeRequests ? ` + up to ${budget.plannedProbeRequests} for the rate-limit probe` : ''}; limit ${budget.tokenLimits.perMinute}/min, ${budget.tokenLimits.perDay}/day, ${budget.tokenLimits.source})${budget.waitsMs ? `; waited ${Math.round(budget.waitsMs / 1000)} s for rate-limit windows` : ''}`,
+  );
   if (report.clock) lines.push(`clock skew: server ${report.clock.skewSeconds >= 0 ? '+' : ''}${report.clock.skewSeconds} s (${report.clock.source})`);
   const failed = report.requirements.filter((q) => q.verdict === 'fail');
   if (failed.length) {

@@ -16,9 +16,17 @@ const esc = (s: string | number | boolean | undefined | null) =>
 const ORDER: Array<RequirementResult['verdict']> = ['fail', 'error', 'warn', 'inconclusive', 'pass', 'skip', 'untested', 'na'];
 
 function exchangeHtml(e: Exchange): string {
-  const req = `${e.request.method} ${e.request.url}\n${Object.entries(e.request.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}${e.request.body ? `\n\n${e.request.body}` : ''}`;
-  const res = e.response ? `HTTP ${e.response.status} (${e.response.ms} ms)\n${Object.entries(e.response.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}${e.response.body ? `\n\n${e.response.body}` : ''}` : (e.error ?? 'no response');
-  const issues = e.contractIssues?.length ? `<p class="ci">Contract: ${e.contractIssues.map((i) => `<code>${esc(i.pointer)}</code> ${esc(i.message)}`).join('; ')}</p>` : '';
+  const req = `${e.request.method} ${e.request.url}\n${Object.entries(e.request.headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n')}${e.request.body ? `\n\n${e.request.body}` : ''}`;
+  const res = e.response
+    ? `HTTP ${e.response.status} (${e.response.ms} ms)\n${Object.entries(e.response.headers)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n')}${e.response.body ? `\n\n${e.response.body}` : ''}`
+    : (e.error ?? 'no response');
+  const issues = e.contractIssues?.length
+    ? `<p class="ci">Contract: ${e.contractIssues.map((i) => `<code>${esc(i.pointer)}</code> ${esc(i.message)}`).join('; ')}</p>`
+    : '';
   return `<div class="ex"><div class="curl"><code>${esc(e.curl)}</code></div>${issues}<div class="rr"><pre>${esc(req)}</pre><pre>${esc(res)}</pre></div></div>`;
 }
 
@@ -30,17 +38,27 @@ function checkHtml(c: CheckResult, requirement: string): string {
   const exchanges = c.exchanges.filter((e) => evidence.has(e.id)).slice(0, 6);
   const outcome = c.outcomes.find((o) => o.requirement === requirement);
   const items = shown.map((a) => `<li class="${a.ok ? 'ok' : 'bad'}">${esc(a.message)}</li>`).join('');
-  const measurements = c.measurements ? `<p class="m">${Object.entries(c.measurements).map(([k, v]) => `${esc(k)} = <b>${esc(v)}</b>`).join(' · ')}</p>` : '';
+  const measurements = c.measurements
+    ? `<p class="m">${Object.entries(c.measurements)
+        .map(([k, v]) => `${esc(k)} = <b>${esc(v)}</b>`)
+        .join(' · ')}</p>`
+    : '';
   return `<details class="check v-${outcome?.verdict ?? c.verdict}"${failed.length ? ' open' : ''}><summary><span class="badge v-${outcome?.verdict ?? c.verdict}">${esc(outcome?.verdict ?? c.verdict)}</span> <code>${esc(c.checkId)}</code> ${esc(c.title)}</summary>${outcome && !mine.length ? `<p>${esc(outcome.message)}</p>` : ''}<ul>${items}</ul>${measurements}${exchanges.map(exchangeHtml).join('')}</details>`;
 }
 
 export function htmlReport(report: RunReport): string {
-  const reqs = [...report.requirements].sort((a, b) => ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict) || a.id.localeCompare(b.id, 'en', { numeric: true }));
+  const reqs = [...report.requirements].sort(
+    (a, b) => ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict) || a.id.localeCompare(b.id, 'en', { numeric: true }),
+  );
   const byId = new Map(report.checks.map((c) => [c.checkId, c]));
   const rows = reqs
     .map((r) => {
       const checks = r.checks.map((id) => byId.get(id)).filter((c): c is CheckResult => !!c);
-      const sorted = checks.sort((a, b) => ORDER.indexOf(a.outcomes.find((o) => o.requirement === r.id)?.verdict ?? a.verdict) - ORDER.indexOf(b.outcomes.find((o) => o.requirement === r.id)?.verdict ?? b.verdict));
+      const sorted = checks.sort(
+        (a, b) =>
+          ORDER.indexOf(a.outcomes.find((o) => o.requirement === r.id)?.verdict ?? a.verdict) -
+          ORDER.indexOf(b.outcomes.find((o) => o.requirement === r.id)?.verdict ?? b.verdict),
+      );
       const shown = sorted.slice(0, r.verdict === 'pass' ? 3 : 25);
       const more = sorted.length > shown.length ? `<p class="more">… and ${sorted.length - shown.length} more checks (see the JSON report)</p>` : '';
       return `<section class="req v-${r.verdict}" id="${esc(r.id)}"><h3><span class="badge v-${r.verdict}">${esc(r.verdict)}</span> ${esc(r.id)} <small>${esc(r.level)} · ${esc(r.source)}</small></h3><p>${esc(r.text)}</p>${r.verdict !== 'pass' ? `<p class="msg">${esc(r.message)}</p>` : ''}${shown.map((c) => checkHtml(c, r.id)).join('')}${more}</section>`;
@@ -75,7 +93,10 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:8px;ov
 <tr><td>Target</td><td><code>${esc(report.target.baseUrl)}</code> · profile <b>${esc(report.target.profile)}</b> · tier ${esc(report.target.tier)} · writes ${report.target.writes ? 'on' : 'off'}</td></tr>
 <tr><td>Run</td><td>${esc(report.runId)} · ${esc(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s · ${esc(report.tool.name)} ${esc(report.tool.version)}</td></tr>
 <tr><td>Requirements</td><td>${counts}</td></tr>
-<tr><td>Checks</td><td>${Object.entries(s.counts).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${esc(v)}`).join(' · ')}</td></tr>
+<tr><td>Checks</td><td>${Object.entries(s.counts)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `${n} ${esc(v)}`)
+    .join(' · ')}</td></tr>
 <tr><td>Token budget</td><td>${report.budget.tokenRequests} token requests (limit ${report.budget.tokenLimits.perMinute}/min, ${report.budget.tokenLimits.perDay}/day, ${esc(report.budget.tokenLimits.source)})${report.budget.waitsMs ? ` · waited ${Math.round(report.budget.waitsMs / 1000)} s` : ''}</td></tr>
 ${report.clock ? `<tr><td>Clock skew</td><td>${report.clock.skewSeconds} s (${esc(report.clock.source)})</td></tr>` : ''}
 </table>

@@ -19,7 +19,8 @@ function details(c: CheckResult): string {
   const failed = c.assertions.filter((a) => !a.ok);
   const lines = failed.map((a) => `${a.requirement}: ${a.message}`);
   const ids = new Set(failed.flatMap((a) => a.evidence ?? []));
-  for (const e of c.exchanges.filter((x) => ids.has(x.id))) lines.push(`  ${e.curl}`, `  → ${e.response ? `${e.response.status} ${e.response.body?.slice(0, 500) ?? ''}` : (e.error ?? 'no response')}`);
+  for (const e of c.exchanges.filter((x) => ids.has(x.id)))
+    lines.push(`  ${e.curl}`, `  → ${e.response ? `${e.response.status} ${e.response.body?.slice(0, 500) ?? ''}` : (e.error ?? 'no response')}`);
   return lines.join('\n');
 }
 

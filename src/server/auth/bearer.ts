@@ -26,7 +26,11 @@ export interface ClientLimits {
 
 export type AuthResult = { ok: true; principal: Principal; limits: ClientLimits } | { ok: false; response: Response };
 
-function unauthorized(code: 'AUTHENTICATION_REQUIRED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED', text: string, withError: boolean): { ok: false; response: Response } {
+function unauthorized(
+  code: 'AUTHENTICATION_REQUIRED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED',
+  text: string,
+  withError: boolean,
+): { ok: false; response: Response } {
   // No `error` attribute when no credentials were sent (RFC 6750 §3.1).
   const challenge = withError ? `Bearer ${REALM}, error="invalid_token", error_description="${quoted(text)}"` : `Bearer ${REALM}`;
   return { ok: false, response: outcomeResponse({ code, text }, [], { 'WWW-Authenticate': challenge }) };
@@ -48,13 +52,17 @@ export async function authenticateBearer(db: Db, keys: SigningKeys, settings: To
   if (!match) return unauthorized('INVALID_TOKEN', "The Authorization header must be 'Bearer <token>'.", true);
   const verified = await verifyAccessToken(keys, settings, match[1]!, now);
   if (!verified.ok) {
-    const text = verified.code === 'TOKEN_EXPIRED' && verified.expiredAt ? `The access token expired at ${verified.expiredAt.toISOString()}. Request a new one.` : verified.reason;
+    const text =
+      verified.code === 'TOKEN_EXPIRED' && verified.expiredAt
+        ? `The access token expired at ${verified.expiredAt.toISOString()}. Request a new one.`
+        : verified.reason;
     return unauthorized(verified.code, text, true);
   }
   const { claims } = verified;
   const client = findClient(db, claims.client_id);
   if (!client || !client.active) return unauthorized('INVALID_TOKEN', 'The client of this access token is disabled.', true);
-  if (client.secretVersion !== claims.sver) return unauthorized('INVALID_TOKEN', 'The client secret was rotated after this access token was issued. Request a new one.', true);
+  if (client.secretVersion !== claims.sver)
+    return unauthorized('INVALID_TOKEN', 'The client secret was rotated after this access token was issued. Request a new one.', true);
   // The token's scopes, less any the client has lost since it was issued.
   const current = new Set(client.scopes);
   const scopes = new Set(claims.scope.split(' ').filter((s) => current.has(s)));
@@ -78,9 +86,7 @@ export function checkScopes(op: OperationSpec, principal: Principal): Response |
   const required = op.security[0] ?? [];
   const alternatives = op.security.map((alt) => alt.join(' + ')).join(' or ');
   const granted = [...principal.scopes].sort().join(', ') || '(none)';
-  return outcomeResponse(
-    { code: 'SCOPE_INSUFFICIENT', text: `Required scope: ${alternatives}. Granted: ${granted}` },
-    [],
-    { 'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${required.join(' ')}"` },
-  );
+  return outcomeResponse({ code: 'SCOPE_INSUFFICIENT', text: `Required scope: ${alternatives}. Granted: ${granted}` }, [], {
+    'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${required.join(' ')}"`,
+  });
 }

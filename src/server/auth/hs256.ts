@@ -22,8 +22,7 @@ export function signHs256(header: Record<string, unknown>, payload: Record<strin
 }
 
 export type Hs256Result =
-  | { ok: true; header: Record<string, unknown>; payload: Record<string, unknown> }
-  | { ok: false; reason: 'malformed' | 'algorithm' | 'signature' | 'crit' };
+  { ok: true; header: Record<string, unknown>; payload: Record<string, unknown> } | { ok: false; reason: 'malformed' | 'algorithm' | 'signature' | 'crit' };
 
 function parseJson(segment: string): Record<string, unknown> | undefined {
   try {

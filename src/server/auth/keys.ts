@@ -43,8 +43,7 @@ export async function loadSigningKeys(config: ServerConfig, db: Db): Promise<Sig
     throw new ConfigError(`SPP_JWT_KEY_FILE ${config.jwt.keyFile} does not hold a ${algorithm} private key: ${(e as Error).message}`);
   }
   const full = await exportJWK(privateKey);
-  const publicJwk: JWK =
-    algorithm === 'RS256' ? { kty: 'RSA', n: full.n!, e: full.e! } : { kty: 'EC', crv: full.crv!, x: full.x!, y: full.y! };
+  const publicJwk: JWK = algorithm === 'RS256' ? { kty: 'RSA', n: full.n!, e: full.e! } : { kty: 'EC', crv: full.crv!, x: full.x!, y: full.y! };
   const kid = await calculateJwkThumbprint(publicJwk);
   const { importJWK } = await import('jose');
   const verifyKey = (await importJWK({ ...publicJwk, alg: algorithm }, algorithm)) as CryptoKey;

@@ -50,7 +50,8 @@ export function tokenEndpoint(keys: SigningKeys, settings: TokenEndpointSettings
   return async (req, ctx) => {
     const query = req.query as Record<string, string | undefined>;
     const fromQuery = ['client_id', 'client_secret', 'grant_type'].some((k) => query[k] !== undefined);
-    if (fromQuery && !settings.allowQueryCredentials) return fail('invalid_request', 'Client credentials must not be sent in the URL query; send them in the body or with HTTP Basic.');
+    if (fromQuery && !settings.allowQueryCredentials)
+      return fail('invalid_request', 'Client credentials must not be sent in the URL query; send them in the body or with HTTP Basic.');
     const body = (req.body ?? {}) as Record<string, unknown>;
     const params: Record<string, string | undefined> = {};
     for (const name of ['grant_type', 'client_id', 'client_secret', 'scope']) {
@@ -73,7 +74,8 @@ export function tokenEndpoint(keys: SigningKeys, settings: TokenEndpointSettings
       secret = basic.secret;
     }
     if (params.grant_type === undefined) return fail('invalid_request', 'The grant_type parameter is required (client_credentials).');
-    if (clientId === undefined || secret === undefined) return fail('invalid_client', 'Client authentication is required: HTTP Basic, or client_id and client_secret in the body.');
+    if (clientId === undefined || secret === undefined)
+      return fail('invalid_client', 'Client authentication is required: HTTP Basic, or client_id and client_secret in the body.');
     const client = authenticateClient(ctx.db, clientId, secret);
     if (!client) return fail('invalid_client', 'Invalid client credentials.', usedBasic);
     if (params.grant_type !== 'client_credentials') return fail('unsupported_grant_type', 'Only the client_credentials grant is supported.');

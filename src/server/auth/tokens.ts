@@ -66,12 +66,19 @@ export type VerifyResult = { ok: true; claims: AccessTokenClaims } | VerifyFailu
 const invalid = (reason: string): VerifyFailure => ({ ok: false, code: 'INVALID_TOKEN', reason });
 
 /** Signature and algorithm: HS256 synchronously, asymmetric algorithms through jose. */
-async function verifySignature(keys: SigningKeys, token: string): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> } | VerifyFailure> {
+async function verifySignature(
+  keys: SigningKeys,
+  token: string,
+): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> } | VerifyFailure> {
   if (keys.algorithm === 'HS256') {
     const r = verifyHs256(token, keys.verifyKey as KeyObject);
     if (r.ok) return { header: r.header, payload: r.payload };
     return invalid(
-      r.reason === 'algorithm' ? 'The access token is not signed with the expected algorithm.' : r.reason === 'signature' ? 'The access token signature is invalid.' : 'The access token is malformed.',
+      r.reason === 'algorithm'
+        ? 'The access token is not signed with the expected algorithm.'
+        : r.reason === 'signature'
+          ? 'The access token signature is invalid.'
+          : 'The access token is malformed.',
     );
   }
   try {
@@ -93,9 +100,11 @@ export function checkClaims(header: Record<string, unknown>, c: Record<string, u
   if (typ !== 'at+jwt' && typ !== 'application/at+jwt') return invalid('The token is not an access token (typ must be at+jwt).');
   if (c.iss !== settings.issuer) return invalid("The access token's iss claim is not acceptable.");
   const aud = c.aud;
-  if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) return invalid("The access token's aud claim is not acceptable.");
+  if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience))))
+    return invalid("The access token's aud claim is not acceptable.");
   for (const name of ['exp', 'iat', 'sver'] as const) if (typeof c[name] !== 'number') return invalid(`The access token lacks the ${name} claim.`);
-  for (const name of ['sub', 'jti', 'client_id', 'scope'] as const) if (typeof c[name] !== 'string') return invalid(`The access token lacks the ${name} claim.`);
+  for (const name of ['sub', 'jti', 'client_id', 'scope'] as const)
+    if (typeof c[name] !== 'string') return invalid(`The access token lacks the ${name} claim.`);
   if (c.nbf !== undefined && typeof c.nbf !== 'number') return invalid("The access token's nbf claim is not acceptable.");
   const t = now.getTime() / 1000;
   const exp = c.exp as number;

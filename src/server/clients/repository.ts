@@ -8,7 +8,15 @@ import type { LegalBasis } from '../context.js';
 import type { Db } from '../store/db.js';
 import { stmt } from '../store/statements.js';
 
-export const LEGAL_BASES: readonly LegalBasis[] = ['consent', 'contract', 'legal_obligation', 'vital_interest', 'public_interest', 'public_task', 'legitimate_interest'];
+export const LEGAL_BASES: readonly LegalBasis[] = [
+  'consent',
+  'contract',
+  'legal_obligation',
+  'vital_interest',
+  'public_interest',
+  'public_task',
+  'legitimate_interest',
+];
 export const ORG_TYPES = ['government', 'ngo', 'ingo', 'un', 'private', 'research', 'other'] as const;
 
 export interface ApiClient {
@@ -103,7 +111,10 @@ export function ensureOrganization(db: Db, org: { code: string; name?: string; t
   if (org.type && !(ORG_TYPES as readonly string[]).includes(org.type)) throw new ClientAdminError(`organization type must be one of ${ORG_TYPES.join(', ')}`);
   const found = db.prepare('SELECT id FROM organizations WHERE code = ?').get(org.code) as { id: number } | undefined;
   if (found) return found.id;
-  return Number(db.prepare('INSERT INTO organizations (code, name, org_type) VALUES (?, ?, ?)').run(org.code, org.name ?? org.code, org.type ?? 'government').lastInsertRowid);
+  return Number(
+    db.prepare('INSERT INTO organizations (code, name, org_type) VALUES (?, ?, ?)').run(org.code, org.name ?? org.code, org.type ?? 'government')
+      .lastInsertRowid,
+  );
 }
 
 export interface NewClient {
@@ -133,7 +144,20 @@ export function createClient(db: Db, input: NewClient, now = new Date()): { clie
     db.prepare(
       `INSERT INTO api_clients (client_id, name, secret_hash, organization_id, legal_basis, scopes, active, token_lifetime, rate_limit_per_minute, rate_limit_per_day, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(clientId, input.name.trim(), hashClientSecret(clientSecret), orgId.id, legalBasis, scopes.join(' '), input.active === false ? 0 : 1, input.tokenLifetime ?? null, input.rateLimitPerMinute ?? null, input.rateLimitPerDay ?? null, stamp, stamp);
+    ).run(
+      clientId,
+      input.name.trim(),
+      hashClientSecret(clientSecret),
+      orgId.id,
+      legalBasis,
+      scopes.join(' '),
+      input.active === false ? 0 : 1,
+      input.tokenLifetime ?? null,
+      input.rateLimitPerMinute ?? null,
+      input.rateLimitPerDay ?? null,
+      stamp,
+      stamp,
+    );
   } catch (e) {
     if (String(e).includes('UNIQUE')) throw new ClientAdminError(`a client with id ${clientId} already exists`);
     throw e;
@@ -160,7 +184,11 @@ function mustFind(db: Db, clientId: string): ApiClient {
 export function rotateSecret(db: Db, clientId: string, now = new Date()): { client: ApiClient; clientSecret: string } {
   mustFind(db, clientId);
   const clientSecret = generateClientSecret();
-  db.prepare('UPDATE api_clients SET secret_hash = ?, secret_version = secret_version + 1, updated_at = ? WHERE client_id = ?').run(hashClientSecret(clientSecret), now.toISOString(), clientId);
+  db.prepare('UPDATE api_clients SET secret_hash = ?, secret_version = secret_version + 1, updated_at = ? WHERE client_id = ?').run(
+    hashClientSecret(clientSecret),
+    now.toISOString(),
+    clientId,
+  );
   return { client: mustFind(db, clientId), clientSecret };
 }
 

@@ -45,7 +45,9 @@ function resourceCapability(type: string): ResourceCapability {
 
 export function capabilityStatement(config: ServerConfig, software: { name: string; version: string }): CapabilityStatement {
   const path = (id: Parameters<typeof operationIndex.get>[0]) => operationIndex.get(id)!.fullPath;
-  const consentSchema = contract.components.schemas.CapabilityStatement as { properties: { consent: { properties: { resourceTypes: { items: { enum: string[] } } } } } };
+  const consentSchema = contract.components.schemas.CapabilityStatement as {
+    properties: { consent: { properties: { resourceTypes: { items: { enum: string[] } } } } };
+  };
   return {
     name: 'OpenSPP API',
     version: contract.info.version,
@@ -55,7 +57,9 @@ export function capabilityStatement(config: ServerConfig, software: { name: stri
       type: 'oauth2',
       tokenEndpoint: path('issueToken'),
       grantTypes: ['client_credentials'],
-      tokenEndpointAuthMethods: operationIndex.get('issueToken')!.extensions['x-token-endpoint-auth-methods'] as CapabilityStatement['authentication']['tokenEndpointAuthMethods'],
+      tokenEndpointAuthMethods: operationIndex.get('issueToken')!.extensions[
+        'x-token-endpoint-auth-methods'
+      ] as CapabilityStatement['authentication']['tokenEndpointAuthMethods'],
       signingAlgorithms: [config.jwt.algorithm],
       tokenLifetime: config.tokenLifetime,
       issuer: config.issuer,
@@ -85,5 +89,8 @@ export function batchLimits(): { maxBatchEntries: number; maxTransactionEntries:
     anyOf: Array<{ properties: { type: { const: string }; entry?: { maxItems: number } } }>;
   };
   const transaction = schema.anyOf.find((v) => v.properties.type.const === 'transaction');
-  return { maxBatchEntries: schema.properties.entry.maxItems, maxTransactionEntries: transaction?.properties.entry?.maxItems ?? schema.properties.entry.maxItems };
+  return {
+    maxBatchEntries: schema.properties.entry.maxItems,
+    maxTransactionEntries: transaction?.properties.entry?.maxItems ?? schema.properties.entry.maxItems,
+  };
 }

@@ -161,7 +161,14 @@ function execute(db: Db, access: Access, call: Call, entry: BatchEntry, at: stri
   return { status, location, etag, lastModified, resource, reference: referenceOf(type, resource) };
 }
 
-function runEntry(db: Db, access: Access, scopes: ReadonlySet<string>, entry: BatchEntry, index: number, placeholders: ReadonlyMap<string, string>): Success | Failure {
+function runEntry(
+  db: Db,
+  access: Access,
+  scopes: ReadonlySet<string>,
+  entry: BatchEntry,
+  index: number,
+  placeholders: ReadonlyMap<string, string>,
+): Success | Failure {
   const at = `entry[${index}]`;
   const call = route(entry, at, scopes);
   return 'error' in call ? call : execute(db, access, call, entry, at, placeholders);
@@ -196,7 +203,8 @@ function duplicatePlaceholder(bundle: BatchBundle): RegistryError | undefined {
   for (const [i, e] of bundle.entry.entries()) {
     if (!e.fullUrl) continue;
     const first = seen.get(e.fullUrl);
-    if (first !== undefined) return registryError('VALIDATION_ERROR', `entry[${i}].fullUrl repeats entry[${first}].fullUrl (${e.fullUrl}).`, `entry[${i}].fullUrl`);
+    if (first !== undefined)
+      return registryError('VALIDATION_ERROR', `entry[${i}].fullUrl repeats entry[${first}].fullUrl (${e.fullUrl}).`, `entry[${i}].fullUrl`);
     seen.set(e.fullUrl, i);
   }
   return undefined;

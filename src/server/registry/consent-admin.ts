@@ -96,7 +96,17 @@ export function grant(db: Db, input: GrantInput, now: Date = new Date()): string
         `INSERT INTO consents (consent_id, organization_id, subject_individual_id, subject_group_id, status, effective_date, expiry_date, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(consentId, org, subject.type === 'Individual' ? subject.id : null, subject.type === 'Group' ? subject.id : null, status, effective, input.expiryDate, stamp, stamp);
+      .run(
+        consentId,
+        org,
+        subject.type === 'Individual' ? subject.id : null,
+        subject.type === 'Group' ? subject.id : null,
+        status,
+        effective,
+        input.expiryDate,
+        stamp,
+        stamp,
+      );
     const insertType = db.prepare('INSERT INTO consent_resource_types (consent_id, resource_type) VALUES (?, ?)');
     for (const t of types) insertType.run(row.lastInsertRowid, t);
     return consentId;
@@ -111,7 +121,12 @@ export function withdraw(db: Db, consentId: string, reason: string, now: Date = 
     if (!row) throw new ConsentAdminError(`no consent has the id ${consentId}`);
     if (!['requested', 'given', 'renewed'].includes(row.status)) throw new ConsentAdminError(`consent ${consentId} is ${row.status} and cannot be withdrawn`);
     const stamp = now.toISOString();
-    db.prepare("UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, withdrawal_reason = ?, updated_at = ? WHERE consent_id = ?").run(stamp, reason, stamp, consentId);
+    db.prepare("UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, withdrawal_reason = ?, updated_at = ? WHERE consent_id = ?").run(
+      stamp,
+      reason,
+      stamp,
+      consentId,
+    );
     return list(db, {}, now).find((c) => c.consentId === consentId)!;
   })();
 }

@@ -58,7 +58,8 @@ export function loadDemoRegistry(db: Db, now: Date = new Date()): boolean {
     for (const resource of [...demo.individuals, ...demo.programs, ...demo.groups, ...demo.programMemberships]) {
       const type = resource.resourceType;
       const issues = contractValidator.validateBody(getOperation(CREATE[type]), 'application/json', resource);
-      if (issues.length) throw new Error(`demo ${type} ${JSON.stringify(resource.identifier[0])} breaks the contract: ${issues.map((i) => i.message).join(' ')}`);
+      if (issues.length)
+        throw new Error(`demo ${type} ${JSON.stringify(resource.identifier[0])} breaks the contract: ${issues.map((i) => i.message).join(' ')}`);
       const created = createRecord(db, access, type, resource as never);
       if (!created.ok) throw new Error(`demo ${type} ${JSON.stringify(resource.identifier[0])}: ${created.error.text}`);
     }

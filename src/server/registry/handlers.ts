@@ -14,10 +14,26 @@ import { createRecord, readRecord, updateRecord, upsertRecord } from './service.
 import type { Access, InputOf, RegistryError, ResourceType } from './types.js';
 
 export type RegistryOperation =
-  | 'searchIndividuals' | 'createIndividual' | 'conditionalUpdateIndividual' | 'readIndividual' | 'updateIndividual'
-  | 'searchGroups' | 'createGroup' | 'conditionalUpdateGroup' | 'readGroup' | 'updateGroup'
-  | 'searchPrograms' | 'createProgram' | 'conditionalUpdateProgram' | 'readProgram' | 'updateProgram'
-  | 'searchProgramMemberships' | 'createProgramMembership' | 'conditionalUpdateProgramMembership' | 'readProgramMembership' | 'updateProgramMembership'
+  | 'searchIndividuals'
+  | 'createIndividual'
+  | 'conditionalUpdateIndividual'
+  | 'readIndividual'
+  | 'updateIndividual'
+  | 'searchGroups'
+  | 'createGroup'
+  | 'conditionalUpdateGroup'
+  | 'readGroup'
+  | 'updateGroup'
+  | 'searchPrograms'
+  | 'createProgram'
+  | 'conditionalUpdateProgram'
+  | 'readProgram'
+  | 'updateProgram'
+  | 'searchProgramMemberships'
+  | 'createProgramMembership'
+  | 'conditionalUpdateProgramMembership'
+  | 'readProgramMembership'
+  | 'updateProgramMembership'
   | 'processBatch';
 
 /** What the registry needs to know about the caller (the auth layer has set the principal). */
@@ -103,8 +119,7 @@ export const registryHandlers: Pick<RouteTable<ServerContext>, RegistryOperation
 
   searchProgramMemberships: async (req, ctx) => searched(ctx, 'ProgramMembership', 'searchProgramMemberships', req.query),
   createProgramMembership: async (req, ctx) => created(ctx, 'ProgramMembership', req.body),
-  conditionalUpdateProgramMembership: async (req, ctx) =>
-    upserted(ctx, 'ProgramMembership', req.query.identifier, req.body, req.headers['If-Match']),
+  conditionalUpdateProgramMembership: async (req, ctx) => upserted(ctx, 'ProgramMembership', req.query.identifier, req.body, req.headers['If-Match']),
   readProgramMembership: async (req, ctx) => read(ctx, 'ProgramMembership', req.params.identifier, req.query._elements),
   updateProgramMembership: async (req, ctx) => updated(ctx, 'ProgramMembership', req.params.identifier, req.body, req.headers['If-Match']),
 

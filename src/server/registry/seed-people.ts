@@ -123,7 +123,8 @@ export function* households(individuals: number, seed: number, year: number): Ge
       members.push(child);
     }
     const [city, state, postalCode] = pick(PLACES);
-    const line = rnd() < 0.5 ? `Purok ${1 + Math.floor(rnd() * 9)}` : `Blk ${1 + Math.floor(rnd() * 40)} Lot ${1 + Math.floor(rnd() * 30)}, ${pick(STREETS)} Street`;
+    const line =
+      rnd() < 0.5 ? `Purok ${1 + Math.floor(rnd() * 9)}` : `Blk ${1 + Math.floor(rnd() * 40)} Lot ${1 + Math.floor(rnd() * 30)}, ${pick(STREETS)} Street`;
     const household: SeedHousehold = {
       name: `${fam} household`,
       address: { type: 'physical', line: [line], district: `Barangay ${pick(BARANGAYS)}`, city, state, postalCode, country: 'PH' },

@@ -36,7 +36,16 @@ export const SEED_SOURCE = 'urn:openspp:seed';
 const NATIONAL_ID = 'urn:gov:ph:psa:national-id';
 const PHILHEALTH = 'urn:openspp:vocab:id-type#philhealth';
 const RELATIONSHIP = 'urn:openspp:vocab:relationship';
-const REGISTRY_TABLES = ['individuals', 'individual_docs', 'groups', 'group_docs', 'group_members', 'program_memberships', 'program_membership_docs', 'identifiers'];
+const REGISTRY_TABLES = [
+  'individuals',
+  'individual_docs',
+  'groups',
+  'group_docs',
+  'group_members',
+  'program_memberships',
+  'program_membership_docs',
+  'identifiers',
+];
 const FTS_TABLES = ['individual_text', 'group_text'];
 const SEED_PROGRAMS = {
   cashTransfer: { value: 'SEED-CCT', name: 'Conditional Cash Transfer (synthetic)', targetType: 'group' as const },
@@ -124,7 +133,9 @@ export function seedRegistry(db: Db, options: SeedOptions): SeedReport {
     const insGroup = db.prepare("INSERT INTO groups (id, last_updated, source, active, group_type, name, name_key) VALUES (?, ?, ?, 1, 'household', ?, ?)");
     const insGroupDoc = db.prepare('INSERT INTO group_docs (id, doc) VALUES (?, ?)');
     const insGroupText = db.prepare('INSERT INTO group_text (rowid, name) VALUES (?, ?)');
-    const insMember = db.prepare('INSERT INTO group_members (group_id, position, individual_id, role, period_start, period_end, inactive) VALUES (?, ?, ?, ?, ?, ?, 0)');
+    const insMember = db.prepare(
+      'INSERT INTO group_members (group_id, position, individual_id, role, period_start, period_end, inactive) VALUES (?, ?, ?, ?, ?, ?, 0)',
+    );
     const insMembership = db.prepare(
       `INSERT INTO program_memberships (id, last_updated, source, program_id, beneficiary_individual_id, beneficiary_group_id, status, enrollment_date)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -166,7 +177,10 @@ export function seedRegistry(db: Db, options: SeedOptions): SeedReport {
       if (h.cashTransfer) enrol(h.cashTransfer, programs.cashTransfer, null, gid);
     }
     // The characters of every text the generator can produce (see text-index.ts for why they are kept).
-    rememberChars(db, charsOf([...FAMILY_NAMES, ...MALE_GIVEN, ...FEMALE_GIVEN, ...STREETS, ...BARANGAYS, ...PLACES.flat(), TEMPLATE_TEXT, 'household'].join('')));
+    rememberChars(
+      db,
+      charsOf([...FAMILY_NAMES, ...MALE_GIVEN, ...FEMALE_GIVEN, ...STREETS, ...BARANGAYS, ...PLACES.flat(), TEMPLATE_TEXT, 'household'].join('')),
+    );
   });
   return { ...report, ms: Math.round(performance.now() - started) };
 }

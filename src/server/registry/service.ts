@@ -8,16 +8,7 @@ import { narrow, parseElements } from './elements.js';
 import { formatIdentifier, parseIdentifier, recordUrl, sameIdentifier, type IdentifierKey } from './identifiers.js';
 import { KINDS } from './kinds/index.js';
 import { mayRead } from './store/consent.js';
-import {
-  checkIdentifiers,
-  findRecordId,
-  orRollback,
-  primaryIdentifier,
-  rollbackIf,
-  transact,
-  versionOf,
-  writeIdentifiers,
-} from './store/records.js';
+import { checkIdentifiers, findRecordId, orRollback, primaryIdentifier, rollbackIf, transact, versionOf, writeIdentifiers } from './store/records.js';
 import { fail, ok, registryError, Rollback, type Access, type InputOf, type ResourceOf, type ResourceType, type Result } from './types.js';
 
 export interface Stored<T extends ResourceType> {
@@ -144,7 +135,9 @@ export function upsertRecord<T extends ResourceType>(
   const result = transact(db, () => {
     const existing = findRecordId(db, type, key.value);
     if (existing === undefined && ifMatch !== undefined) {
-      throw new Rollback(registryError('VERSION_CONFLICT', `If-Match names version ${ifMatch}, but no ${type} has the identifier ${formatIdentifier(key.value)}.`));
+      throw new Rollback(
+        registryError('VERSION_CONFLICT', `If-Match names version ${ifMatch}, but no ${type} has the identifier ${formatIdentifier(key.value)}.`),
+      );
     }
     if (existing !== undefined) checkVersion(db, type, existing, ifMatch);
     return { id: write(db, access, type, input, existing), created: existing === undefined };

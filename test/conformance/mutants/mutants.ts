@@ -3,7 +3,20 @@
  * against it (--only, to keep the suite fast) and the requirement id whose failure must name it.
  */
 import { readDemoFixture } from '../../../src/server/demo-clients.js';
-import { bearerOf, claimsOf, header, isTokenEndpoint, json, setHeader, tokenSource, withJson, without, type Mutation, type ProxyRequest, type ProxyResponse } from './proxy.js';
+import {
+  bearerOf,
+  claimsOf,
+  header,
+  isTokenEndpoint,
+  json,
+  setHeader,
+  tokenSource,
+  withJson,
+  without,
+  type Mutation,
+  type ProxyRequest,
+  type ProxyResponse,
+} from './proxy.js';
 
 const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c]));
 const fullToken = tokenSource(demo.full!.clientId, demo.full!.clientSecret);
@@ -41,8 +54,20 @@ function onTokenResponse(edit: (res: ProxyResponse) => ProxyResponse): Mutation 
 }
 
 export const mutants: Mutant[] = [
-  { name: 'strip-cache-control', description: 'token answers without Cache-Control', mutation: onTokenResponse((r) => without(r, 'cache-control')), only: ['token-response'], expect: 'TR-06' },
-  { name: 'strip-pragma', description: 'token answers without Pragma', mutation: onTokenResponse((r) => without(r, 'pragma')), only: ['token-response'], expect: 'TR-07' },
+  {
+    name: 'strip-cache-control',
+    description: 'token answers without Cache-Control',
+    mutation: onTokenResponse((r) => without(r, 'cache-control')),
+    only: ['token-response'],
+    expect: 'TR-06',
+  },
+  {
+    name: 'strip-pragma',
+    description: 'token answers without Pragma',
+    mutation: onTokenResponse((r) => without(r, 'pragma')),
+    only: ['token-response'],
+    expect: 'TR-07',
+  },
   {
     name: 'drop-www-authenticate',
     description: 'API 401s without WWW-Authenticate',
@@ -60,7 +85,10 @@ export const mutants: Mutant[] = [
   {
     name: 'accept-any-token',
     description: 'any presented token is swapped for a valid full-scope one (no signature, expiry or scope checks)',
-    mutation: { request: async (req, up) => (isApi(req) && bearerOf(req) ? { ...req, headers: setHeader(req.headers, 'authorization', `Bearer ${await fullToken(up)}`) } : req) },
+    mutation: {
+      request: async (req, up) =>
+        isApi(req) && bearerOf(req) ? { ...req, headers: setHeader(req.headers, 'authorization', `Bearer ${await fullToken(up)}`) } : req,
+    },
     only: ['auth-alg-none/readIndividual', 'auth-tampered-token/searchPrograms'],
     expect: 'BCP-01',
   },
@@ -92,7 +120,15 @@ export const mutants: Mutant[] = [
   {
     name: '429-as-400',
     description: 'the token endpoint answers 400 instead of 429 when its limit is spent',
-    mutation: onTokenResponse((r) => (r.status === 429 ? { status: 400, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' }, body: JSON.stringify({ error: 'invalid_request', error_description: 'Slow down.' }) } : r)),
+    mutation: onTokenResponse((r) =>
+      r.status === 429
+        ? {
+            status: 400,
+            headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' },
+            body: JSON.stringify({ error: 'invalid_request', error_description: 'Slow down.' }),
+          }
+        : r,
+    ),
     only: ['ratelimit-token'],
     expect: 'RL-04',
     env: SMALL_ENV,
@@ -163,7 +199,10 @@ export const mutants: Mutant[] = [
   {
     name: 'two-methods-accepted',
     description: 'Basic plus a body secret is accepted (the body secret is dropped)',
-    mutation: { request: (req) => (isTokenEndpoint(req) && header(req.headers, 'authorization') ? rewriteTokenBody(req, (f) => f.filter(([k]) => k !== 'client_secret')) : req) },
+    mutation: {
+      request: (req) =>
+        isTokenEndpoint(req) && header(req.headers, 'authorization') ? rewriteTokenBody(req, (f) => f.filter(([k]) => k !== 'client_secret')) : req,
+    },
     only: ['token-two-methods'],
     expect: 'CA-05',
   },
@@ -173,7 +212,11 @@ export const mutants: Mutant[] = [
     mutation: {
       request: (req) =>
         isTokenEndpoint(req)
-          ? rewriteTokenBody(req, (f) => (f.some(([k, v]) => k === 'client_id' && v === demo.disabled!.clientId) ? f.map(([k, v]) => [k, k === 'client_id' ? demo.full!.clientId : k === 'client_secret' ? demo.full!.clientSecret : v]) : f))
+          ? rewriteTokenBody(req, (f) =>
+              f.some(([k, v]) => k === 'client_id' && v === demo.disabled!.clientId)
+                ? f.map(([k, v]) => [k, k === 'client_id' ? demo.full!.clientId : k === 'client_secret' ? demo.full!.clientSecret : v])
+                : f,
+            )
           : req,
     },
     only: ['token-disabled-client'],
@@ -227,7 +270,16 @@ export const mutants: Mutant[] = [
     mutation: {
       response: (res, req) =>
         isApi(req) && res.status === 403 && json(res)?.issue?.[0]?.details?.coding?.[0]?.code === 'SCOPE_INSUFFICIENT'
-          ? { ...withJson(res, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', details: { coding: [{ system: 'urn:openspp:error', code: 'INVALID_TOKEN' }], text: 'Invalid token.' } }] }), status: 401, headers: setHeader(res.headers, 'www-authenticate', 'Bearer realm="openspp", error="invalid_token"') }
+          ? {
+              ...withJson(res, {
+                resourceType: 'OperationOutcome',
+                issue: [
+                  { severity: 'error', code: 'login', details: { coding: [{ system: 'urn:openspp:error', code: 'INVALID_TOKEN' }], text: 'Invalid token.' } },
+                ],
+              }),
+              status: 401,
+              headers: setHeader(res.headers, 'www-authenticate', 'Bearer realm="openspp", error="invalid_token"'),
+            }
           : res,
     },
     only: ['auth-missing-scope/createIndividual', 'auth-missing-scope/readProgram'],
@@ -245,7 +297,10 @@ export const mutants: Mutant[] = [
   {
     name: 'ratelimit-header-frozen',
     description: 'RateLimit always reports the full quota',
-    mutation: { response: (res, req) => (isApi(req) && header(res.headers, 'ratelimit') ? { ...res, headers: setHeader(res.headers, 'ratelimit', '"minute";r=25;t=60') } : res) },
+    mutation: {
+      response: (res, req) =>
+        isApi(req) && header(res.headers, 'ratelimit') ? { ...res, headers: setHeader(res.headers, 'ratelimit', '"minute";r=25;t=60') } : res,
+    },
     only: ['ratelimit-api'],
     expect: 'RLH-02',
     env: SMALL_ENV,
@@ -257,7 +312,9 @@ export const mutants: Mutant[] = [
     mutation: {
       request: async (req, up) => {
         const exp = claimsOf(bearerOf(req) ?? '')?.exp;
-        return isApi(req) && typeof exp === 'number' && exp * 1000 < Date.now() ? { ...req, headers: setHeader(req.headers, 'authorization', `Bearer ${await fullToken(up)}`) } : req;
+        return isApi(req) && typeof exp === 'number' && exp * 1000 < Date.now()
+          ? { ...req, headers: setHeader(req.headers, 'authorization', `Bearer ${await fullToken(up)}`) }
+          : req;
       },
     },
     only: ['jwt-expired'],
@@ -267,7 +324,10 @@ export const mutants: Mutant[] = [
     name: 'consent-not-enforced',
     description: "the consent client's reads ignore consent",
     mutation: {
-      request: async (req, up) => (isApi(req) && claimsOf(bearerOf(req) ?? '')?.client_id === demo.consent!.clientId ? { ...req, headers: setHeader(req.headers, 'authorization', `Bearer ${await fullToken(up)}`) } : req),
+      request: async (req, up) =>
+        isApi(req) && claimsOf(bearerOf(req) ?? '')?.client_id === demo.consent!.clientId
+          ? { ...req, headers: setHeader(req.headers, 'authorization', `Bearer ${await fullToken(up)}`) }
+          : req,
     },
     only: ['consent-read-unconsented'],
     expect: 'OSPP-CON-02',

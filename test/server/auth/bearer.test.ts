@@ -26,21 +26,40 @@ async function get(path: string, token?: string, extra: Record<string, string> =
 async function mint(overrides: Record<string, unknown>, header: Record<string, unknown> = {}) {
   const secret = (h.db.prepare("SELECT value FROM settings WHERE key = 'jwt_secret'").get() as { value: string }).value;
   const now = Math.floor(h.clock.now.getTime() / 1000);
-  const claims = { iss: h.config.issuer, aud: h.config.audience, sub: demo.full.clientId, client_id: demo.full.clientId, scope: 'individual:read', sver: 1, iat: now, nbf: now, exp: now + 600, jti: 'x', ...overrides };
+  const claims = {
+    iss: h.config.issuer,
+    aud: h.config.audience,
+    sub: demo.full.clientId,
+    client_id: demo.full.clientId,
+    scope: 'individual:read',
+    sver: 1,
+    iat: now,
+    nbf: now,
+    exp: now + 600,
+    jti: 'x',
+    ...overrides,
+  };
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', ...header }).sign(Buffer.from(secret));
 }
 
 describe('401 for every secured operation without a valid token (generated from the contract)', () => {
   const secured = [...operationIndex.values()].filter((op) => !isPublic(op));
-  it.each(secured.map((op) => [op.id, op] as const))('RS-05/RS-07: %s without a token → 401 AUTHENTICATION_REQUIRED, Bearer challenge without error', async (_id, op) => {
-    const path = op.fullPath.replace('{identifier}', 'urn:a:b|c');
-    const res = await h.app.request(`http://127.0.0.1:8069${path}`, { method: op.method, headers: { 'content-type': 'application/json' }, ...(op.method === 'GET' ? {} : { body: '{}' }) });
-    const body = await res.json();
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="openspp"');
-    expect(contractValidator.validateResponse(op, { status: 401, headers: res.headers, contentType: res.headers.get('content-type'), body })).toEqual([]);
-    expect((body as any).issue[0].details.coding[0].code).toBe('AUTHENTICATION_REQUIRED');
-  });
+  it.each(secured.map((op) => [op.id, op] as const))(
+    'RS-05/RS-07: %s without a token → 401 AUTHENTICATION_REQUIRED, Bearer challenge without error',
+    async (_id, op) => {
+      const path = op.fullPath.replace('{identifier}', 'urn:a:b|c');
+      const res = await h.app.request(`http://127.0.0.1:8069${path}`, {
+        method: op.method,
+        headers: { 'content-type': 'application/json' },
+        ...(op.method === 'GET' ? {} : { body: '{}' }),
+      });
+      const body = await res.json();
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="openspp"');
+      expect(contractValidator.validateResponse(op, { status: 401, headers: res.headers, contentType: res.headers.get('content-type'), body })).toEqual([]);
+      expect((body as any).issue[0].details.coding[0].code).toBe('AUTHENTICATION_REQUIRED');
+    },
+  );
 });
 
 describe('valid tokens', () => {
@@ -107,7 +126,15 @@ describe('invalid tokens → 401 with error="invalid_token"', () => {
   });
   it('a token signed with another HS256 key', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const forged = await new SignJWT({ client_id: demo.full.clientId, scope: 'individual:read', sver: 1 }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setIssuer(h.config.issuer).setAudience(h.config.audience).setSubject(demo.full.clientId).setIssuedAt(now).setExpirationTime(now + 60).setJti('y').sign(Buffer.from('x'.repeat(48)));
+    const forged = await new SignJWT({ client_id: demo.full.clientId, scope: 'individual:read', sver: 1 })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setIssuer(h.config.issuer)
+      .setAudience(h.config.audience)
+      .setSubject(demo.full.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .setJti('y')
+      .sign(Buffer.from('x'.repeat(48)));
     await expectInvalid(forged);
   });
   it('a token of a client disabled after it was issued', async () => {
@@ -145,7 +172,11 @@ describe('RS-03/O21-03: tokens in the URL are never accepted', () => {
 describe('RS-11: scopes (403 SCOPE_INSUFFICIENT)', () => {
   it('names the required and the granted scopes, with error="insufficient_scope" and scope=', async () => {
     const token = await h.token('reader');
-    const res = await h.request('/Individual', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await h.request('/Individual', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const body = (await res.json()) as any;
     expect(res.status).toBe(403);
     expect(body.issue[0].details.coding[0].code).toBe('SCOPE_INSUFFICIENT');
@@ -170,7 +201,11 @@ describe('RS-11: scopes (403 SCOPE_INSUFFICIENT)', () => {
   });
   it('conditional update needs update and create together', async () => {
     const token = await h.token('full', 'individual:update');
-    const res = await h.request('/Individual?identifier=urn:a:b|c', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await h.request('/Individual?identifier=urn:a:b|c', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(403);
   });
   it('authentication comes before validation: a malformed request without a token learns nothing', async () => {

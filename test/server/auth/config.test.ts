@@ -20,7 +20,16 @@ const expectConfigError = (env: Record<string, string>, message: RegExp) => {
 describe('configuration', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 8069, basePath: '/api/v2/spp', tokenLifetime: 3600, issuer: 'http://127.0.0.1:8069/api/v2/spp', trustProxy: false, allowQueryCredentials: false, demo: true });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8069,
+      basePath: '/api/v2/spp',
+      tokenLifetime: 3600,
+      issuer: 'http://127.0.0.1:8069/api/v2/spp',
+      trustProxy: false,
+      allowQueryCredentials: false,
+      demo: true,
+    });
     expect(c.tokenRateLimit).toEqual({ perMinute: 5, perDay: 50 });
     expect(c.apiRateLimit).toEqual({ perMinute: 60, perDay: 10000 });
     expect(c.jwt.algorithm).toBe('HS256');

@@ -15,7 +15,10 @@ import { openDatabase } from '../../../src/server/store/db.js';
 import { operationIndex } from '../../../src/contract/operations.js';
 import { example } from '../../contract/harness.js';
 
-export const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c])) as unknown as Record<'full' | 'reader' | 'consent' | 'shortLived' | 'disabled', { clientId: string; clientSecret: string }>;
+export const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c])) as unknown as Record<
+  'full' | 'reader' | 'consent' | 'shortLived' | 'disabled',
+  { clientId: string; clientSecret: string }
+>;
 
 /** Registry stand-in: contract-valid answers, and a log of the principal each call carried. */
 export function fakeRegistry(seen: Array<{ op: string; principal: Principal | undefined }>): ResourceHandlers {
@@ -26,8 +29,14 @@ export function fakeRegistry(seen: Array<{ op: string; principal: Principal | un
     const resourceName = type.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
     let answer: () => unknown;
     if (op.id === 'processBatch') answer = () => ({ status: 200, body: { resourceType: 'Bundle', type: 'batch-response', entry: [] } });
-    else if (op.method === 'GET' && op.pathTemplate.endsWith('}')) answer = () => ({ status: 200, body: example(resourceName), headers: { ETag: '"1"', ...consent } });
-    else if (op.method === 'GET') answer = () => ({ status: 200, body: { resourceType: 'Bundle', type: 'searchset', total: 0, link: [{ relation: 'self', url: op.fullPath }], entry: [] }, headers: consent });
+    else if (op.method === 'GET' && op.pathTemplate.endsWith('}'))
+      answer = () => ({ status: 200, body: example(resourceName), headers: { ETag: '"1"', ...consent } });
+    else if (op.method === 'GET')
+      answer = () => ({
+        status: 200,
+        body: { resourceType: 'Bundle', type: 'searchset', total: 0, link: [{ relation: 'self', url: op.fullPath }], entry: [] },
+        headers: consent,
+      });
     else if (op.method === 'POST') answer = () => ({ status: 201, body: example(resourceName), headers: { Location: `${op.fullPath}/x%7Cy`, ETag: '"1"' } });
     else answer = () => ({ status: 200, body: example(resourceName), headers: { ETag: '"2"' } });
     handlers[op.id] = async (_req: unknown, ctx: { principal: Principal | undefined }) => {
@@ -70,7 +79,12 @@ export async function makeHarness(env: ConfigInput = {}, dbPath = ':memory:'): P
   const app = createApp({ config, db, keys, resources: fakeRegistry(seen), now: () => clock.now, onError: (op, e) => console.error(op.id, e) });
   const request = async (path: string, init?: RequestInit) => app.request(path.startsWith('http') ? path : `${BASE}${path}`, init);
   const token = async (who: keyof typeof demo, scope?: string) => {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: demo[who].clientId, client_secret: demo[who].clientSecret, ...(scope ? { scope } : {}) });
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: demo[who].clientId,
+      client_secret: demo[who].clientSecret,
+      ...(scope ? { scope } : {}),
+    });
     const res = await request('/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     if (res.status !== 200) throw new Error(`token request for ${who} failed: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { access_token: string }).access_token;
@@ -92,5 +106,4 @@ export const form = (fields: Record<string, string>, headers: Record<string, str
   body: new URLSearchParams(fields).toString(),
 });
 
-export const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;

@@ -45,11 +45,15 @@ describe('rate limiter concurrency', () => {
       now: Date.parse('2026-03-02T10:00:00Z'),
     };
     const counts = await Promise.all(
-      Array.from({ length: 4 }, () => new Promise<number>((resolve, reject) => {
-        const w = new Worker(workerSource, { eval: true, workerData: data });
-        w.once('message', resolve);
-        w.once('error', reject);
-      })),
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const w = new Worker(workerSource, { eval: true, workerData: data });
+            w.once('message', resolve);
+            w.once('error', reject);
+          }),
+      ),
     );
     expect(counts.reduce((a, b) => a + b, 0)).toBe(137);
     // Every worker got some: the race was real, not one worker after another.

@@ -31,7 +31,14 @@ describe('token endpoint: per IP address (CA-07, RL-04)', () => {
     expect(res.headers.get('ratelimit-policy')).toBe('"minute";q=5;w=60, "day";q=50;w=86400');
     expect(res.headers.get('ratelimit')).toBe('"minute";r=0;t=45');
     expect([res.headers.get('x-ratelimit-limit'), res.headers.get('x-ratelimit-remaining'), res.headers.get('x-ratelimit-reset')]).toEqual(['5', '0', '45']);
-    expect(contractValidator.validateResponse(operationIndex.get('issueToken')!, { status: 429, headers: res.headers, contentType: res.headers.get('content-type'), body })).toEqual([]);
+    expect(
+      contractValidator.validateResponse(operationIndex.get('issueToken')!, {
+        status: 429,
+        headers: res.headers,
+        contentType: res.headers.get('content-type'),
+        body,
+      }),
+    ).toEqual([]);
     h.clock.now = new Date('2026-03-02T10:01:00Z');
     expect((await h.request('/oauth/token', tokenRequest())).status).toBe(200);
   });

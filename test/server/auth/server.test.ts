@@ -49,7 +49,10 @@ describe('reference server on a socket', () => {
       const body = await res.json();
       expect(res.status, id).toBe(200);
       expect(res.headers.get('x-api-version')).toBe('2.0.0');
-      expect(contractValidator.validateResponse(operationIndex.get(id)!, { status: 200, headers: res.headers, contentType: res.headers.get('content-type'), body }), id).toEqual([]);
+      expect(
+        contractValidator.validateResponse(operationIndex.get(id)!, { status: 200, headers: res.headers, contentType: res.headers.get('content-type'), body }),
+        id,
+      ).toEqual([]);
     }
     const as = (await (await fetch(`http://127.0.0.1:${s.port}/.well-known/oauth-authorization-server/api/v2/spp`)).json()) as Record<string, string>;
     // MD-04: the issuer is the URL the metadata location was derived from.
@@ -76,7 +79,9 @@ describe('reference server on a socket', () => {
   it('lets exactly the per-client limit through when requests arrive in parallel', async () => {
     const s = await start({ SPP_API_RATE_PER_MINUTE: '10', SPP_API_RATE_PER_DAY: '1000' });
     const t = await token(s);
-    const statuses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${s.baseUrl}/Program`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, () => fetch(`${s.baseUrl}/Program`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)),
+    );
     expect(statuses.filter((x) => x === 200)).toHaveLength(10);
     expect(statuses.filter((x) => x === 429)).toHaveLength(20);
   });
@@ -84,7 +89,11 @@ describe('reference server on a socket', () => {
   it('counts token requests per socket address', async () => {
     const s = await start({ SPP_TOKEN_RATE_PER_MINUTE: '3' });
     for (let i = 0; i < 3; i++) await token(s);
-    const res = await fetch(`${s.baseUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' });
+    const res = await fetch(`${s.baseUrl}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"grant_type":"client_credentials"}',
+    });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
   });

@@ -16,7 +16,9 @@ async function post(init: RequestInit, query = '') {
   const res = await h.request(`/oauth/token${query}`, init);
   const body = (await res.json()) as Record<string, any>;
   // Every answer of the token endpoint conforms to the contract (status, headers, body).
-  expect(contractValidator.validateResponse(tokenOp, { status: res.status, headers: res.headers, contentType: res.headers.get('content-type'), body })).toEqual([]);
+  expect(contractValidator.validateResponse(tokenOp, { status: res.status, headers: res.headers, contentType: res.headers.get('content-type'), body })).toEqual(
+    [],
+  );
   return { res, body };
 }
 
@@ -39,7 +41,13 @@ describe('token issuance', () => {
   });
 
   it('CA-02: Basic credentials are form-urlencoded before base64 (a secret with : + % and a space)', async () => {
-    createClient(h.db, { name: 'odd secret', organization: 'dswd', legalBasis: 'public_task', scopes: ['individual:read'], fixedCredentials: { clientId: 'odd:client', clientSecret: 'a:b+c%d e' } });
+    createClient(h.db, {
+      name: 'odd secret',
+      organization: 'dswd',
+      legalBasis: 'public_task',
+      scopes: ['individual:read'],
+      fixedCredentials: { clientId: 'odd:client', clientSecret: 'a:b+c%d e' },
+    });
     const { res, body } = await post(form({ grant_type: 'client_credentials' }, { authorization: basic('odd:client', 'a:b+c%d e') }));
     expect(res.status).toBe(200);
     expect(decodeJwt(body.access_token).client_id).toBe('odd:client');
@@ -72,7 +80,14 @@ describe('token issuance', () => {
   });
 
   it('SC-05: a scope the client does not hold is invalid_scope', async () => {
-    const { res, body } = await post(form({ grant_type: 'client_credentials', client_id: demo.reader.clientId, client_secret: demo.reader.clientSecret, scope: 'individual:read individual:create' }));
+    const { res, body } = await post(
+      form({
+        grant_type: 'client_credentials',
+        client_id: demo.reader.clientId,
+        client_secret: demo.reader.clientSecret,
+        scope: 'individual:read individual:create',
+      }),
+    );
     expect(res.status).toBe(400);
     expect(body.error).toBe('invalid_scope');
     expect(body.error_description).toContain('individual:create');
@@ -135,7 +150,11 @@ describe('token errors (RFC 6749 §5.2)', () => {
   });
 
   it('TE-06: a repeated parameter is invalid_request', async () => {
-    const { res, body } = await post({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&grant_type=client_credentials&client_id=${demo.full.clientId}&client_secret=${demo.full.clientSecret}` });
+    const { res, body } = await post({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&grant_type=client_credentials&client_id=${demo.full.clientId}&client_secret=${demo.full.clientSecret}`,
+    });
     expect([res.status, body.error]).toEqual([400, 'invalid_request']);
   });
 

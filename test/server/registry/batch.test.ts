@@ -26,16 +26,24 @@ const codes = (outcome: any) => outcome.issue.map((i: any) => i.details.coding[0
 
 describe('transaction', () => {
   it('creates a household and its members in one go, resolving urn:uuid placeholders', async () => {
-    const r = await h.call('dswd', 'POST', '/$batch', bundle('transaction', [
-      post('Individual', person('PH-10', 'Reyes', 'Ana'), A),
-      post('Individual', person('PH-11', 'Reyes', 'Ben'), B),
-      post('Group', household('HH-10', 'Reyes household', [{ entity: { reference: A } }, { entity: { reference: B } }]), G),
-      post('ProgramMembership', enrolment('4PS-10', '4Ps', G)),
-    ]));
+    const r = await h.call(
+      'dswd',
+      'POST',
+      '/$batch',
+      bundle('transaction', [
+        post('Individual', person('PH-10', 'Reyes', 'Ana'), A),
+        post('Individual', person('PH-11', 'Reyes', 'Ben'), B),
+        post('Group', household('HH-10', 'Reyes household', [{ entity: { reference: A } }, { entity: { reference: B } }]), G),
+        post('ProgramMembership', enrolment('4PS-10', '4Ps', G)),
+      ]),
+    );
     expect(r.status, r.text).toBe(200);
     expect(r.body.type).toBe('transaction-response');
     expect(r.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '201 Created', '201 Created', '201 Created']);
-    expect(r.body.entry[0]).toMatchObject({ fullUrl: A, response: { location: `/api/v2/spp/Individual/${NID}%7CPH-10`, etag: '"1"', lastModified: '2026-03-02T09:15:00.000Z' } });
+    expect(r.body.entry[0]).toMatchObject({
+      fullUrl: A,
+      response: { location: `/api/v2/spp/Individual/${NID}%7CPH-10`, etag: '"1"', lastModified: '2026-03-02T09:15:00.000Z' },
+    });
     expect(r.body.entry[2].resource.member.map((m: any) => m.entity.reference)).toEqual([`Individual/${NID}|PH-10`, `Individual/${NID}|PH-11`]);
     expect(r.body.entry[3].resource.beneficiary.reference).toBe('Group/urn:openspp:group|HH-10');
     expect((await h.call('dswd', 'GET', `/Individual/${NID}|PH-11`)).body.groupMembership[0].group.reference).toBe('Group/urn:openspp:group|HH-10');
@@ -43,15 +51,24 @@ describe('transaction', () => {
 
   it('fails at entry N: nothing at all is written, and the answer names the entry and its error', async () => {
     const before = dumpRegistry(h.db);
-    const r = await h.call('dswd', 'POST', '/$batch', bundle('transaction', [
-      post('Individual', person('PH-20', 'Cruz', 'Lito'), A),
-      put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Mariah')),
-      post('Individual', person('PH-1', 'Duplicate', 'Person')),
-      post('Individual', person('PH-21', 'Cruz', 'Lita')),
-    ]));
+    const r = await h.call(
+      'dswd',
+      'POST',
+      '/$batch',
+      bundle('transaction', [
+        post('Individual', person('PH-20', 'Cruz', 'Lito'), A),
+        put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Mariah')),
+        post('Individual', person('PH-1', 'Duplicate', 'Person')),
+        post('Individual', person('PH-21', 'Cruz', 'Lita')),
+      ]),
+    );
     expect(r.status).toBe(422);
     expect(codes(r.body)).toEqual(['TRANSACTION_FAILED', 'DUPLICATE_IDENTIFIER']);
-    expect(r.body.issue[0]).toMatchObject({ code: 'processing', expression: ['entry[2]'], details: { text: 'Transaction failed at entry[2] (POST Individual): nothing was written.' } });
+    expect(r.body.issue[0]).toMatchObject({
+      code: 'processing',
+      expression: ['entry[2]'],
+      details: { text: 'Transaction failed at entry[2] (POST Individual): nothing was written.' },
+    });
     expect(r.body.issue[1].expression).toEqual(['entry[2].resource.identifier[0]']);
     expect(dumpRegistry(h.db)).toEqual(before);
   });
@@ -67,38 +84,63 @@ describe('transaction', () => {
       const r = await h.call('dswd', 'POST', '/$batch', bundle('transaction', entries));
       expect([r.status, codes(r.body)]).toEqual([status, ['TRANSACTION_FAILED', code]]);
     }
-    const scope = await h.call('few', 'POST', '/$batch', bundle('transaction', [post('Individual', person('PH-30', 'a', 'b')), post('Group', household('HH-30', 'x', []))]));
+    const scope = await h.call(
+      'few',
+      'POST',
+      '/$batch',
+      bundle('transaction', [post('Individual', person('PH-30', 'a', 'b')), post('Group', household('HH-30', 'x', []))]),
+    );
     expect([scope.status, codes(scope.body), scope.body.issue[0].expression]).toEqual([403, ['TRANSACTION_FAILED', 'SCOPE_INSUFFICIENT'], ['entry[1]']]);
     expect(dumpRegistry(h.db)).toEqual(before);
   });
 
   it('a placeholder may only name an earlier entry', async () => {
-    const r = await h.call('dswd', 'POST', '/$batch', bundle('transaction', [
-      post('Group', household('HH-40', 'x', [{ entity: { reference: A } }])),
-      post('Individual', person('PH-40', 'a', 'b'), A),
-    ]));
-    expect([r.status, codes(r.body), r.body.issue[1].expression]).toEqual([422, ['TRANSACTION_FAILED', 'INVALID_REFERENCE'], ['entry[0].resource.member[0].entity']]);
+    const r = await h.call(
+      'dswd',
+      'POST',
+      '/$batch',
+      bundle('transaction', [post('Group', household('HH-40', 'x', [{ entity: { reference: A } }])), post('Individual', person('PH-40', 'a', 'b'), A)]),
+    );
+    expect([r.status, codes(r.body), r.body.issue[1].expression]).toEqual([
+      422,
+      ['TRANSACTION_FAILED', 'INVALID_REFERENCE'],
+      ['entry[0].resource.member[0].entity'],
+    ]);
   });
 });
 
 describe('batch', () => {
   it('runs each entry on its own and reports each result', async () => {
-    const r = await h.call('dswd', 'POST', '/$batch', bundle('batch', [
-      get(`Individual/${NID}|PH-1`),
-      get(`Individual/${NID}|NOPE`),
-      put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Mia'), '"1"'),
-      put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Max'), '"1"'),
-      post('Individual', person('PH-1', 'Dup', 'Licate')),
-      get('Individual?name=santos'),
-      put(`Individual?identifier=${encodeURIComponent(`${NID}|PH-50`)}`, person('PH-50', 'Lim', 'Ana')),
-      put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Mae'), '2'),
-      get('Individual/no-bar'),
-      post('Individual', household('HH-1', 'x', [])),
-    ]));
+    const r = await h.call(
+      'dswd',
+      'POST',
+      '/$batch',
+      bundle('batch', [
+        get(`Individual/${NID}|PH-1`),
+        get(`Individual/${NID}|NOPE`),
+        put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Mia'), '"1"'),
+        put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Max'), '"1"'),
+        post('Individual', person('PH-1', 'Dup', 'Licate')),
+        get('Individual?name=santos'),
+        put(`Individual?identifier=${encodeURIComponent(`${NID}|PH-50`)}`, person('PH-50', 'Lim', 'Ana')),
+        put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Mae'), '2'),
+        get('Individual/no-bar'),
+        post('Individual', household('HH-1', 'x', [])),
+      ]),
+    );
     expect(r.status, r.text).toBe(200);
     expect(r.body.type).toBe('batch-response');
     expect(r.body.entry.map((e: any) => e.response.status)).toEqual([
-      '200 OK', '404 Not Found', '200 OK', '409 Conflict', '422 Unprocessable Entity', '200 OK', '201 Created', '200 OK', '422 Unprocessable Entity', '422 Unprocessable Entity',
+      '200 OK',
+      '404 Not Found',
+      '200 OK',
+      '409 Conflict',
+      '422 Unprocessable Entity',
+      '200 OK',
+      '201 Created',
+      '200 OK',
+      '422 Unprocessable Entity',
+      '422 Unprocessable Entity',
     ]);
     expect(r.body.entry[0].response.etag).toBe('"1"');
     expect(codes(r.body.entry[1].response.outcome)).toEqual(['RESOURCE_NOT_FOUND']);
@@ -112,23 +154,37 @@ describe('batch', () => {
   });
 
   it('checks the scope of each entry against its own operation', async () => {
-    const r = await h.call('few', 'POST', '/$batch', bundle('batch', [
-      post('Individual', person('PH-60', 'a', 'b')),
-      post('Group', household('HH-60', 'x', [])),
-      get(`Individual/${NID}|PH-1`),
-      put(`Individual/${NID}|PH-1`, person('PH-1', 'a', 'b')),
-      get('Individual?name=santos'),
-      get('Group/urn:openspp:group|HH-60'),
-    ]));
-    expect(r.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '403 Forbidden', '200 OK', '403 Forbidden', '403 Forbidden', '404 Not Found']);
+    const r = await h.call(
+      'few',
+      'POST',
+      '/$batch',
+      bundle('batch', [
+        post('Individual', person('PH-60', 'a', 'b')),
+        post('Group', household('HH-60', 'x', [])),
+        get(`Individual/${NID}|PH-1`),
+        put(`Individual/${NID}|PH-1`, person('PH-1', 'a', 'b')),
+        get('Individual?name=santos'),
+        get('Group/urn:openspp:group|HH-60'),
+      ]),
+    );
+    expect(r.body.entry.map((e: any) => e.response.status)).toEqual([
+      '201 Created',
+      '403 Forbidden',
+      '200 OK',
+      '403 Forbidden',
+      '403 Forbidden',
+      '404 Not Found',
+    ]);
     expect(r.body.entry[1].response.outcome.issue[0].details.text).toMatch(/^entry\[1\] \(POST Group\) requires scope: group:create or group:all\. Granted: /);
   });
 
   it('a placeholder made by a failed entry resolves to nothing', async () => {
-    const r = await h.call('dswd', 'POST', '/$batch', bundle('batch', [
-      post('Individual', person('PH-1', 'Dup', 'Licate'), A),
-      post('Group', household('HH-70', 'x', [{ entity: { reference: A } }])),
-    ]));
+    const r = await h.call(
+      'dswd',
+      'POST',
+      '/$batch',
+      bundle('batch', [post('Individual', person('PH-1', 'Dup', 'Licate'), A), post('Group', household('HH-70', 'x', [{ entity: { reference: A } }]))]),
+    );
     expect(r.body.entry.map((e: any) => codes(e.response.outcome)[0])).toEqual(['DUPLICATE_IDENTIFIER', 'INVALID_REFERENCE']);
   });
 

@@ -56,7 +56,13 @@ describe('reads by a consent-bound client', () => {
 
   it('a consent that starts tomorrow counts from tomorrow; an expiry date is the last valid day', async () => {
     const id = ind('PH-300000002');
-    grant(h.db, { organizationCode: 'ministry-of-agriculture', subject: `Individual/${NID}|PH-300000002`, resourceTypes: ['Individual'], effectiveDate: '2026-03-03', expiryDate: '2026-03-04' });
+    grant(h.db, {
+      organizationCode: 'ministry-of-agriculture',
+      subject: `Individual/${NID}|PH-300000002`,
+      resourceTypes: ['Individual'],
+      effectiveDate: '2026-03-03',
+      expiryDate: '2026-03-04',
+    });
     expect((await h.call('consent', 'GET', id)).status).toBe(403);
     h.clock.now = new Date('2026-03-03T00:00:00Z');
     expect((await h.call('consent', 'GET', id)).status).toBe(200);

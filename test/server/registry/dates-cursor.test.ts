@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
 
 describe('date filters', () => {
   it('turn a day into the interval it stands for', () => {
-    expect(dateCondition('d', '1985-03-15', 'birthdate')).toEqual({ ok: true, value: { sql: "(d >= ? AND d < ?) AND d <> ''", args: ['1985-03-15', '1985-03-16'] } });
+    expect(dateCondition('d', '1985-03-15', 'birthdate')).toEqual({
+      ok: true,
+      value: { sql: "(d >= ? AND d < ?) AND d <> ''", args: ['1985-03-15', '1985-03-16'] },
+    });
     expect(dateCondition('d', 'le1985-12-31', 'birthdate')).toEqual({ ok: true, value: { sql: "d < ? AND d <> ''", args: ['1986-01-01'] } });
     expect(dateCondition('d', 'gt1985-02-28', 'birthdate')).toEqual({ ok: true, value: { sql: "d >= ? AND d <> ''", args: ['1985-03-01'] } });
     expect(dateCondition('d', 'ne1985-03-15', 'birthdate').ok).toBe(true);
@@ -20,7 +23,9 @@ describe('date filters', () => {
   it('give instants the precision they are written with, in UTC', () => {
     expect(instantCondition('t', '2026-01-01', '_lastUpdated')).toMatchObject({ value: { args: ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'] } });
     expect(instantCondition('t', 'ge2026-01-01T10:00+02:00', '_lastUpdated')).toMatchObject({ value: { sql: 't >= ?', args: ['2026-01-01T08:00:00.000Z'] } });
-    expect(instantCondition('t', '2026-01-01T10:00:05Z', '_lastUpdated')).toMatchObject({ value: { args: ['2026-01-01T10:00:05.000Z', '2026-01-01T10:00:06.000Z'] } });
+    expect(instantCondition('t', '2026-01-01T10:00:05Z', '_lastUpdated')).toMatchObject({
+      value: { args: ['2026-01-01T10:00:05.000Z', '2026-01-01T10:00:06.000Z'] },
+    });
     expect(instantCondition('t', 'lt2026-01-01T10:00:05.5Z', '_lastUpdated')).toMatchObject({ value: { sql: 't < ?', args: ['2026-01-01T10:00:05.500Z'] } });
     expect(instantCondition('t', '2026-01-01T25:00Z', '_lastUpdated').ok).toBe(false);
   });
@@ -28,7 +33,10 @@ describe('date filters', () => {
 
 describe('cursors', () => {
   const key = randomBytes(32);
-  const digest = parametersDigest([['name', 'santos'], ['_count', 20]]);
+  const digest = parametersDigest([
+    ['name', 'santos'],
+    ['_count', 20],
+  ]);
 
   it('round-trip a position for the same parameters, opaque and base64url', () => {
     const c = sealCursor(key, { value: 'santos\x1fmaria', id: 42, direction: 'next' }, digest);
@@ -42,8 +50,16 @@ describe('cursors', () => {
 
   it('refuse a cursor used with other parameters, forged, or sealed with another key', () => {
     const c = sealCursor(key, { value: 'x', id: 1, direction: 'previous' }, digest);
-    const other = parametersDigest([['name', 'reyes'], ['_count', 20]]);
-    for (const r of [openCursor(key, c, other), openCursor(key, c.slice(0, -2) + (c.endsWith('A') ? 'BB' : 'AA'), digest), openCursor(randomBytes(32), c, digest), openCursor(key, 'abc', digest)]) {
+    const other = parametersDigest([
+      ['name', 'reyes'],
+      ['_count', 20],
+    ]);
+    for (const r of [
+      openCursor(key, c, other),
+      openCursor(key, c.slice(0, -2) + (c.endsWith('A') ? 'BB' : 'AA'), digest),
+      openCursor(randomBytes(32), c, digest),
+      openCursor(key, 'abc', digest),
+    ]) {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error).toMatchObject({ code: 'MALFORMED_REQUEST', expression: ['_cursor'] });
     }

@@ -50,7 +50,9 @@ describe('demo registry', () => {
     expect((await h.call('consent', 'GET', `/Individual/${DEMO_CONSENTED_INDIVIDUAL}`)).status).toBe(200);
     expect((await h.call('consent', 'GET', `/Individual/${DEMO_UNCONSENTED_INDIVIDUAL}`)).status).toBe(403);
     expect(list(h.db, { subject: `Individual/${DEMO_UNCONSENTED_INDIVIDUAL}` }, NOW)).toEqual([]);
-    const statuses = list(h.db, { organizationCode: 'ministry-of-agriculture' }, NOW).map((c) => `${c.status}:${c.validToday}`).sort();
+    const statuses = list(h.db, { organizationCode: 'ministry-of-agriculture' }, NOW)
+      .map((c) => `${c.status}:${c.validToday}`)
+      .sort();
     expect(statuses).toEqual(['expired:false', 'given:false', 'given:true', 'given:true', 'renewed:true', 'withdrawn:false']);
     expect(h.violations).toEqual([]);
   });
@@ -103,7 +105,8 @@ describe('synthetic registry', () => {
     const url = page.body.entry[0].fullUrl as string;
     const { meta: _meta, groupMembership: _g, ...resource } = (await h.call('dswd', 'GET', url)).body;
     const id = h.db.prepare("SELECT record_id FROM identifiers WHERE resource_type = 'Individual' AND value = ?").pluck().get(resource.identifier[0].value);
-    const row = () => h.db.prepare('SELECT name_key, birth_date, gender, active, d.doc FROM individuals i JOIN individual_docs d USING (id) WHERE id = ?').get(id);
+    const row = () =>
+      h.db.prepare('SELECT name_key, birth_date, gender, active, d.doc FROM individuals i JOIN individual_docs d USING (id) WHERE id = ?').get(id);
     const size = () => h.db.prepare('SELECT sz FROM individual_text_docsize WHERE id = ?').get(id);
     const [rowBefore, sizeBefore] = [row(), size()];
     expect((await h.call('dswd', 'PUT', url, resource)).status).toBe(200);
@@ -126,7 +129,15 @@ describe('consent administration', () => {
     const id = grant(db, { organizationCode: 'dswd', subject, resourceTypes: ['Individual', 'ProgramMembership'], expiryDate: '2027-01-01' }, NOW);
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const [view] = list(db, { organizationCode: 'dswd' }, NOW);
-    expect(view).toMatchObject({ consentId: id, organization: 'dswd', subject, resourceTypes: ['Individual', 'ProgramMembership'], status: 'given', effectiveDate: '2026-03-02', validToday: true });
+    expect(view).toMatchObject({
+      consentId: id,
+      organization: 'dswd',
+      subject,
+      resourceTypes: ['Individual', 'ProgramMembership'],
+      status: 'given',
+      effectiveDate: '2026-03-02',
+      validToday: true,
+    });
     const withdrawn = withdraw(db, id, 'moved away', NOW);
     expect(withdrawn).toMatchObject({ status: 'withdrawn', withdrawalReason: 'moved away', validToday: false, withdrawnAt: NOW.toISOString() });
     expect(() => withdraw(db, id, 'again', NOW)).toThrow(ConsentAdminError);
@@ -165,9 +176,26 @@ describe('commands', () => {
     const db = freshDb();
     loadDemoRegistry(db, NOW);
     const c = cli(db);
-    await c.run('consent', 'grant', '--org', 'dswd', '--subject', 'Group/urn:openspp:group|HH-2024-003', '--types', 'Group,Individual', '--expiry', '2099-12-31', '--json');
+    await c.run(
+      'consent',
+      'grant',
+      '--org',
+      'dswd',
+      '--subject',
+      'Group/urn:openspp:group|HH-2024-003',
+      '--types',
+      'Group,Individual',
+      '--expiry',
+      '2099-12-31',
+      '--json',
+    );
     const granted = JSON.parse(c.out.pop()!);
-    expect(granted).toMatchObject({ organization: 'dswd', subject: 'Group/urn:openspp:group|HH-2024-003', resourceTypes: ['Individual', 'Group'], status: 'given' });
+    expect(granted).toMatchObject({
+      organization: 'dswd',
+      subject: 'Group/urn:openspp:group|HH-2024-003',
+      resourceTypes: ['Individual', 'Group'],
+      status: 'given',
+    });
     await c.run('consent', 'list', '--org', 'dswd', '--json');
     expect(JSON.parse(c.out.pop()!).map((x: any) => x.consentId)).toEqual([granted.consentId]);
     await c.run('consent', 'withdraw', granted.consentId, '--reason', 'request of the household', '--json');

@@ -30,9 +30,23 @@ export type Who = 'consent' | 'dswd' | 'few' | 'ngo';
 export function principals(orgs: Record<string, number>): Record<Who, Principal> {
   const base = { clientRowId: 1 };
   return {
-    consent: { ...base, clientId: 'moa-consent', organizationId: orgs['ministry-of-agriculture']!, organizationCode: 'ministry-of-agriculture', legalBasis: 'consent', scopes: ALL_SCOPES },
+    consent: {
+      ...base,
+      clientId: 'moa-consent',
+      organizationId: orgs['ministry-of-agriculture']!,
+      organizationCode: 'ministry-of-agriculture',
+      legalBasis: 'consent',
+      scopes: ALL_SCOPES,
+    },
     dswd: { ...base, clientId: 'dswd-full', organizationId: orgs.dswd!, organizationCode: 'dswd', legalBasis: 'public_task', scopes: ALL_SCOPES },
-    few: { ...base, clientId: 'dswd-few', organizationId: orgs.dswd!, organizationCode: 'dswd', legalBasis: 'public_task', scopes: new Set(['individual:read', 'individual:create', 'group:read']) },
+    few: {
+      ...base,
+      clientId: 'dswd-few',
+      organizationId: orgs.dswd!,
+      organizationCode: 'dswd',
+      legalBasis: 'public_task',
+      scopes: new Set(['individual:read', 'individual:create', 'group:read']),
+    },
     ngo: { ...base, clientId: 'ngo-consent', organizationId: orgs['ngo-relief']!, organizationCode: 'ngo-relief', legalBasis: 'consent', scopes: ALL_SCOPES },
   };
 }
@@ -63,7 +77,9 @@ export function makeRegistry(db: Db = openDatabase(':memory:'), options: { valid
   const notOurs = () => {
     throw new Error('not a registry operation');
   };
-  const table = Object.fromEntries([...operationIndex.keys()].map((id: OperationId) => [id, (registryHandlers as Record<string, unknown>)[id] ?? notOurs])) as unknown as RouteTable<ServerContext>;
+  const table = Object.fromEntries(
+    [...operationIndex.keys()].map((id: OperationId) => [id, (registryHandlers as Record<string, unknown>)[id] ?? notOurs]),
+  ) as unknown as RouteTable<ServerContext>;
   const app = new Hono();
   mountOperations(app, table, {
     before: () => undefined,
@@ -128,11 +144,14 @@ export const enrolment = (value: string, program: string, beneficiary: string, e
 /** Every row of every registry table (FTS shadow tables included), for before/after comparisons. */
 export function dumpRegistry(db: Db): Record<string, string[]> {
   const tables = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'settings', 'organizations', 'api_clients', 'rate_limit_counters') AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'settings', 'organizations', 'api_clients', 'rate_limit_counters') AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name",
+    )
     .pluck()
     .all() as string[];
   const out: Record<string, string[]> = {};
-  for (const t of tables) out[t] = (db.prepare(`SELECT * FROM ${t}`).all() as object[]).map((r) => JSON.stringify(r, (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex') : v))).sort();
+  for (const t of tables)
+    out[t] = (db.prepare(`SELECT * FROM ${t}`).all() as object[]).map((r) => JSON.stringify(r, (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex') : v))).sort();
   return out;
 }
 

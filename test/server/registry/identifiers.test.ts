@@ -6,7 +6,10 @@ import { parseIfMatch } from '../../../src/server/registry/service.js';
 describe('identifiers', () => {
   it('split on the first |, so a value may not hide a second system', () => {
     expect(parseIdentifier('urn:a:b|v|w')).toEqual({ ok: true, value: { system: 'urn:a:b', value: 'v|w' } });
-    expect(parseIdentifier('urn:openspp:vocab:id-type#national_id|IND-001')).toEqual({ ok: true, value: { system: 'urn:openspp:vocab:id-type#national_id', value: 'IND-001' } });
+    expect(parseIdentifier('urn:openspp:vocab:id-type#national_id|IND-001')).toEqual({
+      ok: true,
+      value: { system: 'urn:openspp:vocab:id-type#national_id', value: 'IND-001' },
+    });
   });
 
   it('reject text that is not {system}|{value} with INVALID_IDENTIFIER', () => {
@@ -19,7 +22,7 @@ describe('identifiers', () => {
 
   it('percent-encode everything that is not an RFC 3986 pchar', () => {
     expect(encodePathSegment('urn:gov:ph:psa:national-id')).toBe('urn:gov:ph:psa:national-id');
-    expect(encodePathSegment("a#b/c|d e%f?g")).toBe('a%23b%2Fc%7Cd%20e%25f%3Fg');
+    expect(encodePathSegment('a#b/c|d e%f?g')).toBe('a%23b%2Fc%7Cd%20e%25f%3Fg');
     expect(encodePathSegment("!$&'()*+,;=:@-._~")).toBe("!$&'()*+,;=:@-._~");
     expect(encodePathSegment('Niño')).toBe('Ni%C3%B1o');
   });

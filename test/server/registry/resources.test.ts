@@ -19,21 +19,35 @@ afterEach(() => {
 const code = (r: { body: any }) => r.body?.issue?.[0]?.details?.coding?.[0]?.code;
 
 async function seedHousehold() {
-  for (const [v, f, g] of [['PH-1', 'Santos', 'Maria'], ['PH-2', 'Santos', 'Jose'], ['PH-3', 'Santos', 'Juan']] as const) {
+  for (const [v, f, g] of [
+    ['PH-1', 'Santos', 'Maria'],
+    ['PH-2', 'Santos', 'Jose'],
+    ['PH-3', 'Santos', 'Juan'],
+  ] as const) {
     expect((await h.call('dswd', 'POST', '/Individual', person(v, f, g))).status).toBe(201);
   }
-  const g = await h.call('dswd', 'POST', '/Group', household('HH-1', 'Santos household', [
-    { entity: { reference: `Individual/${NID}|PH-1` }, role: { coding: [{ system: 'urn:openspp:vocab:relationship', code: 'head' }] } },
-    'PH-2',
-    { entity: { reference: `Individual/${NID}|PH-3` }, period: { start: '2010-01-01', end: '2020-12-31' } },
-  ]));
+  const g = await h.call(
+    'dswd',
+    'POST',
+    '/Group',
+    household('HH-1', 'Santos household', [
+      { entity: { reference: `Individual/${NID}|PH-1` }, role: { coding: [{ system: 'urn:openspp:vocab:relationship', code: 'head' }] } },
+      'PH-2',
+      { entity: { reference: `Individual/${NID}|PH-3` }, period: { start: '2010-01-01', end: '2020-12-31' } },
+    ]),
+  );
   expect(g.status).toBe(201);
   return g;
 }
 
 describe('Individual', () => {
   it('creates: 201 with Location, ETag "1", the stored record and a composed name.text', async () => {
-    const r = await h.call('dswd', 'POST', '/Individual', person('PH-123456789', 'Santos', 'Maria', { name: { family: 'Santos', given: 'Maria', middle: 'Dela Cruz' } }));
+    const r = await h.call(
+      'dswd',
+      'POST',
+      '/Individual',
+      person('PH-123456789', 'Santos', 'Maria', { name: { family: 'Santos', given: 'Maria', middle: 'Dela Cruz' } }),
+    );
     expect(r.status).toBe(201);
     expect(r.headers.get('location')).toBe(`/api/v2/spp/Individual/${NID}%7CPH-123456789`);
     expect(r.headers.get('etag')).toBe('"1"');
@@ -44,7 +58,9 @@ describe('Individual', () => {
   });
 
   it('keeps a name.text the client sent, and composes it from what there is', async () => {
-    expect((await h.call('dswd', 'POST', '/Individual', person('A', 'Reyes', 'Ana', { name: { family: 'Reyes', text: 'Ana R.' } }))).body.name.text).toBe('Ana R.');
+    expect((await h.call('dswd', 'POST', '/Individual', person('A', 'Reyes', 'Ana', { name: { family: 'Reyes', text: 'Ana R.' } }))).body.name.text).toBe(
+      'Ana R.',
+    );
     expect((await h.call('dswd', 'POST', '/Individual', person('B', 'x', 'y', { name: { given: 'Lito' } }))).body.name.text).toBe('Lito');
     expect((await h.call('dswd', 'POST', '/Individual', person('C', 'x', 'y', { name: { family: 'Go' } }))).body.name.text).toBe('GO');
   });
@@ -76,7 +92,13 @@ describe('Individual', () => {
   it('refuses an identifier another Individual has: 422 DUPLICATE_IDENTIFIER, nothing written', async () => {
     await h.call('dswd', 'POST', '/Individual', person('PH-1', 'Santos', 'Maria'));
     const before = dumpRegistry(h.db);
-    const r = await h.call('dswd', 'POST', '/Individual', { ...person('PH-9', 'Reyes', 'Ana'), identifier: [{ system: NID, value: 'PH-9' }, { system: NID, value: 'PH-1' }] });
+    const r = await h.call('dswd', 'POST', '/Individual', {
+      ...person('PH-9', 'Reyes', 'Ana'),
+      identifier: [
+        { system: NID, value: 'PH-9' },
+        { system: NID, value: 'PH-1' },
+      ],
+    });
     expect(r.status).toBe(422);
     expect(code(r)).toBe('DUPLICATE_IDENTIFIER');
     expect(r.body.issue[0].expression).toEqual(['identifier[1]']);
@@ -84,17 +106,36 @@ describe('Individual', () => {
   });
 
   it('refuses the same identifier twice in one body, and a gender outside ISO 5218', async () => {
-    const twice = await h.call('dswd', 'POST', '/Individual', { ...person('PH-1', 'a', 'b'), identifier: [{ system: NID, value: 'PH-1' }, { system: NID, value: 'PH-1' }] });
+    const twice = await h.call('dswd', 'POST', '/Individual', {
+      ...person('PH-1', 'a', 'b'),
+      identifier: [
+        { system: NID, value: 'PH-1' },
+        { system: NID, value: 'PH-1' },
+      ],
+    });
     expect([twice.status, code(twice)]).toEqual([422, 'VALIDATION_ERROR']);
-    const gender = await h.call('dswd', 'POST', '/Individual', person('PH-2', 'a', 'b', { gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '3' }] } }));
+    const gender = await h.call(
+      'dswd',
+      'POST',
+      '/Individual',
+      person('PH-2', 'a', 'b', { gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '3' }] } }),
+    );
     expect([gender.status, code(gender), gender.body.issue[0].expression]).toEqual([422, 'VALIDATION_ERROR', ['gender.coding[0].code']]);
   });
 
   it('updates: every writable field replaced (omitted ones cleared), version +1, read-only fields ignored', async () => {
-    await h.call('dswd', 'POST', '/Individual', person('PH-1', 'Santos', 'Maria', { birthDate: '1985-03-15', telecom: [{ system: 'phone', value: '+63917' }] }));
+    await h.call(
+      'dswd',
+      'POST',
+      '/Individual',
+      person('PH-1', 'Santos', 'Maria', { birthDate: '1985-03-15', telecom: [{ system: 'phone', value: '+63917' }] }),
+    );
     const put = await h.call('dswd', 'PUT', `/Individual/${NID}|PH-1`, {
       ...person('PH-1', 'Santos', 'María'),
-      identifier: [{ system: NID, value: 'PH-1' }, { system: 'urn:x:y', value: 'Z' }],
+      identifier: [
+        { system: NID, value: 'PH-1' },
+        { system: 'urn:x:y', value: 'Z' },
+      ],
       meta: { versionId: '99', lastUpdated: '2000-01-01T00:00:00Z', source: 'forged' },
       groupMembership: [{ group: { reference: 'Group/urn:x|y' } }],
     });
@@ -131,7 +172,13 @@ describe('Individual', () => {
   it('update may not take an identifier another record has', async () => {
     await h.call('dswd', 'POST', '/Individual', person('PH-1', 'Santos', 'Maria'));
     await h.call('dswd', 'POST', '/Individual', person('PH-2', 'Reyes', 'Ana'));
-    const r = await h.call('dswd', 'PUT', `/Individual/${NID}|PH-1`, { ...person('PH-1', 'a', 'b'), identifier: [{ system: NID, value: 'PH-1' }, { system: NID, value: 'PH-2' }] });
+    const r = await h.call('dswd', 'PUT', `/Individual/${NID}|PH-1`, {
+      ...person('PH-1', 'a', 'b'),
+      identifier: [
+        { system: NID, value: 'PH-1' },
+        { system: NID, value: 'PH-2' },
+      ],
+    });
     expect([r.status, code(r)]).toEqual([422, 'DUPLICATE_IDENTIFIER']);
   });
 
@@ -146,7 +193,9 @@ describe('Individual', () => {
     expect(stale.status).toBe(409);
     const missing = await h.call('dswd', 'PUT', q, person('PH-8', 'Lim', 'Ana'));
     expect([missing.status, code(missing)]).toEqual([422, 'VALIDATION_ERROR']);
-    const unknownWithIfMatch = await h.call('dswd', 'PUT', `/Individual?identifier=${encodeURIComponent(`${NID}|PH-9`)}`, person('PH-9', 'a', 'b'), { 'If-Match': '"1"' });
+    const unknownWithIfMatch = await h.call('dswd', 'PUT', `/Individual?identifier=${encodeURIComponent(`${NID}|PH-9`)}`, person('PH-9', 'a', 'b'), {
+      'If-Match': '"1"',
+    });
     expect([unknownWithIfMatch.status, code(unknownWithIfMatch)]).toEqual([409, 'VERSION_CONFLICT']);
   });
 
@@ -154,7 +203,10 @@ describe('Individual', () => {
     await seedHousehold();
     const maria = await h.call('dswd', 'GET', `/Individual/${NID}|PH-1`);
     expect(maria.body.groupMembership).toEqual([
-      { group: { reference: 'Group/urn:openspp:group|HH-1', display: 'Santos household' }, role: { coding: [{ system: 'urn:openspp:vocab:relationship', code: 'head', display: 'Head of household' }] } },
+      {
+        group: { reference: 'Group/urn:openspp:group|HH-1', display: 'Santos household' },
+        role: { coding: [{ system: 'urn:openspp:vocab:relationship', code: 'head', display: 'Head of household' }] },
+      },
     ]);
     expect((await h.call('dswd', 'GET', `/Individual/${NID}|PH-3`)).body.groupMembership).toBeUndefined();
   });
@@ -174,11 +226,16 @@ describe('Group', () => {
 
   it('quantity follows the day: a period that ends later still counts until it has passed', async () => {
     await seedHousehold();
-    await h.call('dswd', 'PUT', '/Group/urn:openspp:group|HH-1', household('HH-1', 'Santos household', [
-      'PH-1',
-      { entity: { reference: `Individual/${NID}|PH-2` }, period: { end: '2026-03-02' } },
-      { entity: { reference: `Individual/${NID}|PH-3` }, inactive: true },
-    ]));
+    await h.call(
+      'dswd',
+      'PUT',
+      '/Group/urn:openspp:group|HH-1',
+      household('HH-1', 'Santos household', [
+        'PH-1',
+        { entity: { reference: `Individual/${NID}|PH-2` }, period: { end: '2026-03-02' } },
+        { entity: { reference: `Individual/${NID}|PH-3` }, inactive: true },
+      ]),
+    );
     expect((await h.call('dswd', 'GET', '/Group/urn:openspp:group|HH-1')).body.quantity).toBe(2);
     h.clock.now = new Date('2026-03-03T00:00:00Z');
     expect((await h.call('dswd', 'GET', '/Group/urn:openspp:group|HH-1')).body.quantity).toBe(1);
@@ -196,7 +253,11 @@ describe('Group', () => {
 
   it('PUT replaces the member list and ignores quantity; duplicates are refused', async () => {
     await seedHousehold();
-    const r = await h.call('dswd', 'PUT', '/Group/urn:openspp:group|HH-1', { ...household('HH-1', 'Santos family', ['PH-2']), quantity: 99, groupType: 'family' });
+    const r = await h.call('dswd', 'PUT', '/Group/urn:openspp:group|HH-1', {
+      ...household('HH-1', 'Santos family', ['PH-2']),
+      quantity: 99,
+      groupType: 'family',
+    });
     expect([r.status, r.body.quantity, r.body.member.length, r.body.groupType, r.body.address]).toEqual([200, 1, 1, 'family', undefined]);
     expect((await h.call('dswd', 'GET', `/Individual/${NID}|PH-1`)).body.groupMembership).toBeUndefined();
     await h.call('dswd', 'POST', '/Group', household('HH-2', 'Other', []));
@@ -224,7 +285,12 @@ describe('Program and ProgramMembership', () => {
     expect([r.status, r.headers.get('etag'), r.headers.get('x-consent-status'), r.body.targetType]).toEqual([200, '"1"', null, 'group']);
     const put = await h.call('dswd', 'PUT', '/Program/urn:openspp:program|4Ps', programme('4Ps', '4Ps', 'group', { period: { start: '2008-01-01' } }));
     expect([put.status, put.body.name, put.body.period]).toEqual([200, '4Ps', { start: '2008-01-01' }]);
-    const bad = await h.call('dswd', 'PUT', '/Program/urn:openspp:program|4Ps', programme('4Ps', '4Ps', 'group', { period: { start: '2008-01-01', end: '2007-01-01' } }));
+    const bad = await h.call(
+      'dswd',
+      'PUT',
+      '/Program/urn:openspp:program|4Ps',
+      programme('4Ps', '4Ps', 'group', { period: { start: '2008-01-01', end: '2007-01-01' } }),
+    );
     expect([bad.status, code(bad), bad.body.issue[0].expression]).toEqual([422, 'VALIDATION_ERROR', ['period']]);
     const up = await h.call('dswd', 'PUT', `/Program?identifier=${encodeURIComponent('urn:openspp:program|NEW')}`, programme('NEW', 'New', 'individual'));
     expect(up.status).toBe(201);
@@ -238,7 +304,13 @@ describe('Program and ProgramMembership', () => {
     expect(r.body.beneficiary).toEqual({ reference: 'Group/urn:openspp:group|HH-1', display: 'Santos household' });
     const read = await h.call('dswd', 'GET', '/ProgramMembership/urn:openspp:program-membership|4PS-1');
     expect([read.status, read.headers.get('x-consent-status')]).toEqual([200, 'legal_basis']);
-    const put = await h.call('dswd', 'PUT', '/ProgramMembership/urn:openspp:program-membership|4PS-1', enrolment('4PS-1', '4Ps', 'Group/urn:openspp:group|HH-1', { status: 'exited', exitDate: '2025-01-01' }), { 'If-Match': '"1"' });
+    const put = await h.call(
+      'dswd',
+      'PUT',
+      '/ProgramMembership/urn:openspp:program-membership|4PS-1',
+      enrolment('4PS-1', '4Ps', 'Group/urn:openspp:group|HH-1', { status: 'exited', exitDate: '2025-01-01' }),
+      { 'If-Match': '"1"' },
+    );
     expect([put.status, put.body.status, put.body.enrollmentDate, put.body.exitDate]).toEqual([200, 'exited', undefined, '2025-01-01']);
   });
 
@@ -252,7 +324,12 @@ describe('Program and ProgramMembership', () => {
     expect([wrongKind.status, code(wrongKind), wrongKind.body.issue[0].expression]).toEqual([422, 'INVALID_REFERENCE', ['beneficiary']]);
     const wrongKind2 = await h.call('dswd', 'POST', '/ProgramMembership', enrolment('X-4', 'SOCPEN', 'Group/urn:openspp:group|HH-1'));
     expect(wrongKind2.status).toBe(422);
-    const dates = await h.call('dswd', 'POST', '/ProgramMembership', enrolment('X-5', 'SOCPEN', `Individual/${NID}|PH-1`, { enrollmentDate: '2024-01-01', exitDate: '2023-01-01' }));
+    const dates = await h.call(
+      'dswd',
+      'POST',
+      '/ProgramMembership',
+      enrolment('X-5', 'SOCPEN', `Individual/${NID}|PH-1`, { enrollmentDate: '2024-01-01', exitDate: '2023-01-01' }),
+    );
     expect([dates.status, code(dates)]).toEqual([422, 'VALIDATION_ERROR']);
     expect(dumpRegistry(h.db)).toEqual(before);
   });

@@ -13,7 +13,10 @@ import { fullScans, makeRegistry, person, planOf, recordingDb, type RegistryHarn
 
 const N = Number(process.env.SPP_SCALE_INDIVIDUALS ?? 1_000_000);
 const DEEP = 50;
-const psn = (id: number) => `PSN-${String(id).padStart(12, '0').replace(/(\d{4})(?=\d)/g, '$1-')}`;
+const psn = (id: number) =>
+  `PSN-${String(id)
+    .padStart(12, '0')
+    .replace(/(\d{4})(?=\d)/g, '$1-')}`;
 
 function percentile(ms: number[], p: number): number {
   const sorted = [...ms].sort((a, b) => a - b);
@@ -80,7 +83,12 @@ describe.skipIf(!process.env.SPP_SCALE)(`registry at ${N.toLocaleString('en')} i
       ...FAMILY_NAMES.slice(0, 40).map((n) => n.toLowerCase()),
       ...MALE_GIVEN.slice(0, 15),
       ...FEMALE_GIVEN.slice(0, 15),
-      'ria', 'dela', 'an', 'go', 'ño', 'nino',
+      'ria',
+      'dela',
+      'an',
+      'go',
+      'ño',
+      'nino',
     ];
     const first: number[] = [];
     for (const needle of needles) {
@@ -99,7 +107,7 @@ describe.skipIf(!process.env.SPP_SCALE)(`registry at ${N.toLocaleString('en')} i
       next = r.body.link.find((l: any) => l.relation === 'next')?.url;
     }
     expect(seen).toBe(some.body.total);
-    expect(some.body.total).toBe(h.db.prepare("SELECT count(*) FROM individual_text WHERE individual_text MATCH '{name} : \"dumalagan\"'").pluck().get());
+    expect(some.body.total).toBe(h.db.prepare('SELECT count(*) FROM individual_text WHERE individual_text MATCH \'{name} : "dumalagan"\'').pluck().get());
 
     const deep: number[] = [];
     const sameFirst: number[] = [];
@@ -149,14 +157,20 @@ describe.skipIf(!process.env.SPP_SCALE)(`registry at ${N.toLocaleString('en')} i
   }, 300_000);
 
   it('runs a 50-create transaction', async () => {
-    const entry = Array.from({ length: 50 }, (_, i) => ({ request: { method: 'POST', url: 'Individual' }, resource: person(`SCALE-T-${i}`, 'Transaccion', 'Prueba') }));
+    const entry = Array.from({ length: 50 }, (_, i) => ({
+      request: { method: 'POST', url: 'Individual' },
+      resource: person(`SCALE-T-${i}`, 'Transaccion', 'Prueba'),
+    }));
     const ms: number[] = [];
     // Round 0 warms up (statements are prepared once per database); rounds 1-5 are measured.
     for (let round = 0; round < 6; round++) {
       const body = {
         resourceType: 'Bundle',
         type: 'transaction',
-        entry: entry.map((e) => ({ ...e, resource: { ...e.resource, identifier: [{ system: 'urn:test:scale', value: `R${round}-${e.resource.identifier[0]!.value}` }] } })),
+        entry: entry.map((e) => ({
+          ...e,
+          resource: { ...e.resource, identifier: [{ system: 'urn:test:scale', value: `R${round}-${e.resource.identifier[0]!.value}` }] },
+        })),
       };
       runs.length = 0;
       recording = round === 5;

@@ -25,20 +25,57 @@ beforeAll(async () => {
   const at = (iso: string) => (h.clock.now = new Date(iso));
   at('2025-06-01T08:00:00.000Z');
   const people = [
-    person('PH-1', 'Santos', 'Maria', { name: { family: 'Santos', given: 'Maria', middle: 'Dela Cruz' }, birthDate: '1985-03-15', gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '2' }] }, address: [{ line: ['12 Rizal Street'], city: 'Quezon City', state: 'Metro Manila', postalCode: '1121' }] }),
-    person('PH-2', 'Santos', 'Jose', { birthDate: '1982-11-02', gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '1' }] }, address: [{ city: 'Quezon City' }] }),
-    person('PH-3', 'Reyes', 'Niño', { birthDate: '2012-12-12', gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '1' }] }, address: [{ district: 'Barangay San Jose', city: 'Tacloban City' }] }),
-    person('PH-4', 'Go', 'Henry', { birthDate: '1968-05-05', gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '1' }] }, address: [{ text: 'Cagayan de Oro' }] }),
+    person('PH-1', 'Santos', 'Maria', {
+      name: { family: 'Santos', given: 'Maria', middle: 'Dela Cruz' },
+      birthDate: '1985-03-15',
+      gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '2' }] },
+      address: [{ line: ['12 Rizal Street'], city: 'Quezon City', state: 'Metro Manila', postalCode: '1121' }],
+    }),
+    person('PH-2', 'Santos', 'Jose', {
+      birthDate: '1982-11-02',
+      gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '1' }] },
+      address: [{ city: 'Quezon City' }],
+    }),
+    person('PH-3', 'Reyes', 'Niño', {
+      birthDate: '2012-12-12',
+      gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '1' }] },
+      address: [{ district: 'Barangay San Jose', city: 'Tacloban City' }],
+    }),
+    person('PH-4', 'Go', 'Henry', {
+      birthDate: '1968-05-05',
+      gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '1' }] },
+      address: [{ text: 'Cagayan de Oro' }],
+    }),
     person('PH-5', 'Bautista', 'Elena', { birthDate: '1958-09-23', active: false, gender: { coding: [{ system: 'urn:iso:std:iso:5218', code: '2' }] } }),
-    { ...person('PH-6', 'Castillo', 'Alfredo'), identifier: [{ system: NID, value: 'PH-6' }, { system: 'urn:openspp:vocab:id-type#philhealth', value: '12-000000006-6' }] },
+    {
+      ...person('PH-6', 'Castillo', 'Alfredo'),
+      identifier: [
+        { system: NID, value: 'PH-6' },
+        { system: 'urn:openspp:vocab:id-type#philhealth', value: '12-000000006-6' },
+      ],
+    },
   ];
   for (const p of people) expect((await h.call('dswd', 'POST', '/Individual', p)).status).toBe(201);
   at('2026-01-15T10:00:00.000Z');
-  expect((await h.call('dswd', 'POST', '/Group', household('HH-1', 'Santos household', ['PH-1', 'PH-2', { entity: { reference: `Individual/${NID}|PH-6` }, period: { end: '2024-12-31' } }]))).status).toBe(201);
+  expect(
+    (
+      await h.call(
+        'dswd',
+        'POST',
+        '/Group',
+        household('HH-1', 'Santos household', ['PH-1', 'PH-2', { entity: { reference: `Individual/${NID}|PH-6` }, period: { end: '2024-12-31' } }]),
+      )
+    ).status,
+  ).toBe(201);
   expect((await h.call('dswd', 'POST', '/Group', household('HH-2', 'Reyes family', ['PH-3'], { groupType: 'family', active: false }))).status).toBe(201);
-  expect((await h.call('dswd', 'POST', '/Program', programme('4Ps', 'Pantawid Pamilyang Pilipino Program', 'group', { period: { start: '2008-01-01' } }))).status).toBe(201);
+  expect(
+    (await h.call('dswd', 'POST', '/Program', programme('4Ps', 'Pantawid Pamilyang Pilipino Program', 'group', { period: { start: '2008-01-01' } }))).status,
+  ).toBe(201);
   expect((await h.call('dswd', 'POST', '/Program', programme('SOCPEN', 'Social Pension', 'individual'))).status).toBe(201);
-  expect((await h.call('dswd', 'POST', '/Program', programme('SAP-2020', 'Social Amelioration', 'group', { period: { start: '2020-04-01', end: '2020-12-31' } }))).status).toBe(201);
+  expect(
+    (await h.call('dswd', 'POST', '/Program', programme('SAP-2020', 'Social Amelioration', 'group', { period: { start: '2020-04-01', end: '2020-12-31' } })))
+      .status,
+  ).toBe(201);
   expect((await h.call('dswd', 'POST', '/Program', programme('OLD', 'Old scheme', 'individual', { active: false }))).status).toBe(201);
   const pm = [
     enrolment('M-1', '4Ps', 'Group/urn:openspp:group|HH-1', { enrollmentDate: '2024-02-01' }),
@@ -55,7 +92,10 @@ describe('the search parameters', () => {
   it('every filter parameter the contract declares for a search has an implementation, and nothing else', () => {
     for (const [type, spec] of Object.entries(SEARCH_SPECS)) {
       const op = [...operationIndex.values()].find((o) => o.method === 'GET' && o.pathTemplate === `/${type}`)!;
-      const declared = op.parameters.filter((p) => p.in === 'query').map((p) => p.name).sort();
+      const declared = op.parameters
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort();
       expect([...Object.keys(spec.filters), ...CONTROL_PARAMETERS].sort(), type).toEqual(declared);
     }
   });
@@ -137,7 +177,14 @@ describe('Individual search', () => {
   });
 
   it('unknown and repeated parameters, and malformed values, are 400 MALFORMED_REQUEST', async () => {
-    for (const path of ['/Individual?foo=1', '/Individual?name=aa&name=bb', '/Individual?birthdate=1985-02-30', '/Individual?_count=101', '/Individual?name=a', '/Individual?_lastUpdated=yesterday']) {
+    for (const path of [
+      '/Individual?foo=1',
+      '/Individual?name=aa&name=bb',
+      '/Individual?birthdate=1985-02-30',
+      '/Individual?_count=101',
+      '/Individual?name=a',
+      '/Individual?_lastUpdated=yesterday',
+    ]) {
       const r = await h.call('dswd', 'GET', path);
       expect([r.status, code(r)], path).toEqual([400, 'MALFORMED_REQUEST']);
     }
@@ -186,7 +233,12 @@ describe('keyset paging', () => {
     big = makeRegistry();
     const families = ['Santos', 'Reyes', 'Cruz', 'Garcia', 'Go'];
     for (let i = 0; i < 47; i++) {
-      const r = await big.call('dswd', 'POST', '/Individual', person(`P-${String(i).padStart(2, '0')}`, families[i % 5]!, i % 3 === 0 ? 'Ana' : 'Jose', { birthDate: `19${50 + (i % 7)}-01-01` }));
+      const r = await big.call(
+        'dswd',
+        'POST',
+        '/Individual',
+        person(`P-${String(i).padStart(2, '0')}`, families[i % 5]!, i % 3 === 0 ? 'Ana' : 'Jose', { birthDate: `19${50 + (i % 7)}-01-01` }),
+      );
       expect(r.status).toBe(201);
     }
   });
@@ -216,7 +268,12 @@ describe('keyset paging', () => {
       expect(forward[4].link.map((l: any) => l.relation)).toEqual(['self', 'previous']);
       const lastPrevious = forward[4].link.find((l: any) => l.relation === 'previous').url;
       const backward = await walk(lastPrevious, 'previous');
-      expect(backward.map((p) => p.entry.map((e: any) => e.fullUrl))).toEqual(forward.slice(0, 4).reverse().map((p) => p.entry.map((e: any) => e.fullUrl)));
+      expect(backward.map((p) => p.entry.map((e: any) => e.fullUrl))).toEqual(
+        forward
+          .slice(0, 4)
+          .reverse()
+          .map((p) => p.entry.map((e: any) => e.fullUrl)),
+      );
       expect(backward[3].link.map((l: any) => l.relation)).toEqual(['self', 'next']);
     });
   }
@@ -235,7 +292,11 @@ describe('keyset paging', () => {
     const first = await big.call('dswd', 'GET', '/Individual?_count=5&name=santos');
     const next = new URL(first.body.link.find((l: any) => l.relation === 'next').url, 'http://x');
     const cursor = next.searchParams.get('_cursor')!;
-    for (const path of [`/Individual?_count=5&name=reyes&_cursor=${cursor}`, `/Individual?_count=6&name=santos&_cursor=${cursor}`, `/Individual?_count=5&name=santos&_cursor=${cursor.slice(0, -3)}AAA`]) {
+    for (const path of [
+      `/Individual?_count=5&name=reyes&_cursor=${cursor}`,
+      `/Individual?_count=6&name=santos&_cursor=${cursor}`,
+      `/Individual?_count=5&name=santos&_cursor=${cursor.slice(0, -3)}AAA`,
+    ]) {
       const r = await big.call('dswd', 'GET', path);
       expect([r.status, code(r), r.body.issue[0].expression], path).toEqual([400, 'MALFORMED_REQUEST', ['_cursor']]);
     }
@@ -247,7 +308,8 @@ describe('query plans (EXPLAIN QUERY PLAN of every statement a search runs)', ()
   it('name contains, identifier lookups and deep keyset pages use indexes, never a full scan', async () => {
     const runs: Array<{ sql: string; args: unknown[] }> = [];
     const r = makeRegistry(recordingDb(':memory:', (sql, args) => void (sql.startsWith('EXPLAIN') || runs.push({ sql, args }))));
-    for (let i = 0; i < 30; i++) await r.call('dswd', 'POST', '/Individual', person(`Q-${i}`, i % 2 ? 'Santos' : 'Reyes', 'Ana', { birthDate: `19${60 + i}-01-01` }));
+    for (let i = 0; i < 30; i++)
+      await r.call('dswd', 'POST', '/Individual', person(`Q-${i}`, i % 2 ? 'Santos' : 'Reyes', 'Ana', { birthDate: `19${60 + i}-01-01` }));
     const check = async (path: string, pages = 3) => {
       runs.length = 0;
       let url: string | undefined = path;

@@ -22,12 +22,7 @@ export interface Kind<T extends ResourceType, P> {
 export const wants = (elements: ReadonlySet<string> | undefined, field: string) => !elements || elements.has(field);
 
 /** Resolves a reference to a row id of one of the allowed types. */
-export function resolveReference(
-  db: Db,
-  ref: Reference,
-  allowed: readonly ResourceType[],
-  expression: string,
-): Result<{ type: ResourceType; id: number }> {
+export function resolveReference(db: Db, ref: Reference, allowed: readonly ResourceType[], expression: string): Result<{ type: ResourceType; id: number }> {
   if (ref.reference.startsWith('urn:uuid:')) {
     return fail('INVALID_REFERENCE', `${ref.reference} names no earlier entry of this $batch bundle (urn:uuid references only work there).`, expression);
   }

@@ -73,7 +73,10 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
     }
     writeDoc(db, 'Group', id, p.doc);
     stmt(db, 'DELETE FROM group_members WHERE group_id = ?').run(id);
-    const insert = stmt(db, 'INSERT INTO group_members (group_id, position, individual_id, role, period_start, period_end, inactive) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = stmt(
+      db,
+      'INSERT INTO group_members (group_id, position, individual_id, role, period_start, period_end, inactive) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     for (const [i, m] of p.members.entries()) insert.run(id, i, m.individualId, m.role, m.start, m.end, m.inactive ? 1 : 0);
     indexGroupText(db, id, textField([p.name]));
     return id;
@@ -81,7 +84,9 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
 
   render(db, id, today, elements) {
     const doc = readDoc<GroupDoc>(db, 'Group', id);
-    const rows = stmt(db, 'SELECT individual_id, role, period_start, period_end, inactive FROM group_members WHERE group_id = ? ORDER BY position').all(id) as Array<{
+    const rows = stmt(db, 'SELECT individual_id, role, period_start, period_end, inactive FROM group_members WHERE group_id = ? ORDER BY position').all(
+      id,
+    ) as Array<{
       individual_id: number;
       role: string | null;
       period_start: string | null;

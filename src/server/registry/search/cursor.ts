@@ -65,7 +65,11 @@ export function openCursor(key: Buffer, cursor: string, digest: string): Result<
   }
   const [value, id, dir, issuedFor, total] = parsed as [string, number, number, string, number | null];
   if (issuedFor !== digest) {
-    return fail('MALFORMED_REQUEST', 'The _cursor belongs to a search with other parameters; a cursor is only valid with the parameters of the link it came from.', '_cursor');
+    return fail(
+      'MALFORMED_REQUEST',
+      'The _cursor belongs to a search with other parameters; a cursor is only valid with the parameters of the link it came from.',
+      '_cursor',
+    );
   }
   return ok({ value, id, direction: dir === 1 ? 'next' : 'previous', ...(typeof total === 'number' ? { total } : {}) });
 }

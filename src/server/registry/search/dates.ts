@@ -72,7 +72,8 @@ function condition(column: string, prefix: Prefix, { lo, hi }: Interval): SqlFra
  */
 export function dateCondition(column: string, text: string, parameter: string): Result<SqlFragment> {
   const { prefix, rest } = splitPrefix(text);
-  if (!isRealDate(rest)) return fail('MALFORMED_REQUEST', `${parameter}=${text} is not a calendar date (YYYY-MM-DD, optional prefix eq, ne, lt, le, gt, ge).`, parameter);
+  if (!isRealDate(rest))
+    return fail('MALFORMED_REQUEST', `${parameter}=${text} is not a calendar date (YYYY-MM-DD, optional prefix eq, ne, lt, le, gt, ge).`, parameter);
   const c = condition(column, prefix, dayInterval(rest));
   return ok({ sql: `${c.sql} AND ${column} <> ''`, args: c.args });
 }

@@ -65,9 +65,7 @@ function conditions<T extends ResourceType>(db: Db, access: Access, req: SearchR
 
 /** The request's parameters without `_cursor`, in the contract's order: what a cursor is bound to. */
 function canonical(req: SearchRequest<ResourceType>): Array<[string, unknown]> {
-  return req.op.parameters
-    .filter((p) => p.in === 'query' && p.name !== '_cursor' && req.query[p.name] !== undefined)
-    .map((p) => [p.name, req.query[p.name]]);
+  return req.op.parameters.filter((p) => p.in === 'query' && p.name !== '_cursor' && req.query[p.name] !== undefined).map((p) => [p.name, req.query[p.name]]);
 }
 
 function linkUrl(access: Access, type: ResourceType, params: Array<[string, unknown]>, cursor?: string): string {
@@ -87,7 +85,9 @@ function countOf(db: Db, conds: SqlFragment[], from: string, whereArgs: unknown[
     const expression = conds.map((c) => `(${c.fts!.expression})`).join(' AND ');
     return stmt(db, `SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck().get(expression) as number;
   }
-  return stmt(db, `SELECT count(*) ${from}`).pluck().get(...whereArgs) as number;
+  return stmt(db, `SELECT count(*) ${from}`)
+    .pluck()
+    .get(...whereArgs) as number;
 }
 
 interface Page {
@@ -97,7 +97,10 @@ interface Page {
 }
 
 /** Scan order: the display order, reversed when walking back to a previous page; the keyset past the cursor. */
-function scanOrder(sort: { expr: string; descending: boolean }, position: Position | undefined): { forward: boolean; order: 'ASC' | 'DESC'; ks: SqlFragment | undefined } {
+function scanOrder(
+  sort: { expr: string; descending: boolean },
+  position: Position | undefined,
+): { forward: boolean; order: 'ASC' | 'DESC'; ks: SqlFragment | undefined } {
   const forward = sort.descending === (position?.direction === 'previous');
   return { forward, order: forward ? 'ASC' : 'DESC', ks: position ? keyset(sort.expr, forward, position) : undefined };
 }
@@ -129,7 +132,15 @@ function pageOf(fetched: Row[], count: number, forward: boolean, descending: boo
  * A dense text search's page found by walking the sort order and probing the text index for each row, or
  * undefined when the budget ran out first (the caller then lists the matches). Same rows as readPage.
  */
-function probePage(db: Db, spec: { table: string }, conds: SqlFragment[], sort: { expr: string; descending: boolean }, position: Position | undefined, count: number, budget: number): Page | undefined {
+function probePage(
+  db: Db,
+  spec: { table: string },
+  conds: SqlFragment[],
+  sort: { expr: string; descending: boolean },
+  position: Position | undefined,
+  count: number,
+  budget: number,
+): Page | undefined {
   const text = conds.filter((c) => c.fts);
   if (!text.length) return undefined;
   const rest = conds.filter((c) => !c.fts);
@@ -185,7 +196,8 @@ export function search<T extends ResourceType>(db: Db, access: Access, req: Sear
   const first = page.rows[0];
   const last = page.rows[page.rows.length - 1];
   if (page.hasNext && last) link.push({ relation: 'next', url: url(sealCursor(key, { value: last.k, id: last.id, direction: 'next', total }, digest)) });
-  if (page.hasPrevious && first) link.push({ relation: 'previous', url: url(sealCursor(key, { value: first.k, id: first.id, direction: 'previous', total }, digest)) });
+  if (page.hasPrevious && first)
+    link.push({ relation: 'previous', url: url(sealCursor(key, { value: first.k, id: first.id, direction: 'previous', total }, digest)) });
 
   const elements = parseElements(req.query._elements);
   const kind = KINDS[req.type];

@@ -37,7 +37,10 @@ const identifierFilter: Filter = (v, { type }) => {
   }
   const id = parseIdentifier(text, 'identifier');
   if (!id.ok) return { ok: false, error: { ...id.error, code: 'MALFORMED_REQUEST' } };
-  return ok({ sql: 'r.id IN (SELECT record_id FROM identifiers WHERE resource_type = ? AND system = ? AND value = ?)', args: [type, id.value.system, id.value.value] });
+  return ok({
+    sql: 'r.id IN (SELECT record_id FROM identifiers WHERE resource_type = ? AND system = ? AND value = ?)',
+    args: [type, id.value.system, id.value.value],
+  });
 };
 
 /** The row id of the record a reference-valued parameter names (a well-formed reference to nothing matches nothing). */
@@ -45,7 +48,10 @@ function referencedId(text: string, parameter: string): Result<SqlFragment> {
   const ref = parseReference(text, parameter);
   if (!ref.ok) return { ok: false, error: { ...ref.error, code: 'MALFORMED_REQUEST' } };
   const { type, identifier } = ref.value;
-  return ok({ sql: '(SELECT record_id FROM identifiers WHERE resource_type = ? AND system = ? AND value = ?)', args: [type, identifier.system, identifier.value] });
+  return ok({
+    sql: '(SELECT record_id FROM identifiers WHERE resource_type = ? AND system = ? AND value = ?)',
+    args: [type, identifier.system, identifier.value],
+  });
 }
 
 const textFilter =
@@ -67,7 +73,10 @@ const lastUpdatedFilter: Filter = (v) => {
   return ok(out);
 };
 
-const equals = (column: string): Filter => (v) => ok({ sql: `${column} = ?`, args: [str(v)] });
+const equals =
+  (column: string): Filter =>
+  (v) =>
+    ok({ sql: `${column} = ?`, args: [str(v)] });
 
 export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
   Individual: {

@@ -68,16 +68,27 @@ export function mayRead(db: Db, access: Access, type: ConsentedType, recordId: n
   const id = recordId ?? -1;
   if (type === 'Individual') {
     const v = visibleIndividuals(access, type);
-    return Boolean(stmt(db, `SELECT ? IN (${v.sql})`).pluck().get(id, ...v.args));
+    return Boolean(
+      stmt(db, `SELECT ? IN (${v.sql})`)
+        .pluck()
+        .get(id, ...v.args),
+    );
   }
   if (type === 'Group') {
     const v = visibleGroups(access, type);
-    return Boolean(stmt(db, `SELECT ? IN (${v.sql})`).pluck().get(id, ...v.args));
+    return Boolean(
+      stmt(db, `SELECT ? IN (${v.sql})`)
+        .pluck()
+        .get(id, ...v.args),
+    );
   }
   const row = stmt(db, 'SELECT beneficiary_individual_id AS i, beneficiary_group_id AS g FROM program_memberships WHERE id = ?').get(id) as
-    | { i: number | null; g: number | null }
-    | undefined;
+    { i: number | null; g: number | null } | undefined;
   const vi = visibleIndividuals(access, type);
   const vg = visibleGroups(access, type);
-  return Boolean(stmt(db, `SELECT ? IN (${vi.sql}) OR ? IN (${vg.sql})`).pluck().get(row?.i ?? -1, ...vi.args, row?.g ?? -1, ...vg.args));
+  return Boolean(
+    stmt(db, `SELECT ? IN (${vi.sql}) OR ? IN (${vg.sql})`)
+      .pluck()
+      .get(row?.i ?? -1, ...vi.args, row?.g ?? -1, ...vg.args),
+  );
 }

@@ -16,8 +16,7 @@ export const TABLES: Readonly<Record<ResourceType, { table: string; docs: string
 
 export function findRecordId(db: Db, type: ResourceType, id: IdentifierKey): number | undefined {
   return stmt(db, 'SELECT record_id FROM identifiers WHERE resource_type = ? AND system = ? AND value = ?').pluck().get(type, id.system, id.value) as
-    | number
-    | undefined;
+    number | undefined;
 }
 
 interface IdentifierRow {
@@ -41,8 +40,7 @@ export function identifiersOf(db: Db, type: ResourceType, recordId: number): Ide
 /** The first identifier: the one references and URLs use. */
 export function primaryIdentifier(db: Db, type: ResourceType, recordId: number): IdentifierKey {
   const row = stmt(db, 'SELECT system, value FROM identifiers WHERE resource_type = ? AND record_id = ? ORDER BY position LIMIT 1').get(type, recordId) as
-    | IdentifierKey
-    | undefined;
+    IdentifierKey | undefined;
   if (!row) throw new Error(`${type} record without identifiers`);
   return row;
 }
