@@ -2,7 +2,10 @@
  * How the client authenticates at the token endpoint. The three styles the contract accepts
  * (`x-token-endpoint-auth-methods`): exactly one per request, never the query string (RFC 6749 §2.3).
  */
+import { basicAuthorization } from '../rfc/oauth.js';
 import type { TokenRequest } from './contract-types.js';
+
+export { basicAuthorization, formEncode } from '../rfc/oauth.js';
 
 /**
  * `basic` = `client_secret_basic` (RFC 6749 §2.3.1, recommended); `post` = `client_secret_post` (form body);
@@ -15,22 +18,6 @@ export interface ClientCredentials {
   clientSecret: string;
   /** Space-separated subset of the client's scopes; omitted = all of them. */
   scope?: string | undefined;
-}
-
-/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B: UTF-8, space as `+`). */
-export function formEncode(value: string): string {
-  // URLSearchParams implements exactly that encoding; the `v=` prefix is ours to strip.
-  return new URLSearchParams({ v: value }).toString().slice(2);
-}
-
-/**
- * The `Authorization` value of `client_secret_basic`: id and secret are each form-encoded *before* base64
- * (RFC 6749 §2.3.1), so a secret containing `:` stays unambiguous.
- */
-export function basicAuthorization(clientId: string, clientSecret: string): string {
-  const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
-  // Form encoding leaves only ASCII, so btoa is safe here (and works outside Node too).
-  return `Basic ${btoa(pair)}`;
 }
 
 /** Headers and body of a client-credentials token request in the given style. */

@@ -3,30 +3,11 @@
  * message passes through `redact`, so that neither a client secret nor a whole access token can reach a log
  * through an exception — even when a server echoes one back.
  */
+import { retryAfterSeconds as retryAfter } from '../rfc/http.js';
+import { redact } from '../rfc/secrets.js';
 import type { ErrorCode, OAuthErrorCode, OperationOutcome } from './contract-types.js';
 
-/** Shows a token as its first 8 characters and an ellipsis: enough to correlate, useless to replay. */
-export function maskToken(token: string): string {
-  return `${token.slice(0, 8)}…`;
-}
-
-// Three base64url segments of some length: a JWT. Shorter dotted words (host names, versions) do not match.
-const JWT_SHAPED = /[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g;
-
-/**
- * Removes secrets from a text meant for people: each given secret (raw and URL-encoded) becomes `[redacted]`
- * and anything shaped like a JWT is masked with `maskToken`.
- */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (!secret) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)])) {
-      out = out.split(form).join('[redacted]');
-    }
-  }
-  return out.replace(JWT_SHAPED, (t) => maskToken(t));
-}
+export { maskToken, redact } from '../rfc/secrets.js';
 
 /** A copy of an OperationOutcome with `redact` applied to every string in it (a server may echo a token). */
 export function redactOutcome(outcome: OperationOutcome): OperationOutcome {
@@ -52,10 +33,9 @@ export function outcomeSummary(outcome: OperationOutcome): { code: ErrorCode | u
   return { code: undefined, text: outcome.issue[0]?.details?.text };
 }
 
-/** `Retry-After` as whole seconds when it is delta-seconds; undefined otherwise. */
+/** `Retry-After` in whole seconds (delay-seconds or an HTTP-date), or undefined. */
 export function retryAfterSeconds(headers: Headers): number | undefined {
-  const v = headers.get('retry-after')?.trim();
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+  return retryAfter(headers.get('retry-after'));
 }
 
 export interface SppApiErrorInit {

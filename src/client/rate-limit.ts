@@ -4,6 +4,7 @@
  * A 429 means the request was not processed, so re-sending it is safe for every method.
  */
 import type { Middleware } from 'openapi-fetch';
+import { retryAfterMs } from '../rfc/http.js';
 import type { Clock } from './clock.js';
 import { discard, PendingRequests } from './pending.js';
 
@@ -34,18 +35,10 @@ const BACKOFF_BASE_MS = 1000;
 export function rateLimitDelayMs(response: Response, attempt: number, policy: RateLimitPolicy): number | undefined {
   if (attempt > policy.maxRetries) return undefined;
   const ms =
-    retryAfterMs(response.headers.get('retry-after'), policy.clock) ??
+    retryAfterMs(response.headers.get('retry-after'), policy.clock.now()) ??
     rateLimitResetMs(response.headers.get('ratelimit')) ??
     BACKOFF_BASE_MS * 2 ** (attempt - 1);
   return ms > policy.maxWaitSeconds * 1000 ? undefined : ms;
-}
-
-function retryAfterMs(value: string | null, clock: Clock): number | undefined {
-  const v = value?.trim();
-  if (!v) return undefined;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const date = Date.parse(v);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - clock.now());
 }
 
 /** `"minute";r=0;t=17, "day";r=9000;t=40000` → 17 s: the longest reset among the exhausted policies. */

@@ -9,6 +9,7 @@ import { BudgetExhausted, RequestBudget, type Limits } from './budget.js';
 import type { TokenInfo } from './check.js';
 import { authorizationServerMetadataUrl } from './checks/discovery.js';
 import { NetworkError, send, type HttpResult, type RequestSpec } from './http.js';
+import { retryAfterSeconds } from '../rfc/http.js';
 import { Masker } from './mask.js';
 import type { Profile } from './profiles.js';
 import { secretVariables } from './session.js';
@@ -115,7 +116,7 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
       if (profile.contract) spec.operation = getOperation('issueToken');
       result = await request(spec, `token request for the ${role} client`);
       if (result.status !== 429) break;
-      const retryAfter = Number(result.headers.get('retry-after'));
+      const retryAfter = retryAfterSeconds(result.headers.get('retry-after')) ?? Number.NaN;
       if (!Number.isFinite(retryAfter) || retryAfter * 1000 > options.maxWaitMs || attempt === 1) {
         throw new TargetError(
           `the token endpoint is rate limiting this address (429${Number.isFinite(retryAfter) ? `, Retry-After ${retryAfter} s` : ''}): another run spent the quota; wait, or raise the limit on the target`,

@@ -8,6 +8,7 @@ import { BudgetExhausted, RequestBudget } from './budget.js';
 import { catalogueById, severityOf } from './catalogue.js';
 import { Inconclusive, SkipCheck, TokenRefused, type ApiCall, type Check, type CheckContext, type Evidence, type TokenCall, type TokenInfo } from './check.js';
 import { NetworkError, send, type HttpResult, type RequestSpec } from './http.js';
+import { retryAfterSeconds } from '../rfc/http.js';
 import { Masker } from './mask.js';
 import { applicability, type Profile } from './profiles.js';
 import { buildTokenRequest, readTokenResponse } from './tokens.js';
@@ -196,7 +197,7 @@ export async function runCheck(session: Session, check: Check, log: (line: strin
       if (budget) await session.acquire(budget, log, probe);
       const result = await send(spec, httpOptions);
       if (result.status !== 429 || expect429) return result;
-      const retryAfter = Number(result.headers.get('retry-after'));
+      const retryAfter = retryAfterSeconds(result.headers.get('retry-after')) ?? Number.NaN;
       // Someone else (another run, another client on this IP) spent the window: wait once, then give up.
       if (attempt === 0 && Number.isFinite(retryAfter) && retryAfter * 1000 <= Math.min(config.maxWaitMs, 65_000)) {
         log(`429 from ${spec.method} ${session.masker.text(new URL(spec.url).pathname)}: waiting Retry-After ${retryAfter} s`);

@@ -5,15 +5,9 @@
 import type { TokenCall, TokenInfo } from './check.js';
 import { headersToObject, type HttpResult, type RequestSpec } from './http.js';
 import { decodeJwt } from './jwt.js';
-import { maskToken } from './mask.js';
-import type { TargetClient } from './target.js';
+import { basicAuthorization } from '../rfc/oauth.js';
+import { maskToken } from '../rfc/secrets.js';
 import type { Role } from './types.js';
-
-/** RFC 6749 §2.3.1 / Appendix B: both halves form-urlencoded before base64. */
-export function basicCredentials(client: TargetClient): string {
-  const enc = (s: string) => new URLSearchParams({ x: s }).toString().slice(2);
-  return `Basic ${Buffer.from(`${enc(client.clientId)}:${enc(client.clientSecret)}`).toString('base64')}`;
-}
 
 /** The request for a token call; parameters set to undefined in `call.params` are left out. */
 export function buildTokenRequest(endpoint: string, call: TokenCall): RequestSpec {
@@ -27,7 +21,7 @@ export function buildTokenRequest(endpoint: string, call: TokenCall): RequestSpe
     else params[k] = v;
   }
   const headers: Record<string, string> = { accept: 'application/json', ...(call.headers ?? {}) };
-  if (call.method === 'basic' && call.client) headers.authorization = basicCredentials(call.client);
+  if (call.method === 'basic' && call.client) headers.authorization = basicAuthorization(call.client.clientId, call.client.clientSecret);
   const method = call.httpMethod ?? 'POST';
   if (call.rawForm !== undefined)
     return { method, url: endpoint, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: call.rawForm };

@@ -2,6 +2,7 @@
  * OperationOutcome and OAuth error bodies, built from the contract's error catalogue (`ErrorCode.x-codes`):
  * the status, FHIR issue type and display of each `urn:openspp:error` code are read from there.
  */
+import { toOAuthText } from '../rfc/oauth.js';
 import { contract } from './document.js';
 import type { components } from './generated/types.js';
 
@@ -66,6 +67,5 @@ export function statusOf(code: ErrorCode): number {
  * characters are replaced rather than sent.
  */
 export function oauthError(error: OAuthErrorCode, description: string): OAuthError {
-  const safe = description.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, "'");
-  return { error, error_description: safe };
+  return { error, error_description: toOAuthText(description) };
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { basicAuthorization, createSppClient, OAuthTokenError, unwrap } from '../../src/client/index.js';
-import { parseBasic } from '../../src/server/auth/token-endpoint.js';
+import { parseBasicAuthorization } from '../../src/rfc/oauth.js';
 import { setActive } from '../../src/server/clients/repository.js';
 import { BASE, demo, makeHarness } from '../server/auth/harness.js';
 import { SECRET } from './setup.js';
@@ -28,7 +28,7 @@ describe('client ↔ reference server', () => {
 
   it('the server decodes the client’s Basic header for a secret with : + % and a space', () => {
     const header = basicAuthorization('ministry-of-agriculture', SECRET);
-    expect(parseBasic(header)).toEqual({ id: 'ministry-of-agriculture', secret: SECRET });
+    expect(parseBasicAuthorization(header)).toEqual({ id: 'ministry-of-agriculture', secret: SECRET });
   });
 
   it('a client disabled mid-run: one refresh attempt, refused with invalid_client; no loop', async () => {

@@ -3,6 +3,7 @@
  * operations from the contract, structured-field parsing for the RateLimit headers.
  */
 import { contract, errorCodes, isPublic, operationIndex, scopeCatalogue, scopesAllow, type ErrorCode, type OperationSpec } from '../../contract/index.js';
+import { isOAuthText } from '../../rfc/oauth.js';
 import type { HttpResult } from '../http.js';
 
 /** FHIR value sets as the contract declares them (OperationOutcomeIssue.severity / .code). */
@@ -68,20 +69,10 @@ export function parseChallenges(header: string | null): Challenge[] {
     const key = name!.toLowerCase();
     const v = value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
     if (key in current.params) current.repeated.push(key);
-    if (!/^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/.test(v)) current.badChars.push(key);
+    if (!isOAuthText(v)) current.badChars.push(key);
     current.params[key] = v;
   }
   return out;
-}
-
-/** RFC 6749 §5.2 error/error_description character set. */
-export function oauthCharsetOk(s: string): boolean {
-  return /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/.test(s);
-}
-
-/** RFC 6749 §3.3 scope-token syntax. */
-export function scopeSyntaxOk(scope: string): boolean {
-  return scope === '' || scope.split(' ').every((t) => /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(t));
 }
 
 /** Every operation that needs a token, in contract order. */

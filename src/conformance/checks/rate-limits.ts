@@ -4,6 +4,7 @@
  * the 429s start. These are the only checks that expect 429s; everywhere else a 429 makes a check inconclusive.
  */
 import type { OperationSpec } from '../../contract/index.js';
+import { retryAfterSeconds } from '../../rfc/http.js';
 import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { cheapQuery, errorCodeOf, isInt, issueCodeOf, operationOutcomeProblem, parseSfList, probeOperation } from './helpers.js';
@@ -25,14 +26,6 @@ function policies(h: Headers): Array<{ name: string; q: number; w: number }> | u
   const items = parseSfList(h.get('ratelimit-policy'));
   if (!items || !items.every((i) => isInt(i.params.q) && isInt(i.params.w) && Number(i.params.w) > 0)) return undefined;
   return items.map((i) => ({ name: i.name, q: Number(i.params.q), w: Number(i.params.w) }));
-}
-
-/** Retry-After as seconds: delay-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined when malformed. */
-export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const t = Date.parse(value);
-  return Number.isNaN(t) || !/GMT$/.test(value.trim()) ? undefined : Math.max(0, Math.round((t - now) / 1000));
 }
 
 /** Assertions every 429 must pass, wherever it comes from. */

@@ -3,6 +3,7 @@
  * now (a disabled client or a rotated secret revokes its tokens at once) and checks the operation's scopes as
  * the contract declares them.
  */
+import { toOAuthText } from '../../rfc/oauth.js';
 import { outcomeResponse } from '../../contract/mount.js';
 import { scopesAllow, type OperationSpec } from '../../contract/operations.js';
 import { findClient } from '../clients/repository.js';
@@ -12,11 +13,6 @@ import type { SigningKeys } from './keys.js';
 import { verifyAccessToken, type TokenSettings } from './tokens.js';
 
 const REALM = 'realm="openspp"';
-
-/** RFC 6750 §3 quoted-string content: no `"` or `\`, printable ASCII only. */
-function quoted(text: string): string {
-  return text.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, "'");
-}
 
 /** The client's own API rate limits (null = the server default). */
 export interface ClientLimits {
@@ -32,7 +28,7 @@ function unauthorized(
   withError: boolean,
 ): { ok: false; response: Response } {
   // No `error` attribute when no credentials were sent (RFC 6750 §3.1).
-  const challenge = withError ? `Bearer ${REALM}, error="invalid_token", error_description="${quoted(text)}"` : `Bearer ${REALM}`;
+  const challenge = withError ? `Bearer ${REALM}, error="invalid_token", error_description="${toOAuthText(text)}"` : `Bearer ${REALM}`;
   return { ok: false, response: outcomeResponse({ code, text }, [], { 'WWW-Authenticate': challenge }) };
 }
 

@@ -3,6 +3,7 @@
  * §2.3 and the error rules of §5.2. The request body has already been parsed and checked against the contract
  * (repeated parameters are refused there; unknown ones pass and are ignored here).
  */
+import { isScopeToken, parseBasicAuthorization } from '../../rfc/oauth.js';
 import { oauthError, type OAuthErrorCode } from '../../contract/outcome.js';
 import type { Handler, HandlerResponse } from '../../contract/route-table.js';
 import { authenticateClient } from '../clients/repository.js';
@@ -11,7 +12,6 @@ import type { SigningKeys } from './keys.js';
 import { issueAccessToken, type TokenSettings } from './tokens.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 export interface TokenEndpointSettings extends TokenSettings {
   defaultLifetime: number;
@@ -23,21 +23,6 @@ type TokenResponse = HandlerResponse<'issueToken'>;
 function fail(error: OAuthErrorCode, description: string, basic = false): TokenResponse {
   if (basic) return { status: 401, body: oauthError(error, description), headers: { ...NO_STORE, 'WWW-Authenticate': 'Basic realm="openspp"' } };
   return { status: 400, body: oauthError(error, description), headers: NO_STORE };
-}
-
-/** `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1, Appendix B), or an error. */
-export function parseBasic(header: string): { id: string; secret: string } | undefined {
-  const m = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
-  if (!m) return undefined;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  try {
-    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Parameters sent without a value count as omitted (RFC 6749 §3.2). */
@@ -66,7 +51,7 @@ export function tokenEndpoint(keys: SigningKeys, settings: TokenEndpointSettings
     let secret = params.client_secret;
     const usedBasic = authorization !== null;
     if (usedBasic) {
-      const basic = parseBasic(authorization);
+      const basic = parseBasicAuthorization(authorization);
       if (!basic) return fail('invalid_client', 'The Authorization header must be HTTP Basic with the url-encoded client id and secret.', true);
       if (secret !== undefined) return fail('invalid_request', 'The client authenticated in more than one way (HTTP Basic and client_secret); use one.');
       if (clientId !== undefined && clientId !== basic.id) return fail('invalid_request', 'The client_id parameter does not match the HTTP Basic credentials.');
@@ -83,7 +68,7 @@ export function tokenEndpoint(keys: SigningKeys, settings: TokenEndpointSettings
     let granted = client.scopes;
     if (params.scope !== undefined) {
       const requested = params.scope.split(' ').filter(Boolean);
-      const malformed = requested.filter((s) => !SCOPE_TOKEN.test(s));
+      const malformed = requested.filter((s) => !isScopeToken(s));
       if (malformed.length || requested.length === 0) return fail('invalid_scope', 'The scope parameter must be space-separated scope names.');
       const notAllowed = requested.filter((s) => !client.scopes.includes(s));
       if (notAllowed.length) return fail('invalid_scope', `The client may not request: ${notAllowed.join(', ')}.`);
