@@ -1,9 +1,4 @@
-/**
- * The bundled contract, loaded once per process. Everything that needs to know a path, a schema, a status or a
- * scope reads it from here; nothing restates it.
- */
-import { readFileSync } from 'node:fs';
-
+/** The shape of an OpenAPI 3.1 document, as far as the kit reads it, and reference resolution inside one. */
 export interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string; [key: string]: unknown };
@@ -74,17 +69,12 @@ export interface RefObject {
 }
 export type JsonSchema = Record<string, unknown> | boolean;
 
-const bundledUrl = new URL('./generated/openapi.json', import.meta.url);
-
-/** The contract as one JSON document (see `npm run gen`). */
-export const contract: OpenApiDocument = JSON.parse(readFileSync(bundledUrl, 'utf8')) as OpenApiDocument;
-
 export function isRef(value: unknown): value is RefObject {
   return typeof value === 'object' && value !== null && typeof (value as RefObject).$ref === 'string';
 }
 
 /** Follows local `#/...` references (the bundled document has no other kind). */
-export function resolveRef<T>(value: T | RefObject, doc: OpenApiDocument = contract): T {
+export function resolveRef<T>(value: T | RefObject, doc: OpenApiDocument): T {
   let current: unknown = value;
   for (let hops = 0; isRef(current); hops++) {
     if (hops > 20) throw new Error(`reference cycle at ${current.$ref}`);

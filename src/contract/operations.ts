@@ -1,9 +1,8 @@
 /**
- * The operation index: every operation of the contract with its route, parameters, body, responses and required
- * scopes, keyed by operationId. Built once from the bundled document.
+ * The operation index: every operation of a document with its route, parameters, body, responses and required
+ * scopes, keyed by operationId. Pure: a Contract (contract.ts) builds it once from its document.
  */
 import {
-  contract,
   resolveRef,
   type HeaderObject,
   type HttpMethod,
@@ -15,6 +14,7 @@ import {
 } from './document.js';
 import type { operations } from './generated/types.js';
 
+/** The operation ids of the published contract (typed route tables are keyed by them). */
 export type OperationId = Extract<keyof operations, string>;
 
 export interface ParameterSpec {
@@ -34,7 +34,7 @@ export interface ResponseSpec {
 }
 
 export interface OperationSpec {
-  id: OperationId;
+  id: string;
   method: Uppercase<HttpMethod>;
   /** The path as written in the contract, e.g. `/Individual/{identifier}`. */
   pathTemplate: string;
@@ -59,7 +59,8 @@ export interface OperationSpec {
 
 const METHODS: HttpMethod[] = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
-function basePathOf(url: string | undefined): string {
+/** The path prefix of a server URL (`https://x/api/v2/spp` → `/api/v2/spp`). */
+export function basePathOf(url: string | undefined): string {
   if (!url) return '';
   const path = new URL(url, 'http://placeholder').pathname;
   return path === '/' ? '' : path.replace(/\/$/, '');
@@ -85,15 +86,15 @@ function responseSpec(status: number, r: ResponseObject, doc: OpenApiDocument): 
 }
 
 /** Indexes every operation of a document. Exported for tests that index a modified document. */
-export function indexOperations(doc: OpenApiDocument): Map<OperationId, OperationSpec> {
-  const index = new Map<OperationId, OperationSpec>();
+export function indexOperations(doc: OpenApiDocument): Map<string, OperationSpec> {
+  const index = new Map<string, OperationSpec>();
   const defaultBase = basePathOf(doc.servers?.[0]?.url);
   for (const [pathTemplate, item] of Object.entries(doc.paths)) {
     const basePath = item.servers ? basePathOf(item.servers[0]?.url) : defaultBase;
     for (const method of METHODS) {
       const op: OperationObject | undefined = item[method];
       if (!op) continue;
-      const id = op.operationId as OperationId;
+      const id = op.operationId;
       if (index.has(id)) throw new Error(`duplicate operationId ${id}`);
       const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) => parameterSpec(resolveRef<ParameterObject>(p, doc)));
       const responses = new Map<number, ResponseSpec>();
@@ -127,20 +128,6 @@ export function indexOperations(doc: OpenApiDocument): Map<OperationId, Operatio
   }
   return index;
 }
-
-/** Every operation of the contract, by operationId. */
-export const operationIndex: ReadonlyMap<OperationId, OperationSpec> = indexOperations(contract);
-
-export function getOperation(id: OperationId): OperationSpec {
-  const op = operationIndex.get(id);
-  if (!op) throw new Error(`unknown operation ${id}`);
-  return op;
-}
-
-/** The scope catalogue: every scope the contract defines, with its description. */
-export const scopeCatalogue: ReadonlyMap<string, string> = new Map(
-  Object.entries(contract.components.securitySchemes?.oauth2?.flows?.clientCredentials?.scopes ?? {}),
-);
 
 /** True when the operation needs no token. */
 export function isPublic(op: OperationSpec): boolean {

@@ -7,7 +7,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
-import { contract, type JsonSchema, type OpenApiDocument } from './document.js';
+import type { JsonSchema, OpenApiDocument } from './document.js';
 import type { OperationSpec, ParameterSpec } from './operations.js';
 
 // ajv-formats is CommonJS; its default export is the plugin function itself at runtime.
@@ -163,7 +163,7 @@ export class ContractValidator {
   private readonly coercingAjv: Ajv2020;
   private readonly cache = new Map<string, ValidateFunction>();
 
-  constructor(doc: OpenApiDocument = contract) {
+  constructor(doc: OpenApiDocument) {
     this.strictAjv = makeAjv(false, doc);
     this.coercingAjv = makeAjv(true, doc);
   }
@@ -307,6 +307,3 @@ function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
     return true;
   });
 }
-
-/** The process-wide validator for the contract. */
-export const contractValidator = new ContractValidator();

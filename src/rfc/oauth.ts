@@ -68,3 +68,14 @@ export function parseBasicAuthorization(header: string): { id: string; secret: s
     return undefined;
   }
 }
+
+/**
+ * An RFC 6750 §3 `Bearer` challenge: `Bearer realm="x", error="invalid_token", error_description="…"`. Values are
+ * cut to the characters a quoted auth-param may hold; absent ones are left out.
+ */
+export function bearerChallenge(realm: string | undefined, params: { error?: string; error_description?: string; scope?: string } = {}): string {
+  const parts = Object.entries({ realm, ...params })
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .map(([k, v]) => `${k}="${toOAuthText(v)}"`);
+  return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
+}

@@ -1,17 +1,20 @@
 /**
- * Composes the reference server: the contract's route table mounted on Hono, with authentication, rate limits
- * and scope checks in front of every secured operation, in this order:
+ * Composes the reference server: the contract's route table mounted on Hono, with these edge steps in front of
+ * the operation call (contract/mount.ts), which then checks scopes, validates, and runs the handler:
  *
- *   token endpoint:      per-IP rate limit → handler
- *   secured operations:  bearer token (401) → per-client rate limit (429) → scopes (403) → validation → handler
- *   every response:      X-API-Version; remaining quota on secured operations
+ *   token endpoint:      per-address rate limit (429)
+ *   secured operations:  bearer token (401) → per-client rate limit (429)
+ *   every response:      rendered in one place (contract/render.ts); secured ones carry the remaining quota
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
-import { API_VERSION, mountOperations, outcomeResponse } from '../contract/mount.js';
-import { isPublic, operationIndex, type OperationSpec } from '../contract/operations.js';
+import { publishedContract } from '../contract/contract.js';
+import { ApiError } from '../contract/errors.js';
+import { mountOperations, type EdgeStep } from '../contract/mount.js';
+import { isPublic, type OperationSpec } from '../contract/operations.js';
+import { errorResponse } from '../contract/render.js';
 import type { RouteTable } from '../contract/route-table.js';
-import { authenticateBearer, checkScopes } from './auth/bearer.js';
+import { authenticateBearer, REALM, type ClientLimits } from './auth/bearer.js';
 import type { SigningKeys } from './auth/keys.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import type { ServerConfig } from './config.js';
@@ -33,10 +36,10 @@ export interface AppDeps {
   resources: ResourceHandlers;
   now?: () => Date;
   software?: { name: string; version: string };
-  onError?: (op: OperationSpec, error: unknown, errorId: string) => void;
+  onError?: (op: OperationSpec | undefined, error: unknown, errorId: string) => void;
 }
 
-type AppEnv = { Variables: { principal: Principal; rateLimit: RateDecision } };
+type AppEnv = { Variables: { principal: Principal; limits: ClientLimits } };
 
 /** The caller's address: the socket peer, or the first X-Forwarded-For hop when the proxy is trusted. */
 export function clientAddress(c: Context, trustProxy: boolean): string {
@@ -51,16 +54,18 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
   }
 }
 
-function tooManyRequests(decision: RateDecision, text: string): Response {
-  return outcomeResponse({ code: 'RATE_LIMIT_EXCEEDED', text }, [], rateLimitHeaders(decision));
+function tooManyRequests(decision: RateDecision, text: string): ApiError {
+  return new ApiError('RATE_LIMIT_EXCEEDED', text, { headers: rateLimitHeaders(decision) });
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, db, keys } = deps;
+  const contract = publishedContract;
   const now = deps.now ?? (() => new Date());
   const limiter = new RateLimiter(db);
   const tokenPolicies = policiesFor(config.tokenRateLimit);
   const tokenSettings = { issuer: config.issuer, audience: config.audience, leeway: config.leeway };
+  const renderOptions = { realm: REALM, ...(deps.onError ? { onError: deps.onError } : {}) };
 
   const table: RouteTable<ServerContext> = {
     ...deps.resources,
@@ -68,54 +73,48 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     issueToken: tokenEndpoint(keys, { ...tokenSettings, defaultLifetime: config.tokenLifetime, allowQueryCredentials: config.allowQueryCredentials }),
   };
 
-  const app = new Hono<AppEnv>();
-  app.use('*', async (c, next) => {
-    await next();
-    c.res.headers.set('X-API-Version', API_VERSION);
-    const decision = c.get('rateLimit');
-    if (decision?.allowed) for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.res.headers.set(name, value);
-  });
+  const limitAddress: EdgeStep<AppEnv> = ({ c }) => {
+    const decision = limiter.consume(`token:${clientAddress(c, config.trustProxy)}`, tokenPolicies, now().getTime());
+    if (!decision.allowed) throw tooManyRequests(decision, `Too many token requests from this address. Retry after ${decision.retryAfter} seconds.`);
+  };
+  const authenticate: EdgeStep<AppEnv> = async ({ c }) => {
+    const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now());
+    c.set('principal', principal);
+    c.set('limits', limits);
+  };
+  const limitClient: EdgeStep<AppEnv> = ({ c, headers }) => {
+    const own = c.get('limits');
+    const policies = policiesFor({ perMinute: own.perMinute ?? config.apiRateLimit.perMinute, perDay: own.perDay ?? config.apiRateLimit.perDay });
+    const decision = limiter.consume(`api:${c.get('principal').clientId}`, policies, now().getTime());
+    if (!decision.allowed) throw tooManyRequests(decision, `Rate limit exceeded for this client. Retry after ${decision.retryAfter} seconds.`);
+    for (const [name, value] of Object.entries(rateLimitHeaders(decision))) headers.set(name, value);
+  };
 
+  const app = new Hono<AppEnv>();
   mountOperations(app, table, {
+    contract,
+    ...renderOptions,
     validateResponses: config.validateResponses,
-    ...(deps.onError ? { onError: deps.onError } : {}),
-    context: (c) => ({ db, basePath: config.basePath, principal: c.get('principal'), now }),
-    before: async (op, c) => {
-      if (op.id === 'issueToken') {
-        const decision = limiter.consume(`token:${clientAddress(c, config.trustProxy)}`, tokenPolicies, now().getTime());
-        if (!decision.allowed) return tooManyRequests(decision, `Too many token requests from this address. Retry after ${decision.retryAfter} seconds.`);
-        return undefined;
-      }
-      if (isPublic(op)) return undefined;
-      const auth = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now());
-      if (!auth.ok) return auth.response;
-      c.set('principal', auth.principal);
-      const client = auth.principal;
-      const limits = policiesFor({
-        perMinute: auth.limits.perMinute ?? config.apiRateLimit.perMinute,
-        perDay: auth.limits.perDay ?? config.apiRateLimit.perDay,
-      });
-      const decision = limiter.consume(`api:${client.clientId}`, limits, now().getTime());
-      if (!decision.allowed) return tooManyRequests(decision, `Rate limit exceeded for this client. Retry after ${decision.retryAfter} seconds.`);
-      c.set('rateLimit', decision);
-      return checkScopes(op, client);
+    edge: (op) => (op.id === 'issueToken' ? [limitAddress] : isPublic(op) ? [] : [authenticate, limitClient]),
+    grantedScopes: (ctx) => ctx.principal?.scopes,
+    context: (c, _op, invoke) => {
+      const ctx: ServerContext = { db, basePath: contract.basePath, principal: c.get('principal'), now, invoke: (op, call) => invoke(op, call, ctx) };
+      return ctx;
     },
   });
 
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
-    const allowed = [...operationIndex.values()].filter((op) => matchesTemplate(op.fullPath, path)).map((op) => op.method);
-    if (allowed.length) {
-      return outcomeResponse({ code: 'METHOD_NOT_ALLOWED', text: `${c.req.method} is not allowed here. Allowed: ${allowed.join(', ')}.` }, [], {
-        Allow: allowed.join(', '),
-      });
-    }
-    return outcomeResponse({ code: 'RESOURCE_NOT_FOUND', text: `No endpoint ${path}. See ${config.basePath}/metadata and ${config.basePath}/docs.` });
+    const match = contract.match(c.req.method, path);
+    const error =
+      match && 'allowed' in match
+        ? new ApiError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed here. Allowed: ${match.allowed.join(', ')}.`, {
+            headers: { Allow: match.allowed.join(', ') },
+          })
+        : new ApiError('RESOURCE_NOT_FOUND', `No endpoint ${path}. See ${contract.basePath}/metadata and ${contract.basePath}/docs.`);
+    return errorResponse(contract, undefined, error, renderOptions);
   });
+  // Anything that escapes a route (a framework error) is answered like every other error.
+  app.onError((error) => errorResponse(contract, undefined, error, renderOptions));
   return app;
-}
-
-function matchesTemplate(template: string, path: string): boolean {
-  const pattern = new RegExp(`^${template.replace(/[.$]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
-  return pattern.test(path);
 }

@@ -3,6 +3,7 @@
  * reported as one readable line (ConfigError), never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { publishedContract } from '../contract/contract.js';
 
 export type SigningAlgorithm = 'HS256' | 'ES256' | 'RS256';
 
@@ -47,8 +48,6 @@ export interface ServerConfig {
 export class ConfigError extends Error {}
 
 export type ConfigInput = Record<string, string | boolean | undefined>;
-
-const BASE_PATH = '/api/v2/spp';
 
 function int(name: string, raw: string | boolean | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -117,13 +116,13 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
       throw new ConfigError(`SPP_JWT_KEY_FILE ${keyFile} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)`);
     jwt.keyFile = keyFile;
   }
-  const issuer = String(input.SPP_ISSUER || `${publicOrigin}${BASE_PATH}`);
+  const issuer = String(input.SPP_ISSUER || `${publicOrigin}${publishedContract.basePath}`);
   return {
     host,
     port,
     dbPath: String(input.SPP_DB || 'spp-api-kit.db'),
     demo: bool('SPP_DEMO', input.SPP_DEMO, true),
-    basePath: BASE_PATH,
+    basePath: publishedContract.basePath,
     publicOrigin,
     issuer,
     audience: String(input.SPP_AUDIENCE || issuer),

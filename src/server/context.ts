@@ -2,6 +2,8 @@
  * What every handler receives besides the request: the database, the configuration, the clock, and — for
  * secured operations — the authenticated client.
  */
+import type { AnyHandlerResponse, OperationCall } from '../contract/invoke.js';
+import type { OperationSpec } from '../contract/operations.js';
 import type { Db } from './store/db.js';
 
 export type LegalBasis = 'consent' | 'contract' | 'legal_obligation' | 'vital_interest' | 'public_interest' | 'public_task' | 'legitimate_interest';
@@ -25,4 +27,9 @@ export interface ServerContext {
   /** The authenticated client; undefined on public operations. */
   principal: Principal | undefined;
   now: () => Date;
+  /**
+   * Calls another operation as the same client, through the same steps a request of its own would take
+   * (scopes, validation, handler): how a `$batch` entry is served.
+   */
+  invoke: (op: OperationSpec, call: OperationCall) => AnyHandlerResponse | Promise<AnyHandlerResponse>;
 }

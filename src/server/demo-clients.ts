@@ -3,7 +3,7 @@
  * that `npm start` is usable at once. Their credentials are public by design.
  */
 import { readFileSync } from 'node:fs';
-import { scopeCatalogue } from '../contract/operations.js';
+import { publishedContract } from '../contract/contract.js';
 import { createClient, ensureOrganization, listClients, type NewClient } from './clients/repository.js';
 import type { LegalBasis } from './context.js';
 import type { Db } from './store/db.js';
@@ -42,7 +42,7 @@ export function loadDemoClients(db: Db): boolean {
         name: c.name,
         organization: c.organization,
         legalBasis: c.legalBasis,
-        scopes: c.scopes === '*' ? [...scopeCatalogue.keys()] : c.scopes,
+        scopes: c.scopes === '*' ? [...publishedContract.scopes.keys()] : c.scopes,
         tokenLifetime: c.tokenLifetime ?? null,
         active: c.active !== false,
         fixedCredentials: { clientId: c.clientId, clientSecret: c.clientSecret },

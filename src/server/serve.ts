@@ -82,7 +82,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       keys,
       resources: options.resources,
       ...(options.software ? { software: options.software } : {}),
-      onError: (op, error, errorId) => log(`error ${errorId} in ${op.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      onError: (op, error, errorId) =>
+        log(`error ${errorId} in ${op?.id ?? '(no operation)'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
 
     let closing: Promise<void> | undefined;

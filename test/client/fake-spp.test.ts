@@ -1,7 +1,7 @@
 /** The fake server answers as the contract says, so the client tests exercise contract-shaped traffic. */
 import { describe, expect, it } from 'vitest';
-import { operationIndex, type OperationId } from '../../src/contract/operations.js';
-import { contractValidator } from '../../src/contract/validation.js';
+import { operationIndex, type OperationId } from '../../src/contract/index.js';
+import { contractValidator } from '../../src/contract/index.js';
 import { BASE_URL } from './fake-spp.js';
 import { MARIA, setup } from './setup.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { contract, resolveRef, type JsonSchema, type MediaTypeObject, type ResponseObject } from '../../src/contract/document.js';
-import { errorCodes, type ErrorCode } from '../../src/contract/outcome.js';
-import { contractValidator } from '../../src/contract/validation.js';
+import { contract, resolveRef } from '../../src/contract/index.js';
+import type { JsonSchema, MediaTypeObject, ResponseObject } from '../../src/contract/document.js';
+import { errorCodes, type ErrorCode } from '../../src/contract/index.js';
+import { contractValidator } from '../../src/contract/index.js';
 
 interface ExampleCase {
   where: string;
@@ -15,7 +16,7 @@ function mediaExamples(where: string, media: MediaTypeObject, status?: number): 
   const cases: ExampleCase[] = [];
   if (media.example !== undefined) cases.push({ where, schema, value: media.example, status });
   for (const [name, ex] of Object.entries(media.examples ?? {})) {
-    const resolved = resolveRef<{ value?: unknown }>(ex);
+    const resolved = resolveRef<{ value?: unknown }>(ex, contract);
     cases.push({ where: `${where} example '${name}'`, schema, value: resolved.value, status });
   }
   return cases;
@@ -35,7 +36,7 @@ function bodyExamples(): { cases: ExampleCase[]; bodiesWithoutExample: string[] 
         cases.push(...found);
       }
       for (const [status, r] of Object.entries(operation.responses)) {
-        const response = resolveRef<ResponseObject>(r as ResponseObject);
+        const response = resolveRef<ResponseObject>(r as ResponseObject, contract);
         for (const [type, media] of Object.entries(response.content ?? {})) {
           const found = mediaExamples(`${operation.operationId} ${status} ${type}`, media, Number(status));
           if (!found.length) bodiesWithoutExample.push(`${method} ${path} ${status} ${type}`);

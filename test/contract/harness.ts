@@ -3,11 +3,11 @@
  * testing the route table itself (validation, errors, serialisation) apart from any server logic.
  */
 import { Hono } from 'hono';
-import { contract } from '../../src/contract/document.js';
-import { mountOperations, type MountOptions } from '../../src/contract/mount.js';
-import { operationIndex, type OperationId, type OperationSpec } from '../../src/contract/operations.js';
+import { contract } from '../../src/contract/index.js';
+import { mountOperations, type MountOptions } from '../../src/contract/index.js';
+import { operationIndex, type OperationId, type OperationSpec } from '../../src/contract/index.js';
 import type { HandlerRequest, RouteTable } from '../../src/contract/route-table.js';
-import type { ValidationIssue } from '../../src/contract/validation.js';
+import type { ValidationIssue } from '../../src/contract/index.js';
 
 export function example<T = unknown>(name: string): T {
   const ex = (contract.components.examples as Record<string, { value: T }>)[name];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { honoPath, isPublic, operationIndex, scopeCatalogue, scopesAllow, type OperationId } from '../../src/contract/operations.js';
-import { contractValidator } from '../../src/contract/validation.js';
+import { honoPath } from '../../src/contract/operations.js';
+import { isPublic, operationIndex, scopeCatalogue, scopesAllow, type OperationId } from '../../src/contract/index.js';
+import { contractValidator } from '../../src/contract/index.js';
 
 const RESOURCES = [
   ['Individual', 'individual', 'Individuals'],

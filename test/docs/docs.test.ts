@@ -6,8 +6,8 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtmlDocs } from '../../src/docs/html.js';
 import { buildPostmanCollection, postmanRequests } from '../../src/docs/postman.js';
-import { operationIndex } from '../../src/contract/operations.js';
-import { contract } from '../../src/contract/document.js';
+import { operationIndex } from '../../src/contract/index.js';
+import { contract } from '../../src/contract/index.js';
 import { CHROMIUM_ARGS, chromiumPath } from './browser.js';
 
 const executablePath = chromiumPath();

@@ -513,8 +513,10 @@ export interface components {
         /**
          * @description One entry of a `$batch` Bundle: an API call written as data. `request.url` is relative to the API base:
          *     `Individual` (POST = create), `Individual/{system}|{value}` (GET = read, PUT = update),
-         *     `Individual?identifier={system}|{value}` (PUT = conditional update) or `Individual?name=...` (GET = search).
-         *     Each entry needs the same scope as the call it stands for. `fullUrl` names a record created by this entry so that
+         *     `Individual?identifier={system}|{value}` (PUT = conditional update) or `Individual?name=...` (GET = search), with
+         *     the query parameters the operation takes (`Individual/{system}|{value}?_elements=name`).
+         *     Each entry is served by that operation exactly as a request of its own would be (its scopes, its parameter and
+         *     body validation, its handler, its statuses). `fullUrl` names a record created by this entry so that
          *     later entries can reference it as `{"reference": "urn:uuid:..."}`.
          */
         BatchRequestEntry: {
@@ -526,20 +528,13 @@ export interface components {
                 /** @description Like the `If-Match` header of a single PUT, e.g. `"3"`. */
                 ifMatch?: string;
             };
-            /** @description The record to create or write; required for POST and PUT, absent for GET. */
-            resource?: components["schemas"]["IndividualInput"] | components["schemas"]["GroupInput"] | components["schemas"]["ProgramInput"] | components["schemas"]["ProgramMembershipInput"];
-        } | {
-            request?: {
-                /** @enum {unknown} */
-                method?: "POST" | "PUT";
-            };
-            resource: unknown;
-        } | {
-            request?: {
-                /** @constant */
-                method?: "GET";
-            };
-            resource?: never;
+            /**
+             * @description The request body of the call: the record to create or write (POST, PUT); a GET entry takes none. It is
+             *     checked when the entry runs, against the request body schema of the operation the entry stands for — so
+             *     in a `batch` an invalid resource fails only its own entry (with that operation's 4xx and an
+             *     OperationOutcome), and in a `transaction` it fails the transaction naming the entry.
+             */
+            resource?: Record<string, never>;
         };
         /**
          * BatchResponseBundle
@@ -700,6 +695,14 @@ export interface components {
          * @description A Group as returned by the server. `resourceType`, `identifier` and `meta` are always present.
          */
         Group: WithRequired<components["schemas"]["GroupFields"], "resourceType" | "identifier" | "meta">;
+        /**
+         * GenderCode
+         * @description ISO/IEC 5218 codes for the representation of human sexes, the code system of an Individual's `gender`
+         *     (`urn:iso:std:iso:5218`). The server fills in a coding's `display` from `x-displays` when the client leaves
+         *     it out.
+         * @enum {string}
+         */
+        GenderCode: "0" | "1" | "2" | "9";
         /** @description The fields of a Group (a household or other group of registrants). Shared by the request and response schemas. */
         GroupFields: {
             /** @constant */
@@ -724,13 +727,7 @@ export interface components {
         GroupInput: {
             /** @constant */
             resourceType: "Group";
-        } & (WithRequired<components["schemas"]["GroupFields"], "resourceType" | "identifier" | "groupType" | "name"> & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            resourceType: "Group";
-        });
+        } & WithRequired<components["schemas"]["GroupFields"], "resourceType" | "identifier" | "groupType" | "name">;
         /**
          * @description A member of a group. `entity` must reference an Individual. `role` uses the system
          *     `urn:openspp:vocab:relationship` (head, spouse, child, parent, sibling, other). A member whose `period.end` has
@@ -740,7 +737,7 @@ export interface components {
             entity: {
                 reference?: unknown;
             } & components["schemas"]["Reference"];
-            role?: components["schemas"]["CodeableConcept"];
+            role?: components["schemas"]["RoleConcept"];
             period?: components["schemas"]["Period"];
             /** @default false */
             inactive?: boolean;
@@ -748,7 +745,7 @@ export interface components {
         /** @description A group the person belongs to, with their role in it. */
         GroupMembershipRef: {
             group: components["schemas"]["Reference"];
-            role?: components["schemas"]["CodeableConcept"];
+            role?: components["schemas"]["RoleConcept"];
             period?: components["schemas"]["Period"];
         };
         /**
@@ -822,7 +819,9 @@ export interface components {
             /** @description True when `birthDate` is an estimate (for example only the year is known). */
             birthDateEstimated?: boolean;
             /** @description ISO/IEC 5218 sex code, system `urn:iso:std:iso:5218`: 0 not known, 1 male, 2 female, 9 not applicable. */
-            gender?: components["schemas"]["CodeableConcept"];
+            gender?: {
+                coding?: unknown;
+            } & components["schemas"]["CodeableConcept"];
             telecom?: components["schemas"]["ContactPoint"][];
             address?: components["schemas"]["Address"][];
             /**
@@ -840,13 +839,7 @@ export interface components {
         IndividualInput: {
             /** @constant */
             resourceType: "Individual";
-        } & (WithRequired<components["schemas"]["IndividualFields"], "resourceType" | "identifier" | "name"> & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            resourceType: "Individual";
-        });
+        } & WithRequired<components["schemas"]["IndividualFields"], "resourceType" | "identifier" | "name">;
         /**
          * IndividualSearchBundle
          * @description A page of Individual search results.
@@ -986,13 +979,7 @@ export interface components {
         ProgramInput: {
             /** @constant */
             resourceType: "Program";
-        } & (WithRequired<components["schemas"]["ProgramFields"], "resourceType" | "identifier" | "name" | "targetType"> & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            resourceType: "Program";
-        });
+        } & WithRequired<components["schemas"]["ProgramFields"], "resourceType" | "identifier" | "name" | "targetType">;
         /**
          * ProgramMembership
          * @description A ProgramMembership as returned by the server. `resourceType`, `identifier` and `meta` are always present.
@@ -1026,13 +1013,7 @@ export interface components {
         ProgramMembershipInput: {
             /** @constant */
             resourceType: "ProgramMembership";
-        } & (WithRequired<components["schemas"]["ProgramMembershipFields"], "resourceType" | "identifier" | "program" | "beneficiary" | "status"> & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            resourceType: "ProgramMembership";
-        });
+        } & WithRequired<components["schemas"]["ProgramMembershipFields"], "resourceType" | "identifier" | "program" | "beneficiary" | "status">;
         /**
          * ProgramMembershipSearchBundle
          * @description A page of ProgramMembership search results.
@@ -1087,6 +1068,17 @@ export interface components {
             /** @description Human-readable name of the referenced record (set by the server on output; ignored on input). */
             display?: string;
         };
+        /**
+         * RelationshipCode
+         * @description The role of a member in a group (`urn:openspp:vocab:relationship`). The server fills in a coding's `display`
+         *     from `x-displays` when the client leaves it out.
+         * @enum {string}
+         */
+        RelationshipCode: "head" | "spouse" | "child" | "parent" | "sibling" | "other";
+        /** @description A member's role; a coding of `urn:openspp:vocab:relationship` must use one of its codes. */
+        RoleConcept: {
+            coding?: unknown;
+        } & components["schemas"]["CodeableConcept"];
         ResourceCapability: {
             operations: ("read" | "search" | "create" | "update" | "conditional-update")[];
             searchParams: string[];

@@ -1,10 +1,12 @@
 /**
  * Access tokens: RFC 9068 JWTs (`typ: at+jwt`) signed with the configured key, verified with the algorithm
- * pinned, then `typ`, `iss`, `aud`, `exp`, `nbf` and `iat` checked with a small leeway. Failures are values
- * with precise codes, not exceptions. HS256 goes through hs256.ts (synchronous); ES256/RS256 through jose.
+ * pinned, then `typ`, `iss`, `aud`, `exp`, `nbf` and `iat` checked with a small leeway. A token that fails is
+ * refused with an ApiError whose code says why (INVALID_TOKEN, TOKEN_EXPIRED), as jose's errors carry a stable
+ * code. HS256 goes through hs256.ts (synchronous); ES256/RS256 through jose.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { compactVerify, SignJWT } from 'jose';
+import { ApiError } from '../../contract/errors.js';
 import { signHs256, verifyHs256 } from './hs256.js';
 import type { SigningKeys } from './keys.js';
 
@@ -60,20 +62,14 @@ export async function issueAccessToken(
   return { token, expiresIn: grant.lifetime, scope: grant.scope };
 }
 
-export type VerifyFailure = { ok: false; code: 'TOKEN_EXPIRED' | 'INVALID_TOKEN'; reason: string; expiredAt?: Date };
-export type VerifyResult = { ok: true; claims: AccessTokenClaims } | VerifyFailure;
-
-const invalid = (reason: string): VerifyFailure => ({ ok: false, code: 'INVALID_TOKEN', reason });
+const invalid = (reason: string) => new ApiError('INVALID_TOKEN', reason);
 
 /** Signature and algorithm: HS256 synchronously, asymmetric algorithms through jose. */
-async function verifySignature(
-  keys: SigningKeys,
-  token: string,
-): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> } | VerifyFailure> {
+async function verifySignature(keys: SigningKeys, token: string): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> }> {
   if (keys.algorithm === 'HS256') {
     const r = verifyHs256(token, keys.verifyKey as KeyObject);
     if (r.ok) return { header: r.header, payload: r.payload };
-    return invalid(
+    throw invalid(
       r.reason === 'algorithm'
         ? 'The access token is not signed with the expected algorithm.'
         : r.reason === 'signature'
@@ -81,41 +77,45 @@ async function verifySignature(
           : 'The access token is malformed.',
     );
   }
+  let verified;
   try {
-    const { payload, protectedHeader } = await compactVerify(token, keys.verifyKey, { algorithms: [keys.algorithm] });
-    const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
-    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return invalid('The access token is malformed.');
-    return { header: protectedHeader, payload: claims as Record<string, unknown> };
+    verified = await compactVerify(token, keys.verifyKey, { algorithms: [keys.algorithm] });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return invalid('The access token is not signed with the expected algorithm.');
-    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return invalid('The access token signature is invalid.');
-    return invalid('The access token is malformed.');
+    if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') throw invalid('The access token is not signed with the expected algorithm.');
+    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw invalid('The access token signature is invalid.');
+    throw invalid('The access token is malformed.');
   }
+  let claims: unknown;
+  try {
+    claims = JSON.parse(new TextDecoder().decode(verified.payload));
+  } catch {
+    throw invalid('The access token is malformed.');
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw invalid('The access token is malformed.');
+  return { header: verified.protectedHeader, payload: claims as Record<string, unknown> };
 }
 
 /** RFC 9068 §4 and RFC 7519 §4.1 claim checks, the same for every algorithm. */
-export function checkClaims(header: Record<string, unknown>, c: Record<string, unknown>, settings: TokenSettings, now: Date): VerifyResult {
+export function checkClaims(header: Record<string, unknown>, c: Record<string, unknown>, settings: TokenSettings, now: Date): AccessTokenClaims {
   const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
-  if (typ !== 'at+jwt' && typ !== 'application/at+jwt') return invalid('The token is not an access token (typ must be at+jwt).');
-  if (c.iss !== settings.issuer) return invalid("The access token's iss claim is not acceptable.");
+  if (typ !== 'at+jwt' && typ !== 'application/at+jwt') throw invalid('The token is not an access token (typ must be at+jwt).');
+  if (c.iss !== settings.issuer) throw invalid("The access token's iss claim is not acceptable.");
   const aud = c.aud;
-  if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience))))
-    return invalid("The access token's aud claim is not acceptable.");
-  for (const name of ['exp', 'iat', 'sver'] as const) if (typeof c[name] !== 'number') return invalid(`The access token lacks the ${name} claim.`);
-  for (const name of ['sub', 'jti', 'client_id', 'scope'] as const)
-    if (typeof c[name] !== 'string') return invalid(`The access token lacks the ${name} claim.`);
-  if (c.nbf !== undefined && typeof c.nbf !== 'number') return invalid("The access token's nbf claim is not acceptable.");
+  if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) throw invalid("The access token's aud claim is not acceptable.");
+  for (const name of ['exp', 'iat', 'sver'] as const) if (typeof c[name] !== 'number') throw invalid(`The access token lacks the ${name} claim.`);
+  for (const name of ['sub', 'jti', 'client_id', 'scope'] as const) if (typeof c[name] !== 'string') throw invalid(`The access token lacks the ${name} claim.`);
+  if (c.nbf !== undefined && typeof c.nbf !== 'number') throw invalid("The access token's nbf claim is not acceptable.");
   const t = now.getTime() / 1000;
   const exp = c.exp as number;
-  if (t >= exp + settings.leeway) return { ok: false, code: 'TOKEN_EXPIRED', reason: 'The access token has expired.', expiredAt: new Date(exp * 1000) };
-  if (typeof c.nbf === 'number' && t + settings.leeway < c.nbf) return invalid('The access token is not valid yet (nbf).');
-  if ((c.iat as number) > t + settings.leeway) return invalid('The access token was issued in the future.');
-  return { ok: true, claims: c as unknown as AccessTokenClaims };
+  if (t >= exp + settings.leeway) throw new ApiError('TOKEN_EXPIRED', `The access token expired at ${new Date(exp * 1000).toISOString()}. Request a new one.`);
+  if (typeof c.nbf === 'number' && t + settings.leeway < c.nbf) throw invalid('The access token is not valid yet (nbf).');
+  if ((c.iat as number) > t + settings.leeway) throw invalid('The access token was issued in the future.');
+  return c as unknown as AccessTokenClaims;
 }
 
-export async function verifyAccessToken(keys: SigningKeys, settings: TokenSettings, token: string, now: Date): Promise<VerifyResult> {
-  const verified = await verifySignature(keys, token);
-  if ('ok' in verified) return verified;
-  return checkClaims(verified.header, verified.payload, settings, now);
+/** The claims of a valid access token; throws an ApiError (INVALID_TOKEN, TOKEN_EXPIRED) for any other. */
+export async function verifyAccessToken(keys: SigningKeys, settings: TokenSettings, token: string, now: Date): Promise<AccessTokenClaims> {
+  const { header, payload } = await verifySignature(keys, token);
+  return checkClaims(header, payload, settings, now);
 }

@@ -2,7 +2,7 @@
  * API clients and their organizations in SQLite. Secrets are generated here, returned once, and stored only
  * as a hash. Functions take the database explicitly: the CLI and the server share them.
  */
-import { scopeCatalogue } from '../../contract/operations.js';
+import { publishedContract } from '../../contract/contract.js';
 import { generateClientId, generateClientSecret, hashClientSecret, verifyClientSecret } from '../auth/client-secrets.js';
 import type { LegalBasis } from '../context.js';
 import type { Db } from '../store/db.js';
@@ -101,7 +101,7 @@ function toClient(r: Row): ApiClient {
 
 /** Scopes are checked against the contract's catalogue and stored sorted, space separated. */
 export function normaliseScopes(scopes: readonly string[]): string[] {
-  const unknown = scopes.filter((s) => !scopeCatalogue.has(s));
+  const unknown = scopes.filter((s) => !publishedContract.scopes.has(s));
   if (unknown.length) throw new ClientAdminError(`unknown scope(s): ${unknown.join(', ')} (see the scope catalogue in GET /metadata)`);
   return [...new Set(scopes)].sort();
 }

@@ -2,8 +2,8 @@
  * The capability statement of GET /metadata, generated from the contract (resources, operations, search
  * parameters, scopes) and the live configuration (limits, algorithms, URLs) — never kept by hand.
  */
-import { contract } from '../../contract/document.js';
-import { operationIndex, scopeCatalogue, type OperationSpec } from '../../contract/operations.js';
+import { publishedContract } from '../../contract/contract.js';
+import type { OperationSpec } from '../../contract/operations.js';
 import type { components } from '../../contract/generated/types.js';
 import type { ServerConfig } from '../config.js';
 import { LEGAL_BASES } from '../clients/repository.js';
@@ -32,7 +32,7 @@ function resourceCapability(type: string): ResourceCapability {
   const operations: Operation[] = [];
   const scopes: Record<string, string[]> = {};
   let searchParams: string[] = [];
-  for (const op of operationIndex.values()) {
+  for (const op of publishedContract.operations.values()) {
     const capability = capabilityOf(op, type);
     if (!capability) continue;
     operations.push(capability);
@@ -44,20 +44,20 @@ function resourceCapability(type: string): ResourceCapability {
 }
 
 export function capabilityStatement(config: ServerConfig, software: { name: string; version: string }): CapabilityStatement {
-  const path = (id: Parameters<typeof operationIndex.get>[0]) => operationIndex.get(id)!.fullPath;
-  const consentSchema = contract.components.schemas.CapabilityStatement as {
+  const path = (id: string) => publishedContract.operation(id).fullPath;
+  const consentSchema = publishedContract.document.components.schemas.CapabilityStatement as {
     properties: { consent: { properties: { resourceTypes: { items: { enum: string[] } } } } };
   };
   return {
     name: 'OpenSPP API',
-    version: contract.info.version,
+    version: publishedContract.document.info.version,
     software,
     resources: Object.fromEntries(RESOURCE_TYPES.map((t) => [t, resourceCapability(t)])) as CapabilityStatement['resources'],
     authentication: {
       type: 'oauth2',
       tokenEndpoint: path('issueToken'),
       grantTypes: ['client_credentials'],
-      tokenEndpointAuthMethods: operationIndex.get('issueToken')!.extensions[
+      tokenEndpointAuthMethods: publishedContract.operation('issueToken').extensions[
         'x-token-endpoint-auth-methods'
       ] as CapabilityStatement['authentication']['tokenEndpointAuthMethods'],
       signingAlgorithms: [config.jwt.algorithm],
@@ -66,7 +66,7 @@ export function capabilityStatement(config: ServerConfig, software: { name: stri
       jwksUri: path('getJwks'),
       authorizationServerMetadata: path('getAuthorizationServerMetadata'),
     },
-    scopes: [...scopeCatalogue].map(([scope, description]) => ({ scope, description })),
+    scopes: [...publishedContract.scopes].map(([scope, description]) => ({ scope, description })),
     rateLimits: {
       token: { key: 'ip', perMinute: config.tokenRateLimit.perMinute, perDay: config.tokenRateLimit.perDay },
       api: { key: 'client', perMinute: config.apiRateLimit.perMinute, perDay: config.apiRateLimit.perDay },
@@ -84,7 +84,7 @@ export function capabilityStatement(config: ServerConfig, software: { name: stri
 
 /** The $batch limits as the contract states them (BatchBundle: entry.maxItems, and the transaction variant's). */
 export function batchLimits(): { maxBatchEntries: number; maxTransactionEntries: number } {
-  const schema = contract.components.schemas.BatchBundle as {
+  const schema = publishedContract.document.components.schemas.BatchBundle as {
     properties: { entry: { maxItems: number } };
     anyOf: Array<{ properties: { type: { const: string }; entry?: { maxItems: number } } }>;
   };

@@ -1,6 +1,5 @@
 /** Public discovery operations: capability statement, OpenAPI document, documentation page, JWKS, RFC 8414 metadata. */
-import { contract } from '../../contract/document.js';
-import { operationIndex, scopeCatalogue } from '../../contract/operations.js';
+import { publishedContract } from '../../contract/contract.js';
 import type { RouteTable } from '../../contract/route-table.js';
 import type { SigningKeys } from '../auth/keys.js';
 import type { ServerConfig } from '../config.js';
@@ -11,14 +10,14 @@ import { docsPage } from './docs-page.js';
 type DiscoveryHandlers = Pick<RouteTable<ServerContext>, 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs' | 'getJwks' | 'getAuthorizationServerMetadata'>;
 
 export function discoveryHandlers(config: ServerConfig, keys: SigningKeys, software: { name: string; version: string }): DiscoveryHandlers {
-  const absolute = (id: 'issueToken' | 'getJwks' | 'getApiDocs') => `${config.publicOrigin}${operationIndex.get(id)!.fullPath}`;
+  const absolute = (id: 'issueToken' | 'getJwks' | 'getApiDocs') => `${config.publicOrigin}${publishedContract.operation(id).fullPath}`;
   // Built once: both depend only on the contract and the configuration.
   const metadata = capabilityStatement(config, software);
   const asMetadata = {
     issuer: config.issuer,
     token_endpoint: absolute('issueToken'),
     jwks_uri: absolute('getJwks'),
-    scopes_supported: [...scopeCatalogue.keys()],
+    scopes_supported: [...publishedContract.scopes.keys()],
     response_types_supported: [],
     grant_types_supported: ['client_credentials'],
     // RFC 8414 lists registered method names only; the JSON body style is OpenSPP's own and appears in /metadata.
@@ -27,7 +26,7 @@ export function discoveryHandlers(config: ServerConfig, keys: SigningKeys, softw
   };
   return {
     getMetadata: async () => ({ status: 200, body: metadata }),
-    getOpenApiDocument: async () => ({ status: 200, body: contract as never }),
+    getOpenApiDocument: async () => ({ status: 200, body: publishedContract.document as never }),
     getApiDocs: async () => ({ status: 200, body: await docsPage() }),
     getJwks: async () => ({ status: 200, body: { keys: keys.jwks as never } }),
     getAuthorizationServerMetadata: async () => ({ status: 200, body: asMetadata }),

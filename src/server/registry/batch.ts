@@ -1,30 +1,25 @@
 /**
- * `POST /$batch`: each entry is one API call written as data, routed to the contract operation its method and
- * URL name, checked like a single call would be (the scopes of that operation, its parameters against the
- * contract) and run by the same registry functions. `urn:uuid:` placeholders in references name records that
- * earlier entries of the bundle wrote.
+ * `POST /$batch`: each entry is one API call written as data. Its method and URL are matched against the
+ * contract to the operation they name, and the call is made through `ctx.invoke` — the very steps a request of
+ * its own takes: that operation's scopes, its parameter and body validation, its handler. `urn:uuid:`
+ * placeholders in references name records that earlier entries of the bundle wrote.
  *
- * A `batch` runs every entry on its own. A `transaction` runs them all in one SQLite transaction and, at the
- * first failure, rolls everything back and reports that entry.
+ * A `batch` runs every entry on its own: a refused entry gets its own status and OperationOutcome, the others
+ * go on. A `transaction` runs them all in one SQLite transaction and, at the first refusal, rolls everything
+ * back and answers with that entry's status, naming it.
  */
 import { STATUS_CODES } from 'node:http';
-import { operationIndex, scopesAllow, type OperationSpec } from '../../contract/operations.js';
-import { statusOf, type OperationOutcome } from '../../contract/outcome.js';
-import { contractValidator, issueExpression } from '../../contract/validation.js';
+import { publishedContract, type Contract } from '../../contract/contract.js';
+import { ApiError, operationOutcome } from '../../contract/errors.js';
 import type { components } from '../../contract/generated/types.js';
-import type { Db } from '../store/db.js';
-import { formatReference } from './identifiers.js';
-import { errorOutcome } from './outcomes.js';
-import { search } from './search/execute.js';
-import { createRecord, readRecord, updateRecord, upsertRecord } from './service.js';
-import { isResourceType, registryError, type Access, type AnyInput, type RegistryError, type ResourceType, type Result } from './types.js';
+import type { AnyHandlerResponse, OperationCall } from '../../contract/invoke.js';
+import type { OperationSpec } from '../../contract/operations.js';
+import type { ServerContext } from '../context.js';
 
-/** The generated request types are unions of the schema's `anyOf` branches; this is the shape all of them share. */
-type EntryRequest = Extract<components['schemas']['BatchRequestEntry'], { request: { url: string } }>['request'];
 export interface BatchEntry {
   fullUrl?: string;
-  request: EntryRequest;
-  resource?: AnyInput;
+  request: { method: 'GET' | 'POST' | 'PUT'; url: string; ifMatch?: string };
+  resource?: Record<string, unknown>;
 }
 export interface BatchBundle {
   resourceType: 'Bundle';
@@ -34,33 +29,7 @@ export interface BatchBundle {
 export type BatchResponseBundle = components['schemas']['BatchResponseBundle'];
 type ResponseEntry = BatchResponseBundle['entry'][number];
 
-export type BatchResult =
-  | { ok: true; body: BatchResponseBundle }
-  /** A failed transaction: the failing entry's status and an outcome naming it. */
-  | { ok: false; status: number; outcome: OperationOutcome };
-
-interface Success {
-  status: number;
-  location?: string;
-  etag?: string;
-  lastModified?: string;
-  resource?: ResponseEntry['resource'];
-  /** `Type/{system}|{value}` of the record the entry wrote or read, for placeholders. */
-  reference?: string;
-}
-
-/** An entry that failed, with its error relocated into the bundle (`entry[2].resource.identifier[0]`). */
-interface Failure {
-  error: RegistryError;
-}
-
 const statusLine = (status: number) => `${status} ${STATUS_CODES[status] ?? ''}`.trim();
-
-/** The operation of the contract that `method` and the URL's shape name (`Type`, `Type/{id}`, `Type?...`). */
-function operationFor(method: string, type: ResourceType, hasPath: boolean): OperationSpec | undefined {
-  const template = hasPath ? `/${type}/{identifier}` : `/${type}`;
-  return [...operationIndex.values()].find((op) => op.method === method && op.pathTemplate === template);
-}
 
 /** Replaces `urn:uuid:` references that earlier entries defined; others are left for the reference check. */
 export function resolvePlaceholders<T>(value: T, placeholders: ReadonlyMap<string, string>): T {
@@ -73,184 +42,101 @@ export function resolvePlaceholders<T>(value: T, placeholders: ReadonlyMap<strin
   return out as T;
 }
 
-/** Points an entry's error expressions into the bundle; errors about no field (404, 403, 409) stay without one. */
-function relocate(error: RegistryError, prefix: string, where: 'resource' | 'url'): RegistryError {
-  if (!error.expression) return error;
-  const expression = where === 'resource' ? error.expression.map((e) => `${prefix}.resource.${e}`) : [`${prefix}.request.url`];
-  return { ...error, expression };
-}
-
-const failure = (code: RegistryError['code'], text: string, expression: string): Failure => ({ error: registryError(code, text, expression) });
-
-/** An entry turned into the call it stands for. */
-interface Call {
-  op: OperationSpec;
-  type: ResourceType;
-  action: 'search' | 'read' | 'create' | 'update' | 'upsert';
-  identifier?: string;
-  query: Record<string, unknown>;
-  /** The entry's ifMatch in header form (`"3"`, `W/"3"`). */
-  ifMatch?: string;
-}
-
-/**
- * Routes an entry to its operation (`Type` / `Type/{id}` / `Type?...` with the method) and checks it as the API
- * would check the call itself: the token's scopes for that operation, then its parameters against the contract.
- */
-function route(entry: BatchEntry, at: string, scopes: ReadonlySet<string>): Call | Failure {
+/** The operation an entry names and the call it stands for, as an HTTP request to that URL would be. */
+function entryCall(contract: Contract, entry: BatchEntry, at: string, placeholders: ReadonlyMap<string, string>): { op: OperationSpec; call: OperationCall } {
   const { method, url, ifMatch } = entry.request;
-  const m = /^([A-Za-z]+)(?:\/([^?]*)|\?(.*))?$/.exec(url);
-  const type = m?.[1] ?? '';
-  const [path, search] = [m?.[2], m?.[3]];
-  const action = method === 'GET' ? (path === undefined ? 'search' : 'read') : method === 'POST' ? 'create' : path !== undefined ? 'update' : 'upsert';
-  const op = m && isResourceType(type) ? operationFor(method, type, path !== undefined) : undefined;
-  if (!op || !isResourceType(type) || (action === 'create' && search !== undefined) || (action === 'upsert' && search === undefined)) {
-    return failure('MALFORMED_REQUEST', `${at}: ${method} ${url} names no operation.`, `${at}.request.url`);
+  const q = url.indexOf('?');
+  const match = contract.match(method, `${contract.basePath}/${q < 0 ? url : url.slice(0, q)}`);
+  if (!match || 'allowed' in match) throw new ApiError('MALFORMED_REQUEST', `${at}: ${method} ${url} names no operation.`, { expression: `${at}.request.url` });
+  if (!match.op.requestBody && entry.resource !== undefined) {
+    throw new ApiError('MALFORMED_REQUEST', `${at}: ${method} ${url} takes no resource.`, { expression: `${at}.resource` });
   }
-  if (!scopesAllow(op, scopes)) {
-    const required = op.security.map((alt) => alt.join(' + ')).join(' or ');
-    return failure('SCOPE_INSUFFICIENT', `${at} (${method} ${url}) requires scope: ${required}. Granted: ${[...scopes].sort().join(', ') || '(none)'}`, at);
-  }
-  let identifier: string | undefined;
+  // `3` and `"3"` both name version 3, as the header form would.
+  const headers = new Headers(ifMatch ? { 'If-Match': ifMatch.replace(/^(W\/)?"?([^"]*)"?$/, '$1"$2"') } : {});
+  const body = entry.resource === undefined ? undefined : { mediaType: 'application/json', value: resolvePlaceholders(entry.resource, placeholders) };
+  return { op: match.op, call: { path: match.params, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), headers, body } };
+}
+
+/** Points an entry's error into the bundle: parameters at its request, body fields at its resource. */
+function relocate(error: ApiError, op: OperationSpec, at: string): ApiError {
+  const inBody = error.target === 'body' || (error.target === undefined && op.requestBody !== undefined);
+  return error.relocated((e) => (inBody ? `${at}.resource.${e}` : e === 'If-Match' ? `${at}.request.ifMatch` : `${at}.request.url`));
+}
+
+/** Runs one entry through the operation it names; refusals come back as ApiErrors pointing into the bundle. */
+function runEntry(ctx: ServerContext, contract: Contract, entry: BatchEntry, at: string, placeholders: Map<string, string>): AnyHandlerResponse {
+  const { op, call } = entryCall(contract, entry, at, placeholders);
+  let result;
   try {
-    identifier = path === undefined ? undefined : decodeURIComponent(path);
-  } catch {
-    return failure('MALFORMED_REQUEST', `${at}: the identifier in ${url} is not validly percent-encoded.`, `${at}.request.url`);
+    result = ctx.invoke(op, call);
+  } catch (e) {
+    throw e instanceof ApiError ? relocate(e, op, at) : e;
   }
-  const header = ifMatch?.replace(/^(W\/)?"?([^"]*)"?$/, '$1"$2"');
-  const params = contractValidator.validateParameters(op, {
-    path: identifier === undefined ? {} : { identifier },
-    query: new URLSearchParams(search ?? ''),
-    headers: new Headers(header ? { 'If-Match': header } : {}),
-  });
-  if (!params.ok) {
-    const code = (params.issues[0]?.errorCode as RegistryError['code'] | undefined) ?? 'MALFORMED_REQUEST';
-    const expression = params.issues.some((i) => i.in === 'header') ? `${at}.request.ifMatch` : `${at}.request.url`;
-    return failure(code, `${at}: ${params.issues.map((i) => i.message).join(' ')}`, expression);
-  }
-  return { op, type, action, query: params.value.query, ...(identifier !== undefined ? { identifier } : {}), ...(header ? { ifMatch: header } : {}) };
+  // Inside a transaction every step must run before it commits: registry handlers are synchronous.
+  if (result instanceof Promise) throw new Error(`${op.id} is asynchronous and cannot run inside $batch`);
+  const written = (result.body as { resourceType?: string; identifier?: Array<{ system: string; value: string }> } | undefined) ?? {};
+  const first = written.identifier?.[0];
+  if (entry.fullUrl && first && written.resourceType) placeholders.set(entry.fullUrl, `${written.resourceType}/${first.system}|${first.value}`);
+  return result;
 }
 
-/** Runs a routed entry through the registry functions the single calls use. */
-function execute(db: Db, access: Access, call: Call, entry: BatchEntry, at: string, placeholders: ReadonlyMap<string, string>): Success | Failure {
-  const { type, action, identifier, query, ifMatch } = call;
-  if (action === 'search') {
-    const found = search(db, access, { type, op: call.op, query });
-    return found.ok ? { status: 200, resource: found.value } : { error: relocate(found.error, at, 'url') };
-  }
-  if (action === 'read') {
-    const read = readRecord(db, access, type, identifier!, query._elements as string | undefined);
-    if (!read.ok) return { error: relocate(read.error, at, 'url') };
-    const { resource, etag, lastModified } = read.value;
-    return { status: 200, etag, lastModified, resource, reference: referenceOf(type, resource) };
-  }
-  const issues = contractValidator.validateBody(call.op, 'application/json', entry.resource);
-  if (issues.length) {
-    const expressions = [...new Set(issues.map(issueExpression))].map((e) => (e ? `${at}.resource.${e}` : `${at}.resource`));
-    return { error: registryError('VALIDATION_ERROR', issues.map((i) => i.message).join(' '), expressions) };
-  }
-  const input = resolvePlaceholders(entry.resource, placeholders) as never;
-  const result =
-    action === 'create'
-      ? withStatus(createRecord(db, access, type, input), () => 201)
-      : action === 'upsert'
-        ? withStatus(upsertRecord(db, access, type, String(query.identifier), input, ifMatch), (v) => (v.created ? 201 : 200))
-        : withStatus(updateRecord(db, access, type, identifier!, input, ifMatch), () => 200);
-  if (!result.ok) return { error: relocate(result.error, at, 'resource') };
-  const { status, resource, location, etag, lastModified } = result.value;
-  return { status, location, etag, lastModified, resource, reference: referenceOf(type, resource) };
-}
-
-function runEntry(
-  db: Db,
-  access: Access,
-  scopes: ReadonlySet<string>,
-  entry: BatchEntry,
-  index: number,
-  placeholders: ReadonlyMap<string, string>,
-): Success | Failure {
-  const at = `entry[${index}]`;
-  const call = route(entry, at, scopes);
-  return 'error' in call ? call : execute(db, access, call, entry, at, placeholders);
-}
-
-function withStatus<T extends { resource: object }>(r: Result<T>, status: (value: T) => number): Result<T & { status: number }> {
-  return r.ok ? { ok: true, value: { ...r.value, status: status(r.value) } } : r;
-}
-
-function referenceOf(type: ResourceType, resource: unknown): string | undefined {
-  const first = (resource as { identifier?: Array<{ system: string; value: string }> }).identifier?.[0];
-  return first ? formatReference(type, first) : undefined;
-}
-
-const isFailure = (r: Success | Failure): r is Failure => 'error' in r;
-
-function responseEntry(entry: BatchEntry, r: Success | Failure): ResponseEntry {
-  const fullUrl = entry.fullUrl ? { fullUrl: entry.fullUrl } : {};
-  if (isFailure(r)) return { ...fullUrl, response: { status: statusLine(statusOf(r.error.code)), outcome: errorOutcome(r.error) } };
+function responseEntry(entry: BatchEntry, r: AnyHandlerResponse): ResponseEntry {
+  const headers = r.headers ?? {};
+  const lastModified = (r.body as { meta?: { lastUpdated?: string } } | undefined)?.meta?.lastUpdated;
   const response = {
     status: statusLine(r.status),
-    ...(r.location ? { location: r.location } : {}),
-    ...(r.etag ? { etag: r.etag } : {}),
-    ...(r.lastModified ? { lastModified: r.lastModified } : {}),
+    ...(headers.Location !== undefined ? { location: String(headers.Location) } : {}),
+    ...(headers.ETag !== undefined ? { etag: String(headers.ETag) } : {}),
+    ...(lastModified ? { lastModified } : {}),
   };
-  return { ...fullUrl, response, ...(r.resource ? { resource: r.resource } : {}) };
+  return { ...(entry.fullUrl ? { fullUrl: entry.fullUrl } : {}), response, ...(r.body !== undefined ? { resource: r.body as ResponseEntry['resource'] } : {}) };
 }
 
-/** Fails before anything runs when two entries claim the same placeholder. */
-function duplicatePlaceholder(bundle: BatchBundle): RegistryError | undefined {
+function failedEntry(contract: Contract, entry: BatchEntry, error: ApiError): ResponseEntry {
+  const status = error.status ?? contract.errors[error.code].status ?? 500;
+  return { ...(entry.fullUrl ? { fullUrl: entry.fullUrl } : {}), response: { status: statusLine(status), outcome: operationOutcome(contract.errors, error) } };
+}
+
+/** Refuses a bundle in which two entries claim the same placeholder, before anything runs. */
+function checkPlaceholders(bundle: BatchBundle): void {
   const seen = new Map<string, number>();
   for (const [i, e] of bundle.entry.entries()) {
     if (!e.fullUrl) continue;
     const first = seen.get(e.fullUrl);
     if (first !== undefined)
-      return registryError('VALIDATION_ERROR', `entry[${i}].fullUrl repeats entry[${first}].fullUrl (${e.fullUrl}).`, `entry[${i}].fullUrl`);
+      throw new ApiError('VALIDATION_ERROR', `entry[${i}].fullUrl repeats entry[${first}].fullUrl (${e.fullUrl}).`, { expression: `entry[${i}].fullUrl` });
     seen.set(e.fullUrl, i);
   }
-  return undefined;
 }
 
-class EntryFailed extends Error {
-  constructor(
-    readonly index: number,
-    readonly error: RegistryError,
-  ) {
-    super(error.text);
-  }
-}
-
-export function processBatch(db: Db, access: Access, scopes: ReadonlySet<string>, bundle: BatchBundle): BatchResult {
-  const invalid = duplicatePlaceholder(bundle);
-  if (invalid) return { ok: false, status: statusOf(invalid.code), outcome: errorOutcome(invalid) };
+export function processBatch(ctx: ServerContext, bundle: BatchBundle, contract: Contract = publishedContract): { status: 200; body: BatchResponseBundle } {
+  checkPlaceholders(bundle);
   const placeholders = new Map<string, string>();
-  const run = (entry: BatchEntry, i: number) => {
-    const r = runEntry(db, access, scopes, entry, i, placeholders);
-    if (!isFailure(r) && entry.fullUrl && r.reference) placeholders.set(entry.fullUrl, r.reference);
-    return r;
-  };
+  const run = (e: BatchEntry, i: number) => runEntry(ctx, contract, e, `entry[${i}]`, placeholders);
 
   if (bundle.type === 'batch') {
-    const entry = bundle.entry.map((e, i) => responseEntry(e, run(e, i)));
-    return { ok: true, body: { resourceType: 'Bundle', type: 'batch-response', entry } };
+    const entry = bundle.entry.map((e, i) => {
+      try {
+        return responseEntry(e, run(e, i));
+      } catch (error) {
+        if (error instanceof ApiError) return failedEntry(contract, e, error);
+        throw error;
+      }
+    });
+    return { status: 200, body: { resourceType: 'Bundle', type: 'batch-response', entry } };
   }
+  let at = -1;
+  let results: AnyHandlerResponse[];
   try {
-    const results = db.transaction(() =>
-      bundle.entry.map((e, i) => {
-        const r = run(e, i);
-        if (isFailure(r)) throw new EntryFailed(i, r.error);
-        return r;
-      }),
-    )();
-    const entry = bundle.entry.map((e, i) => responseEntry(e, results[i]!));
-    return { ok: true, body: { resourceType: 'Bundle', type: 'transaction-response', entry } };
-  } catch (e) {
-    if (!(e instanceof EntryFailed)) throw e;
-    const failed = bundle.entry[e.index]!;
-    const at = `entry[${e.index}]`;
-    const outcome = errorOutcome(
-      registryError('TRANSACTION_FAILED', `Transaction failed at ${at} (${failed.request.method} ${failed.request.url}): nothing was written.`, at),
-      e.error,
-    );
-    return { ok: false, status: statusOf(e.error.code), outcome };
+    results = ctx.db.transaction(() => bundle.entry.map((e, i) => run(e, (at = i))))();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const failed = bundle.entry[at]!;
+    throw new ApiError('TRANSACTION_FAILED', `Transaction failed at entry[${at}] (${failed.request.method} ${failed.request.url}): nothing was written.`, {
+      expression: `entry[${at}]`,
+      status: error.status ?? contract.errors[error.code].status ?? 500,
+      more: [error],
+    });
   }
+  return { status: 200, body: { resourceType: 'Bundle', type: 'transaction-response', entry: bundle.entry.map((e, i) => responseEntry(e, results[i]!)) } };
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
-import { formatReference, parseReference } from './identifiers.js';
+import { formatReference, parseReference, type ParsedReference } from './identifiers.js';
 import { findRecordId, primaryIdentifier } from './store/records.js';
 import type { ConsentedType } from './store/consent.js';
 
@@ -58,13 +58,17 @@ function organizationId(db: Db, code: string): number {
 }
 
 function subjectOf(db: Db, subject: string): { type: 'Individual' | 'Group'; id: number } {
-  const ref = parseReference(subject, 'subject');
-  if (!ref.ok || (ref.value.type !== 'Individual' && ref.value.type !== 'Group')) {
-    throw new ConsentAdminError(`the subject must be Individual/{system}|{value} or Group/{system}|{value}, got '${subject}'`);
+  const bad = () => new ConsentAdminError(`the subject must be Individual/{system}|{value} or Group/{system}|{value}, got '${subject}'`);
+  let ref: ParsedReference;
+  try {
+    ref = parseReference(subject, 'subject');
+  } catch {
+    throw bad();
   }
-  const id = findRecordId(db, ref.value.type, ref.value.identifier);
-  if (id === undefined) throw new ConsentAdminError(`${subject} names no ${ref.value.type}`);
-  return { type: ref.value.type, id };
+  if (ref.type !== 'Individual' && ref.type !== 'Group') throw bad();
+  const id = findRecordId(db, ref.type, ref.identifier);
+  if (id === undefined) throw new ConsentAdminError(`${subject} names no ${ref.type}`);
+  return { type: ref.type, id };
 }
 
 /** Records a consent; returns its id (a UUID). */

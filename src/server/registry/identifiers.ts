@@ -1,8 +1,10 @@
 /**
  * Identifiers and references as the API writes them: `{system}|{value}` (split on the first `|`), references
- * `Type/{system}|{value}`, and the canonical URL of a record. Pure functions.
+ * `Type/{system}|{value}`, and the canonical URL of a record. Pure functions; malformed input is refused with the
+ * ApiError the contract names (INVALID_IDENTIFIER, INVALID_REFERENCE, or the caller's code).
  */
-import { fail, isResourceType, ok, type Identifier, type ResourceType, type Result } from './types.js';
+import { ApiError, type ErrorCode } from '../../contract/errors.js';
+import { isResourceType, type ResourceType } from './types.js';
 
 export interface IdentifierKey {
   system: string;
@@ -12,12 +14,12 @@ export interface IdentifierKey {
 const EXAMPLE = 'urn:gov:ph:psa:national-id|PH-123456789';
 
 /** `{system}|{value}` → its parts; the system is everything before the first `|`. */
-export function parseIdentifier(text: string, expression = 'identifier'): Result<IdentifierKey> {
+export function parseIdentifier(text: string, expression = 'identifier', code: ErrorCode = 'INVALID_IDENTIFIER'): IdentifierKey {
   const bar = text.indexOf('|');
   if (bar <= 0 || bar === text.length - 1) {
-    return fail('INVALID_IDENTIFIER', `An identifier must be written {system}|{value}, e.g. ${EXAMPLE}.`, expression);
+    throw new ApiError(code, `An identifier must be written {system}|{value}, e.g. ${EXAMPLE}.`, { expression });
   }
-  return ok({ system: text.slice(0, bar), value: text.slice(bar + 1) });
+  return { system: text.slice(0, bar), value: text.slice(bar + 1) };
 }
 
 export function formatIdentifier(id: IdentifierKey): string {
@@ -52,18 +54,11 @@ export interface ParsedReference {
 }
 
 /** `Type/{system}|{value}` → its parts. `urn:uuid:` placeholders are resolved before this (inside `$batch`). */
-export function parseReference(text: string, expression: string): Result<ParsedReference> {
+export function parseReference(text: string, expression: string, code: ErrorCode = 'INVALID_REFERENCE'): ParsedReference {
   const slash = text.indexOf('/');
   const type = slash > 0 ? text.slice(0, slash) : '';
-  if (!isResourceType(type)) {
-    return fail('INVALID_REFERENCE', `${text} is not a reference of the form Type/{system}|{value}.`, expression);
-  }
-  const id = parseIdentifier(text.slice(slash + 1), expression);
-  if (!id.ok) return fail('INVALID_REFERENCE', `${text} is not a reference of the form ${type}/{system}|{value}.`, expression);
-  return ok({ type, identifier: id.value });
-}
-
-/** The identifiers of a body, without `period` (which is data, not part of the key). */
-export function identifierKeys(list: readonly Identifier[]): IdentifierKey[] {
-  return list.map((i) => ({ system: i.system, value: i.value }));
+  if (!isResourceType(type)) throw new ApiError(code, `${text} is not a reference of the form Type/{system}|{value}.`, { expression });
+  const bar = text.indexOf('|', slash);
+  if (bar <= slash + 1 || bar === text.length - 1) throw new ApiError(code, `${text} is not a reference of the form ${type}/{system}|{value}.`, { expression });
+  return { type, identifier: { system: text.slice(slash + 1, bar), value: text.slice(bar + 1) } };
 }

@@ -1,15 +1,16 @@
 /**
  * The registry's operations on single records: read, create, update by identifier and conditional update.
  * Each write runs in one transaction (a savepoint inside a `$batch` transaction) and checks everything before it
- * writes; any failure rolls back all of it. Results are values: a RegistryError names the API error.
+ * writes; a refusal (an ApiError) rolls all of it back.
  */
+import { ApiError } from '../../contract/errors.js';
 import type { Db } from '../store/db.js';
 import { narrow, parseElements } from './elements.js';
 import { formatIdentifier, parseIdentifier, recordUrl, sameIdentifier, type IdentifierKey } from './identifiers.js';
 import { KINDS } from './kinds/index.js';
 import { mayRead } from './store/consent.js';
-import { checkIdentifiers, findRecordId, orRollback, primaryIdentifier, rollbackIf, transact, versionOf, writeIdentifiers } from './store/records.js';
-import { fail, ok, registryError, Rollback, type Access, type InputOf, type ResourceOf, type ResourceType, type Result } from './types.js';
+import { checkIdentifiers, findRecordId, primaryIdentifier, transact, versionOf, writeIdentifiers } from './store/records.js';
+import type { Access, InputOf, ResourceOf, ResourceType } from './types.js';
 
 export interface Stored<T extends ResourceType> {
   resource: ResourceOf[T];
@@ -27,7 +28,7 @@ export interface ReadResult<T extends ResourceType> extends Stored<T> {
 
 export const CONSENT_REQUIRED_TEXT = 'Access to this record requires a valid consent granted to your organization.';
 
-const notFound = (type: ResourceType, id: IdentifierKey) => registryError('RESOURCE_NOT_FOUND', `No ${type} has the identifier ${formatIdentifier(id)}.`);
+const notFound = (type: ResourceType, id: IdentifierKey) => new ApiError('RESOURCE_NOT_FOUND', `No ${type} has the identifier ${formatIdentifier(id)}.`);
 
 /** `"3"`, `W/"3"` (and, inside `$batch`, `3`) → 3. A weak tag compares like a strong one: versions are exact. */
 export function parseIfMatch(text: string | undefined): number | undefined {
@@ -50,24 +51,23 @@ function stored<T extends ResourceType>(db: Db, access: Access, type: T, id: num
  * Reads a record. For a consent-bound client (on every type but Program) an unknown identifier and a record
  * without valid consent take the same path — one lookup, one consent query — and give the same error.
  */
-export function readRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, elements?: string): Result<ReadResult<T>> {
+export function readRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, elements?: string): ReadResult<T> {
   const key = parseIdentifier(identifier);
-  if (!key.ok) return key;
-  const id = findRecordId(db, type, key.value);
+  const id = findRecordId(db, type, key);
   const consentChecked = access.consentBound && type !== 'Program';
   if (consentChecked) {
-    if (!mayRead(db, access, type, id)) return fail('CONSENT_REQUIRED', CONSENT_REQUIRED_TEXT);
+    if (!mayRead(db, access, type, id)) throw new ApiError('CONSENT_REQUIRED', CONSENT_REQUIRED_TEXT);
   } else if (id === undefined) {
-    return { ok: false, error: notFound(type, key.value) };
+    throw notFound(type, key);
   }
-  return ok({ ...stored(db, access, type, id!, parseElements(elements)), consentStatus: consentChecked ? 'active' : 'legal_basis' });
+  return { ...stored(db, access, type, id!, parseElements(elements)), consentStatus: consentChecked ? 'active' : 'legal_basis' };
 }
 
 /** Checks, then writes a new record or a new version of `existing`. Must run inside a transaction. */
 function write<T extends ResourceType>(db: Db, access: Access, type: T, input: InputOf[T], existing?: number): number {
-  rollbackIf(checkIdentifiers(db, type, input.identifier, existing));
+  checkIdentifiers(db, type, input.identifier, existing);
   const kind = KINDS[type];
-  const prepared = orRollback(kind.prepare(db, input, existing, access.today));
+  const prepared = kind.prepare(db, input, existing, access.today);
   const version = existing === undefined ? 1 : versionOf(db, type, existing).version_id + 1;
   const id = kind.write(db, existing, prepared, { version_id: version, last_updated: access.now.toISOString(), source: access.source });
   writeIdentifiers(db, type, id, input.identifier);
@@ -79,41 +79,33 @@ function checkVersion(db: Db, type: ResourceType, id: number, ifMatch: string | 
   if (ifMatch === undefined) return;
   const expected = parseIfMatch(ifMatch);
   const current = versionOf(db, type, id).version_id;
-  if (expected !== current) {
-    throw new Rollback(registryError('VERSION_CONFLICT', `Resource version mismatch. Expected: ${expected ?? ifMatch}, current: ${current}.`));
-  }
+  if (expected !== current) throw new ApiError('VERSION_CONFLICT', `Resource version mismatch. Expected: ${expected ?? ifMatch}, current: ${current}.`);
 }
 
-function requireIdentifier(input: InputOf[ResourceType], key: IdentifierKey, where: string): Result<void> {
-  if (input.identifier.some((i) => sameIdentifier(i, key))) return ok(undefined);
-  return fail('VALIDATION_ERROR', `The body's identifier list must contain the identifier in the ${where} (${formatIdentifier(key)}).`, 'identifier');
+/** The body must carry the identifier its URL names (the path's, or the conditional update's query). */
+function requireIdentifier(input: InputOf[ResourceType], key: IdentifierKey, where: string): void {
+  if (input.identifier.some((i) => sameIdentifier(i, key))) return;
+  throw new ApiError('VALIDATION_ERROR', `The body's identifier list must contain the identifier in the ${where} (${formatIdentifier(key)}).`, {
+    expression: 'identifier',
+  });
 }
 
-export function createRecord<T extends ResourceType>(db: Db, access: Access, type: T, input: InputOf[T]): Result<Stored<T>> {
+export function createRecord<T extends ResourceType>(db: Db, access: Access, type: T, input: InputOf[T]): Stored<T> {
   const id = transact(db, () => write(db, access, type, input));
-  return id.ok ? ok(stored(db, access, type, id.value)) : id;
+  return stored(db, access, type, id);
 }
 
 /** Replaces the record that has `identifier`; every client-writable field comes from the body. */
-export function updateRecord<T extends ResourceType>(
-  db: Db,
-  access: Access,
-  type: T,
-  identifier: string,
-  input: InputOf[T],
-  ifMatch?: string,
-): Result<Stored<T>> {
+export function updateRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, input: InputOf[T], ifMatch?: string): Stored<T> {
   const key = parseIdentifier(identifier);
-  if (!key.ok) return key;
-  const contains = requireIdentifier(input, key.value, 'path');
-  if (!contains.ok) return contains;
+  requireIdentifier(input, key, 'path');
   const id = transact(db, () => {
-    const existing = findRecordId(db, type, key.value);
-    if (existing === undefined) throw new Rollback(notFound(type, key.value));
+    const existing = findRecordId(db, type, key);
+    if (existing === undefined) throw notFound(type, key);
     checkVersion(db, type, existing, ifMatch);
     return write(db, access, type, input, existing);
   });
-  return id.ok ? ok(stored(db, access, type, id.value)) : id;
+  return stored(db, access, type, id);
 }
 
 /**
@@ -127,21 +119,16 @@ export function upsertRecord<T extends ResourceType>(
   identifier: string,
   input: InputOf[T],
   ifMatch?: string,
-): Result<Stored<T> & { created: boolean }> {
+): Stored<T> & { created: boolean } {
   const key = parseIdentifier(identifier);
-  if (!key.ok) return key;
-  const contains = requireIdentifier(input, key.value, 'query');
-  if (!contains.ok) return contains;
-  const result = transact(db, () => {
-    const existing = findRecordId(db, type, key.value);
+  requireIdentifier(input, key, 'query');
+  const { id, created } = transact(db, () => {
+    const existing = findRecordId(db, type, key);
     if (existing === undefined && ifMatch !== undefined) {
-      throw new Rollback(
-        registryError('VERSION_CONFLICT', `If-Match names version ${ifMatch}, but no ${type} has the identifier ${formatIdentifier(key.value)}.`),
-      );
+      throw new ApiError('VERSION_CONFLICT', `If-Match names version ${ifMatch}, but no ${type} has the identifier ${formatIdentifier(key)}.`);
     }
     if (existing !== undefined) checkVersion(db, type, existing, ifMatch);
     return { id: write(db, access, type, input, existing), created: existing === undefined };
   });
-  if (!result.ok) return result;
-  return ok({ ...stored(db, access, type, result.value.id), created: result.value.created });
+  return { ...stored(db, access, type, id), created };
 }

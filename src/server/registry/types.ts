@@ -1,9 +1,9 @@
 /**
- * The registry's vocabulary: resource types as the contract defines them, and errors as values. Every failure
- * carries the `urn:openspp:error` code the API answers with, so the HTTP edge only translates.
+ * The registry's vocabulary: resource types as the contract defines them. The registry refuses with the
+ * contract's ApiError (contract/errors.ts), so a refusal carries the `urn:openspp:error` code the API answers
+ * with and is rendered where every error is.
  */
 import type { components } from '../../contract/generated/types.js';
-import type { ErrorCode } from '../../contract/outcome.js';
 
 type Schemas = components['schemas'];
 
@@ -45,8 +45,6 @@ export interface SearchBundleOf {
   Program: Schemas['ProgramSearchBundle'];
   ProgramMembership: Schemas['ProgramMembershipSearchBundle'];
 }
-export type AnyResource = ResourceOf[ResourceType];
-export type AnyInput = InputOf[ResourceType];
 
 export function isResourceType(value: string): value is ResourceType {
   return (RESOURCE_TYPES as readonly string[]).includes(value);
@@ -58,36 +56,6 @@ export interface SqlFragment {
   args: unknown[];
   /** Set when the condition is a text-index match alone (the executor may then count from the index). */
   fts?: { table: string; expression: string };
-}
-
-/** A failure the API reports: its code decides the status; `expression` points at the offending field. */
-export interface RegistryError {
-  code: ErrorCode;
-  text: string;
-  expression?: string[];
-}
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: RegistryError };
-
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-
-export function registryError(code: ErrorCode, text: string, expression?: string | string[]): RegistryError {
-  const expr = expression === undefined ? undefined : Array.isArray(expression) ? expression : [expression];
-  return { code, text, ...(expr?.length ? { expression: expr } : {}) };
-}
-
-export function fail<T = never>(code: ErrorCode, text: string, expression?: string | string[]): Result<T> {
-  return { ok: false, error: registryError(code, text, expression) };
-}
-
-/**
- * Thrown inside a database transaction to roll it back; caught at the transaction's edge and turned back into
- * the error value it carries. Never escapes the registry.
- */
-export class Rollback extends Error {
-  constructor(readonly error: RegistryError) {
-    super(error.text);
-  }
 }
 
 /**

@@ -3,8 +3,8 @@ import { createHmac, createSecretKey } from 'node:crypto';
 import { signHs256 } from '../../../src/server/auth/hs256.js';
 import { SignJWT, decodeJwt, importJWK, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isPublic, operationIndex } from '../../../src/contract/operations.js';
-import { contractValidator } from '../../../src/contract/validation.js';
+import { isPublic, operationIndex } from '../../../src/contract/index.js';
+import { contractValidator } from '../../../src/contract/index.js';
 import { rotateSecret, setActive, setScopes } from '../../../src/server/clients/repository.js';
 import { demo, keyFile, makeHarness, type Harness } from './harness.js';
 

@@ -12,7 +12,7 @@ import { loadConfig, type ConfigInput, type ServerConfig } from '../../../src/se
 import type { Principal } from '../../../src/server/context.js';
 import { loadDemoClients, readDemoFixture } from '../../../src/server/demo-clients.js';
 import { openDatabase } from '../../../src/server/store/db.js';
-import { operationIndex } from '../../../src/contract/operations.js';
+import { operationIndex } from '../../../src/contract/index.js';
 import { example } from '../../contract/harness.js';
 
 export const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c])) as unknown as Record<
@@ -76,7 +76,7 @@ export async function makeHarness(env: ConfigInput = {}, dbPath = ':memory:'): P
   const keys = await loadSigningKeys(config, db);
   const seen: Harness['seen'] = [];
   const clock = { now: new Date() };
-  const app = createApp({ config, db, keys, resources: fakeRegistry(seen), now: () => clock.now, onError: (op, e) => console.error(op.id, e) });
+  const app = createApp({ config, db, keys, resources: fakeRegistry(seen), now: () => clock.now, onError: (op, e) => console.error(op?.id, e) });
   const request = async (path: string, init?: RequestInit) => app.request(path.startsWith('http') ? path : `${BASE}${path}`, init);
   const token = async (who: keyof typeof demo, scope?: string) => {
     const body = new URLSearchParams({

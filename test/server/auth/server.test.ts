@@ -1,7 +1,7 @@
 /** The reference server over a real socket: start-up, discovery, concurrency of the limiter, clean shutdown. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { operationIndex } from '../../../src/contract/operations.js';
-import { contractValidator } from '../../../src/contract/validation.js';
+import { operationIndex } from '../../../src/contract/index.js';
+import { contractValidator } from '../../../src/contract/index.js';
 import { loadConfig } from '../../../src/server/config.js';
 import { startServer, type RunningServer } from '../../../src/server/serve.js';
 import { demo, fakeRegistry } from './harness.js';

@@ -2,8 +2,8 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createClient, rotateSecret, setActive } from '../../../src/server/clients/repository.js';
-import { contractValidator } from '../../../src/contract/validation.js';
-import { operationIndex } from '../../../src/contract/operations.js';
+import { contractValidator } from '../../../src/contract/index.js';
+import { operationIndex } from '../../../src/contract/index.js';
 import { basic, demo, form, makeHarness, type Harness } from './harness.js';
 
 const tokenOp = operationIndex.get('issueToken')!;

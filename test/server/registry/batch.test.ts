@@ -175,7 +175,8 @@ describe('batch', () => {
       '403 Forbidden',
       '404 Not Found',
     ]);
-    expect(r.body.entry[1].response.outcome.issue[0].details.text).toMatch(/^entry\[1\] \(POST Group\) requires scope: group:create or group:all\. Granted: /);
+    // The very refusal a single POST /Group would get.
+    expect(r.body.entry[1].response.outcome.issue[0].details.text).toMatch(/^Required scope: group:create or group:all\. Granted: /);
   });
 
   it('a placeholder made by a failed entry resolves to nothing', async () => {
@@ -197,14 +198,12 @@ describe('batch', () => {
 });
 
 describe('invalid bundles are refused whole, writing nothing', () => {
-  it('wrong type, too many transaction entries, GET with a resource, POST without one, repeated fullUrl, bad JSON', async () => {
+  it('wrong type, too many transaction entries, repeated fullUrl, bad JSON', async () => {
     const before = dumpRegistry(h.db);
     const many = Array.from({ length: 51 }, (_, i) => post('Individual', person(`PH-M${i}`, 'a', 'b')));
     const cases: Array<[unknown, number, string]> = [
       [{ resourceType: 'Bundle', type: 'searchset', entry: [get('Individual')] }, 422, 'VALIDATION_ERROR'],
       [bundle('transaction', many), 422, 'VALIDATION_ERROR'],
-      [bundle('batch', [{ request: { method: 'GET', url: 'Individual' }, resource: person('x', 'a', 'b') }]), 422, 'VALIDATION_ERROR'],
-      [bundle('batch', [{ request: { method: 'POST', url: 'Individual' } }]), 422, 'VALIDATION_ERROR'],
       [bundle('transaction', [post('Individual', person('PH-80', 'a', 'b'), A), post('Individual', person('PH-81', 'a', 'b'), A)]), 422, 'VALIDATION_ERROR'],
       ['{"resourceType":"Bundle",', 400, 'MALFORMED_REQUEST'],
     ];
@@ -220,5 +219,115 @@ describe('invalid bundles are refused whole, writing nothing', () => {
     const r = await h.call('dswd', 'POST', '/$batch', bundle('batch', entries));
     expect(r.status).toBe(200);
     expect(r.body.entry.every((e: any) => e.response.status === '201 Created')).toBe(true);
+  });
+});
+
+describe('entries are served by the same operations as single requests', () => {
+  it('a batch with valid and invalid entries: the invalid ones get their own 4xx and OperationOutcome, the others succeed', async () => {
+    const before = dumpRegistry(h.db);
+    const r = await h.call(
+      'dswd',
+      'POST',
+      '/$batch',
+      bundle('batch', [
+        post('Individual', person('PH-90', 'Garcia', 'Ana')),
+        post('Individual', person('PH-91', 'Garcia', 'Ben', { birthDate: 'not-a-date' })),
+        { request: { method: 'POST', url: 'Individual' } },
+        { request: { method: 'GET', url: `Individual/${NID}|PH-1` }, resource: person('PH-1', 'a', 'b') },
+        post('Individual', { ...person('PH-92', 'Garcia', 'Cy'), resourceType: 'Group' }),
+        post('Individual', person('PH-93', 'Garcia', 'Dee')),
+      ]),
+    );
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.type).toBe('batch-response');
+    expect(r.body.entry.map((e: any) => e.response.status)).toEqual([
+      '201 Created',
+      '422 Unprocessable Entity',
+      '400 Bad Request',
+      '400 Bad Request',
+      '422 Unprocessable Entity',
+      '201 Created',
+    ]);
+    expect(codes(r.body.entry[1].response.outcome)).toEqual(['VALIDATION_ERROR']);
+    expect(r.body.entry[1].response.outcome.issue[0].expression).toEqual(['entry[1].resource.birthDate']);
+    expect(r.body.entry[2].response.outcome.issue[0].details.text).toBe('A request body is required.');
+    expect(r.body.entry[3].response.outcome.issue[0].expression).toEqual(['entry[3].resource']);
+    // Only the Individual schema's complaint, not every resource type's (the operation decides the schema).
+    expect(r.body.entry[4].response.outcome.issue[0].details.text).not.toMatch(/groupType|targetType/);
+    const after = dumpRegistry(h.db);
+    expect(after.individuals!.length - before.individuals!.length).toBe(2);
+    for (const value of ['PH-90', 'PH-93']) expect((await h.call('dswd', 'GET', `/Individual/${NID}|${value}`)).status).toBe(200);
+    for (const value of ['PH-91', 'PH-92']) expect((await h.call('dswd', 'GET', `/Individual/${NID}|${value}`)).status).toBe(404);
+  });
+
+  it('a transaction whose 3rd entry breaks the contract leaves nothing behind and names entry 3', async () => {
+    const before = dumpRegistry(h.db);
+    const r = await h.call(
+      'dswd',
+      'POST',
+      '/$batch',
+      bundle('transaction', [
+        post('Individual', person('PH-94', 'Tan', 'Ana'), A),
+        put(`Individual/${NID}|PH-1`, person('PH-1', 'Santos', 'Mariah')),
+        post('Individual', person('PH-95', 'Tan', 'Ben', { birthDate: 'not-a-date' })),
+        post('Group', household('HH-94', 'Tan household', [{ entity: { reference: A } }])),
+      ]),
+    );
+    expect(r.status).toBe(422);
+    expect(codes(r.body)).toEqual(['TRANSACTION_FAILED', 'VALIDATION_ERROR']);
+    expect(r.body.issue[0]).toMatchObject({
+      expression: ['entry[2]'],
+      details: { text: 'Transaction failed at entry[2] (POST Individual): nothing was written.' },
+    });
+    expect(r.body.issue[1].expression).toEqual(['entry[2].resource.birthDate']);
+    expect(dumpRegistry(h.db)).toEqual(before);
+  });
+
+  /** Two registries in the same state: one answers single requests, the other the same calls as bundle entries. */
+  it('every entry method the contract allows answers exactly as the single request does', async () => {
+    const twin = makeRegistry();
+    for (const [method, path, body] of [
+      ['POST', '/Individual', person('PH-1', 'Santos', 'Maria')],
+      ['POST', '/Program', programme('4Ps', 'Pantawid', 'group')],
+    ] as const) {
+      expect((await twin.call('dswd', method, path, body)).status).toBe(201);
+    }
+    const calls: Array<{ as: 'dswd' | 'few' | 'consent'; method: 'GET' | 'POST' | 'PUT'; url: string; body?: unknown; ifMatch?: string }> = [
+      { as: 'dswd', method: 'GET', url: `Individual/${NID}|PH-1` },
+      { as: 'dswd', method: 'GET', url: `Individual/${NID}|PH-1?_elements=name` },
+      { as: 'dswd', method: 'GET', url: `Individual/${NID}|NOPE` },
+      { as: 'consent', method: 'GET', url: `Individual/${NID}|PH-1` },
+      { as: 'dswd', method: 'GET', url: 'Individual?name=santos&_count=5' },
+      { as: 'dswd', method: 'GET', url: 'Individual?foo=bar' },
+      { as: 'dswd', method: 'GET', url: 'Program?status=active' },
+      { as: 'dswd', method: 'POST', url: 'Individual', body: person('PH-70', 'Lim', 'Ana') },
+      { as: 'dswd', method: 'POST', url: 'Individual', body: person('PH-71', 'Lim', 'Ben', { birthDate: '2020-02-30' }) },
+      { as: 'dswd', method: 'POST', url: 'Individual', body: person('PH-1', 'Dup', 'Licate') },
+      { as: 'few', method: 'POST', url: 'Group', body: household('HH-70', 'x', []) },
+      { as: 'dswd', method: 'PUT', url: `Individual/${NID}|PH-70`, body: person('PH-70', 'Lim', 'Anna'), ifMatch: '"1"' },
+      { as: 'dswd', method: 'PUT', url: `Individual/${NID}|PH-70`, body: person('PH-70', 'Lim', 'Anne'), ifMatch: '"1"' },
+      { as: 'dswd', method: 'PUT', url: `Individual?identifier=${encodeURIComponent(`${NID}|PH-72`)}`, body: person('PH-72', 'Ong', 'Cy') },
+      { as: 'dswd', method: 'PUT', url: `Individual?identifier=${encodeURIComponent(`${NID}|PH-72`)}`, body: person('PH-72', 'Ong', 'Cyd') },
+      { as: 'dswd', method: 'POST', url: 'ProgramMembership', body: enrolment('4PS-70', '4Ps', 'HH-NONE') },
+    ];
+    for (const c of calls) {
+      const single = await h.call(c.as, c.method, `/${c.url}`, c.body, c.ifMatch ? { 'if-match': c.ifMatch } : {});
+      const entry = { request: { method: c.method, url: c.url, ...(c.ifMatch ? { ifMatch: c.ifMatch } : {}) }, ...(c.body ? { resource: c.body } : {}) };
+      const batched = await twin.call(c.as, 'POST', '/$batch', bundle('batch', [entry]));
+      expect(batched.status, batched.text).toBe(200);
+      const e = batched.body.entry[0];
+      const where = `${c.as} ${c.method} ${c.url}`;
+      expect(Number(e.response.status.split(' ')[0]), where).toBe(single.status);
+      if (single.status >= 400) {
+        expect(codes(e.response.outcome), where).toEqual(codes(single.body));
+        expect(e.response.outcome.issue[0].details.text, where).toBe(single.body.issue[0].details.text);
+      } else {
+        expect(e.resource, where).toEqual(single.body);
+        expect(e.response.etag, where).toBe(single.headers.get('etag') ?? undefined);
+        expect(e.response.location, where).toBe(single.headers.get('location') ?? undefined);
+      }
+    }
+    expect(twin.violations).toEqual([]);
+    expect(twin.errors).toEqual([]);
   });
 });

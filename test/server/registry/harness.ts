@@ -3,10 +3,10 @@
  * against the contract, and a stand-in for authentication: each request names the principal it acts as.
  */
 import { Hono } from 'hono';
-import { mountOperations } from '../../../src/contract/mount.js';
-import { operationIndex, scopeCatalogue, type OperationId } from '../../../src/contract/operations.js';
+import { mountOperations } from '../../../src/contract/index.js';
+import { operationIndex, scopeCatalogue, type OperationId } from '../../../src/contract/index.js';
 import type { RouteTable } from '../../../src/contract/route-table.js';
-import type { ValidationIssue } from '../../../src/contract/validation.js';
+import type { ValidationIssue } from '../../../src/contract/index.js';
 import type { Principal, ServerContext } from '../../../src/server/context.js';
 import { registryHandlers } from '../../../src/server/registry/handlers.js';
 import { openDatabase, type Db } from '../../../src/server/store/db.js';
@@ -82,8 +82,17 @@ export function makeRegistry(db: Db = openDatabase(':memory:'), options: { valid
   ) as unknown as RouteTable<ServerContext>;
   const app = new Hono();
   mountOperations(app, table, {
-    before: () => undefined,
-    context: (c) => ({ db, basePath: BASE_PATH, principal: who[(c.req.header('x-test-as') ?? 'dswd') as Who], now: () => clock.now }),
+    grantedScopes: (ctx) => ctx.principal?.scopes,
+    context: (c, _op, invoke) => {
+      const ctx: ServerContext = {
+        db,
+        basePath: BASE_PATH,
+        principal: who[(c.req.header('x-test-as') ?? 'dswd') as Who],
+        now: () => clock.now,
+        invoke: (op, call) => invoke(op, call, ctx),
+      };
+      return ctx;
+    },
     validateResponses: options.validateResponses ?? true,
     onContractViolation: (op, status, issues) => violations.push({ op: op.id, status, issues }),
     onError: (_op, e) => errors.push(e),

@@ -2,21 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { encodePathSegment, formatReference, parseIdentifier, parseReference, recordUrl } from '../../../src/server/registry/identifiers.js';
 import { narrow } from '../../../src/server/registry/elements.js';
 import { parseIfMatch } from '../../../src/server/registry/service.js';
+import { thrown } from '../../thrown.js';
 
 describe('identifiers', () => {
   it('split on the first |, so a value may not hide a second system', () => {
-    expect(parseIdentifier('urn:a:b|v|w')).toEqual({ ok: true, value: { system: 'urn:a:b', value: 'v|w' } });
+    expect(parseIdentifier('urn:a:b|v|w')).toEqual({ system: 'urn:a:b', value: 'v|w' });
     expect(parseIdentifier('urn:openspp:vocab:id-type#national_id|IND-001')).toEqual({
-      ok: true,
-      value: { system: 'urn:openspp:vocab:id-type#national_id', value: 'IND-001' },
+      system: 'urn:openspp:vocab:id-type#national_id',
+      value: 'IND-001',
     });
   });
 
   it('reject text that is not {system}|{value} with INVALID_IDENTIFIER', () => {
     for (const bad of ['no-bar', '|value', 'urn:a:b|']) {
-      const r = parseIdentifier(bad);
-      expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.error.code).toBe('INVALID_IDENTIFIER');
+      expect(thrown(() => parseIdentifier(bad))).toMatchObject({ code: 'INVALID_IDENTIFIER' });
     }
   });
 
@@ -36,10 +35,10 @@ describe('identifiers', () => {
   it('parse and format references Type/{system}|{value}', () => {
     const ref = 'Group/urn:lgu/qc:households|HH-1';
     const r = parseReference(ref, 'member');
-    expect(r).toEqual({ ok: true, value: { type: 'Group', identifier: { system: 'urn:lgu/qc:households', value: 'HH-1' } } });
-    if (r.ok) expect(formatReference(r.value.type, r.value.identifier)).toBe(ref);
-    const bad = parseReference('Household/urn:x|1', 'member');
-    expect(bad.ok || bad.error.code).toBe('INVALID_REFERENCE');
+    expect(r).toEqual({ type: 'Group', identifier: { system: 'urn:lgu/qc:households', value: 'HH-1' } });
+    expect(formatReference(r.type, r.identifier)).toBe(ref);
+    expect(thrown(() => parseReference('Household/urn:x|1', 'member'))).toMatchObject({ code: 'INVALID_REFERENCE', expression: ['member'] });
+    expect(thrown(() => parseReference('Group/no-bar', 'member'))).toMatchObject({ code: 'INVALID_REFERENCE' });
   });
 
   it('read If-Match as strong or weak tags (and bare numbers inside $batch)', () => {

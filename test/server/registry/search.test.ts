@@ -2,7 +2,7 @@
  * Every search parameter the contract declares, keyset paging through next and previous links, and cursors.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { operationIndex } from '../../../src/contract/operations.js';
+import { operationIndex } from '../../../src/contract/index.js';
 import { CONTROL_PARAMETERS, SEARCH_SPECS } from '../../../src/server/registry/search/specs.js';
 import { enrolment, fullScans, household, makeRegistry, person, planOf, programme, recordingDb, type RegistryHarness } from './harness.js';
 

@@ -5,15 +5,18 @@ import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
 import { formatReference, parseReference } from '../identifiers.js';
 import { findRecordId, primaryIdentifier, type VersionRow } from '../store/records.js';
-import { fail, ok, type CodeableConcept, type InputOf, type Period, type Reference, type ResourceOf, type ResourceType, type Result } from '../types.js';
+import { ApiError } from '../../../contract/errors.js';
+import { publishedContract } from '../../../contract/contract.js';
+import type { CodeableConcept, InputOf, Period, Reference, ResourceOf, ResourceType } from '../types.js';
 
 /**
  * How one resource type is validated, stored and rendered. `prepare` checks business rules and resolves
- * references without writing; `write` stores what `prepare` produced (a new row when `recordId` is undefined).
+ * references without writing (throwing an ApiError for what it refuses); `write` stores what `prepare`
+ * produced (a new row when `recordId` is undefined).
  */
 export interface Kind<T extends ResourceType, P> {
   type: T;
-  prepare(db: Db, input: InputOf[T], selfId: number | undefined, today: string): Result<P>;
+  prepare(db: Db, input: InputOf[T], selfId: number | undefined, today: string): P;
   write(db: Db, recordId: number | undefined, prepared: P, version: VersionRow): number;
   /** `elements` (when given) lists the optional fields wanted; derived ones not listed are not computed. */
   render(db: Db, recordId: number, today: string, elements?: ReadonlySet<string>): ResourceOf[T];
@@ -22,18 +25,17 @@ export interface Kind<T extends ResourceType, P> {
 export const wants = (elements: ReadonlySet<string> | undefined, field: string) => !elements || elements.has(field);
 
 /** Resolves a reference to a row id of one of the allowed types. */
-export function resolveReference(db: Db, ref: Reference, allowed: readonly ResourceType[], expression: string): Result<{ type: ResourceType; id: number }> {
+export function resolveReference(db: Db, ref: Reference, allowed: readonly ResourceType[], expression: string): { type: ResourceType; id: number } {
   if (ref.reference.startsWith('urn:uuid:')) {
-    return fail('INVALID_REFERENCE', `${ref.reference} names no earlier entry of this $batch bundle (urn:uuid references only work there).`, expression);
+    throw new ApiError('INVALID_REFERENCE', `${ref.reference} names no earlier entry of this $batch bundle (urn:uuid references only work there).`, {
+      expression,
+    });
   }
-  const parsed = parseReference(ref.reference, expression);
-  if (!parsed.ok) return parsed;
-  const { type, identifier } = parsed.value;
-  const wanted = allowed.join(' or ');
-  if (!allowed.includes(type)) return fail('INVALID_REFERENCE', `${ref.reference} must name a ${wanted}.`, expression);
+  const { type, identifier } = parseReference(ref.reference, expression);
+  if (!allowed.includes(type)) throw new ApiError('INVALID_REFERENCE', `${ref.reference} must name a ${allowed.join(' or ')}.`, { expression });
   const id = findRecordId(db, type, identifier);
-  if (id === undefined) return fail('INVALID_REFERENCE', `${ref.reference} names no ${type}.`, expression);
-  return ok({ type, id });
+  if (id === undefined) throw new ApiError('INVALID_REFERENCE', `${ref.reference} names no ${type}.`, { expression });
+  return { type, id };
 }
 
 /** The name people see for a record, used as a reference's `display`. */
@@ -56,29 +58,17 @@ export function periodOf(start: string | null | undefined, end: string | null | 
   return { ...(start ? { start } : {}), ...(end ? { end } : {}) };
 }
 
-export function periodError(period: Period | undefined, expression: string): Result<void> {
-  if (period?.start && period.end && period.start > period.end) return fail('VALIDATION_ERROR', `${expression} ends before it starts.`, expression);
-  return ok(undefined);
+/** Refuses a period that ends before it starts. */
+export function checkPeriod(period: Period | undefined, expression: string): void {
+  if (period?.start && period.end && period.start > period.end) throw new ApiError('VALIDATION_ERROR', `${expression} ends before it starts.`, { expression });
 }
 
-/** Codings of known code systems get their display filled in when the client left it out. */
-const DISPLAYS: Record<string, Record<string, string>> = {
-  'urn:iso:std:iso:5218': { '0': 'Not known', '1': 'Male', '2': 'Female', '9': 'Not applicable' },
-  'urn:openspp:vocab:relationship': {
-    head: 'Head of household',
-    spouse: 'Spouse',
-    child: 'Child',
-    parent: 'Parent',
-    sibling: 'Sibling',
-    other: 'Other',
-  },
-};
-
+/** Codings of the code systems the contract enumerates get their display filled in when the client left it out. */
 export function withDisplays(concept: CodeableConcept): CodeableConcept {
   return {
     ...concept,
     coding: concept.coding.map((c) => {
-      const display = c.display ?? DISPLAYS[c.system]?.[c.code];
+      const display = c.display ?? publishedContract.codeSystems.get(c.system)?.displays[c.code];
       return { ...c, ...(display ? { display } : {}) };
     }),
   };

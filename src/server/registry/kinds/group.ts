@@ -7,8 +7,8 @@ import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
 import { identifiersOf, metaOf, readDoc, versionOf, writeDoc } from '../store/records.js';
 import { indexGroupText, textField } from '../store/text-index.js';
-import { ok, type Group, type GroupMember, type Result } from '../types.js';
-import { compact, periodError, periodOf, referenceTo, resolveReference, sortKey, wants, withDisplays, type Kind } from './common.js';
+import type { Group, GroupMember } from '../types.js';
+import { checkPeriod, compact, periodOf, referenceTo, resolveReference, sortKey, wants, withDisplays, type Kind } from './common.js';
 
 type GroupDoc = Pick<Group, 'active' | 'groupType' | 'name' | 'address'>;
 
@@ -32,22 +32,20 @@ export function isActiveMember(m: { inactive: boolean; end: string | null }, tod
   return !m.inactive && (m.end === null || m.end >= today);
 }
 
-function prepareMembers(db: Db, members: readonly GroupMember[]): Result<PreparedMember[]> {
+function prepareMembers(db: Db, members: readonly GroupMember[]): PreparedMember[] {
   const out: PreparedMember[] = [];
   for (const [i, m] of members.entries()) {
     const ref = resolveReference(db, m.entity, ['Individual'], `member[${i}].entity`);
-    if (!ref.ok) return ref;
-    const period = periodError(m.period, `member[${i}].period`);
-    if (!period.ok) return period;
+    checkPeriod(m.period, `member[${i}].period`);
     out.push({
-      individualId: ref.value.id,
+      individualId: ref.id,
       role: m.role ? JSON.stringify(m.role) : null,
       start: m.period?.start ?? null,
       end: m.period?.end ?? null,
       inactive: m.inactive ?? false,
     });
   }
-  return ok(out);
+  return out;
 }
 
 export const groupKind: Kind<'Group', PreparedGroup> = {
@@ -55,10 +53,9 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
 
   prepare(db, input) {
     const members = prepareMembers(db, input.member ?? []);
-    if (!members.ok) return members;
     const active = input.active ?? true;
     const doc: GroupDoc = compact({ active, groupType: input.groupType, name: input.name, address: input.address });
-    return ok({ doc, active, groupType: input.groupType, name: input.name, members: members.value });
+    return { doc, active, groupType: input.groupType, name: input.name, members };
   },
 
   write(db, recordId, p, v) {

@@ -7,7 +7,9 @@ import { stmt } from '../../store/statements.js';
 import { ACTIVE_MEMBER } from '../store/consent.js';
 import { identifiersOf, metaOf, readDoc, versionOf, writeDoc } from '../store/records.js';
 import { indexIndividualText, textField } from '../store/text-index.js';
-import { fail, ok, type Address, type Individual, type IndividualInput, type Result } from '../types.js';
+import { ApiError } from '../../../contract/errors.js';
+import { publishedContract } from '../../../contract/contract.js';
+import type { Address, Individual, IndividualInput } from '../types.js';
 import { compact, periodOf, referenceTo, sortKey, wants, withDisplays, type Kind } from './common.js';
 
 type Name = NonNullable<Individual['name']>;
@@ -23,8 +25,8 @@ interface PreparedIndividual {
   text: { name: string; address: string };
 }
 
-export const GENDER_SYSTEM = 'urn:iso:std:iso:5218';
-const GENDER_CODES = ['0', '1', '2', '9'];
+/** ISO/IEC 5218, as the contract enumerates it (`GenderCode`). */
+const GENDER = publishedContract.codeSystems.get('urn:iso:std:iso:5218')!;
 
 /** `FAMILY, Given Middle` (the parts that are there). */
 export function composeNameText(name: Name): string | undefined {
@@ -58,15 +60,17 @@ export function individualNameKey(name: Name | undefined): string {
   return name.family || name.given || name.middle ? sortKey([name.family, name.given, name.middle]) : sortKey([name.text]);
 }
 
-function genderCode(input: IndividualInput): Result<string | null> {
-  if (!input.gender) return ok(null);
-  const coding = input.gender.coding.find((c) => c.system === GENDER_SYSTEM);
-  if (!coding) return fail('VALIDATION_ERROR', `gender needs a coding from ${GENDER_SYSTEM} (0, 1, 2 or 9).`, 'gender.coding');
-  if (!GENDER_CODES.includes(coding.code)) {
-    const i = input.gender.coding.indexOf(coding);
-    return fail('VALIDATION_ERROR', `gender.coding[${i}].code must be one of ${GENDER_CODES.join(', ')} (ISO/IEC 5218).`, `gender.coding[${i}].code`);
+/** The ISO/IEC 5218 code of a gender concept (null when none was given). */
+function genderCode(input: IndividualInput): string | null {
+  if (!input.gender) return null;
+  const coding = input.gender.coding.find((c) => c.system === GENDER.system);
+  if (!coding)
+    throw new ApiError('VALIDATION_ERROR', `gender needs a coding from ${GENDER.system} (${GENDER.codes.join(', ')}).`, { expression: 'gender.coding' });
+  if (!GENDER.codes.includes(coding.code)) {
+    const at = `gender.coding[${input.gender.coding.indexOf(coding)}].code`;
+    throw new ApiError('VALIDATION_ERROR', `${at} must be one of ${GENDER.codes.join(', ')} (ISO/IEC 5218).`, { expression: at });
   }
-  return ok(coding.code);
+  return coding.code;
 }
 
 export const individualKind: Kind<'Individual', PreparedIndividual> = {
@@ -74,7 +78,6 @@ export const individualKind: Kind<'Individual', PreparedIndividual> = {
 
   prepare(_db, input) {
     const gender = genderCode(input);
-    if (!gender.ok) return gender;
     const name = withText(input.name);
     const active = input.active ?? true;
     // Built field by field rather than filtered: the seed generator runs this a million times.
@@ -84,14 +87,14 @@ export const individualKind: Kind<'Individual', PreparedIndividual> = {
     if (input.gender !== undefined) doc.gender = input.gender;
     if (input.telecom !== undefined) doc.telecom = input.telecom;
     if (input.address !== undefined) doc.address = input.address;
-    return ok({
+    return {
       doc,
       active,
       nameKey: individualNameKey(name),
       birthDate: input.birthDate ?? null,
-      gender: gender.value,
+      gender,
       text: { name: nameText(name), address: addressText(input.address) },
-    });
+    };
   },
 
   write(db, recordId, p, v) {

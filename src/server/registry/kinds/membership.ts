@@ -4,7 +4,8 @@
  */
 import { stmt } from '../../store/statements.js';
 import { identifiersOf, metaOf, readDoc, versionOf, writeDoc } from '../store/records.js';
-import { fail, ok, type ProgramMembership } from '../types.js';
+import { ApiError } from '../../../contract/errors.js';
+import type { ProgramMembership } from '../types.js';
 import { compact, referenceTo, resolveReference, type Kind } from './common.js';
 
 type MembershipDoc = Pick<ProgramMembership, 'status' | 'enrollmentDate' | 'exitDate' | 'exitReason'>;
@@ -23,17 +24,17 @@ export const membershipKind: Kind<'ProgramMembership', PreparedMembership> = {
 
   prepare(db, input) {
     const program = resolveReference(db, input.program, ['Program'], 'program');
-    if (!program.ok) return program;
     const beneficiary = resolveReference(db, input.beneficiary, ['Individual', 'Group'], 'beneficiary');
-    if (!beneficiary.ok) return beneficiary;
-    const targetType = stmt(db, 'SELECT target_type FROM programs WHERE id = ?').pluck().get(program.value.id) as 'individual' | 'group';
-    const kind = beneficiary.value.type === 'Group' ? 'group' : 'individual';
+    const targetType = stmt(db, 'SELECT target_type FROM programs WHERE id = ?').pluck().get(program.id) as 'individual' | 'group';
+    const kind = beneficiary.type === 'Group' ? 'group' : 'individual';
     if (kind !== targetType) {
       const wanted = targetType === 'group' ? 'a Group' : 'an Individual';
-      return fail('INVALID_REFERENCE', `${input.program.reference} enrols ${targetType}s: the beneficiary must be ${wanted}.`, 'beneficiary');
+      throw new ApiError('INVALID_REFERENCE', `${input.program.reference} enrols ${targetType}s: the beneficiary must be ${wanted}.`, {
+        expression: 'beneficiary',
+      });
     }
     if (input.enrollmentDate && input.exitDate && input.exitDate < input.enrollmentDate) {
-      return fail('VALIDATION_ERROR', 'exitDate is before enrollmentDate.', 'exitDate');
+      throw new ApiError('VALIDATION_ERROR', 'exitDate is before enrollmentDate.', { expression: 'exitDate' });
     }
     const doc: MembershipDoc = compact({
       status: input.status,
@@ -41,14 +42,14 @@ export const membershipKind: Kind<'ProgramMembership', PreparedMembership> = {
       exitDate: input.exitDate,
       exitReason: input.exitReason,
     });
-    return ok({
+    return {
       doc,
-      programId: program.value.id,
-      individualId: kind === 'individual' ? beneficiary.value.id : null,
-      groupId: kind === 'group' ? beneficiary.value.id : null,
+      programId: program.id,
+      individualId: kind === 'individual' ? beneficiary.id : null,
+      groupId: kind === 'group' ? beneficiary.id : null,
       status: input.status,
       enrollmentDate: input.enrollmentDate ?? null,
-    });
+    };
   },
 
   write(db, recordId, p, v) {

@@ -4,8 +4,9 @@
  */
 import { stmt } from '../../store/statements.js';
 import { identifiersOf, metaOf, readDoc, versionOf, writeDoc } from '../store/records.js';
-import { fail, ok, type Program } from '../types.js';
-import { compact, periodError, sortKey, type Kind } from './common.js';
+import { ApiError } from '../../../contract/errors.js';
+import type { Program } from '../types.js';
+import { checkPeriod, compact, sortKey, type Kind } from './common.js';
 
 type ProgramDoc = Pick<Program, 'active' | 'name' | 'description' | 'programType' | 'targetType' | 'eligibilityCriteria' | 'period'>;
 
@@ -21,14 +22,17 @@ export const programKind: Kind<'Program', PreparedProgram> = {
   type: 'Program',
 
   prepare(db, input, selfId) {
-    const period = periodError(input.period, 'period');
-    if (!period.ok) return period;
+    checkPeriod(input.period, 'period');
     const targetType = input.targetType;
     if (selfId !== undefined) {
       // Memberships already enrolled must keep matching the programme's target type.
       const other = targetType === 'group' ? 'beneficiary_individual_id' : 'beneficiary_group_id';
       const clash = stmt(db, `SELECT 1 FROM program_memberships WHERE program_id = ? AND ${other} IS NOT NULL LIMIT 1`).get(selfId);
-      if (clash) return fail('VALIDATION_ERROR', `targetType cannot become '${targetType}': the programme has beneficiaries of the other kind.`, 'targetType');
+      if (clash) {
+        throw new ApiError('VALIDATION_ERROR', `targetType cannot become '${targetType}': the programme has beneficiaries of the other kind.`, {
+          expression: 'targetType',
+        });
+      }
     }
     const active = input.active ?? true;
     const doc: ProgramDoc = compact({
@@ -40,7 +44,7 @@ export const programKind: Kind<'Program', PreparedProgram> = {
       eligibilityCriteria: input.eligibilityCriteria,
       period: input.period,
     });
-    return ok({ doc, active, name: input.name, targetType, periodEnd: input.period?.end ?? null });
+    return { doc, active, name: input.name, targetType, periodEnd: input.period?.end ?? null };
   },
 
   write(db, recordId, p, v) {

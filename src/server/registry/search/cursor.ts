@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.js';
-import { fail, ok, type Result } from '../types.js';
+import { ApiError } from '../../../contract/errors.js';
 
 export type Direction = 'next' | 'previous';
 
@@ -52,24 +52,24 @@ export function sealCursor(key: Buffer, position: Position, digest: string): str
 
 const BAD = 'The _cursor is not one this server issued. Take it from a next or previous link as given.';
 
-export function openCursor(key: Buffer, cursor: string, digest: string): Result<Position> {
+export function openCursor(key: Buffer, cursor: string, digest: string): Position {
   const raw = Buffer.from(cursor, 'base64url');
-  if (raw.length < 29) return fail('MALFORMED_REQUEST', BAD, '_cursor');
+  if (raw.length < 29) throw new ApiError('MALFORMED_REQUEST', BAD, { expression: '_cursor' });
   let parsed: unknown;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));
     parsed = JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8'));
   } catch {
-    return fail('MALFORMED_REQUEST', BAD, '_cursor');
+    throw new ApiError('MALFORMED_REQUEST', BAD, { expression: '_cursor' });
   }
   const [value, id, dir, issuedFor, total] = parsed as [string, number, number, string, number | null];
   if (issuedFor !== digest) {
-    return fail(
+    throw new ApiError(
       'MALFORMED_REQUEST',
       'The _cursor belongs to a search with other parameters; a cursor is only valid with the parameters of the link it came from.',
-      '_cursor',
+      { expression: '_cursor' },
     );
   }
-  return ok({ value, id, direction: dir === 1 ? 'next' : 'previous', ...(typeof total === 'number' ? { total } : {}) });
+  return { value, id, direction: dir === 1 ? 'next' : 'previous', ...(typeof total === 'number' ? { total } : {}) };
 }

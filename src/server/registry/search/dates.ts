@@ -3,7 +3,8 @@
  * its precision implies — a day, a minute, a second — and the prefix compares against that interval, as FHIR
  * does. Pure: the result is an SQL condition on a column holding the same ISO form.
  */
-import { fail, ok, type Result, type SqlFragment } from '../types.js';
+import { ApiError } from '../../../contract/errors.js';
+import type { SqlFragment } from '../types.js';
 
 export type Prefix = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
@@ -70,18 +71,23 @@ function condition(column: string, prefix: Prefix, { lo, hi }: Interval): SqlFra
  * `birthdate`-style filters on a `YYYY-MM-DD` column. `column` may be an expression that maps a missing date
  * to '' (the form the sort index has); '' never matches.
  */
-export function dateCondition(column: string, text: string, parameter: string): Result<SqlFragment> {
+export function dateCondition(column: string, text: string, parameter: string): SqlFragment {
   const { prefix, rest } = splitPrefix(text);
   if (!isRealDate(rest))
-    return fail('MALFORMED_REQUEST', `${parameter}=${text} is not a calendar date (YYYY-MM-DD, optional prefix eq, ne, lt, le, gt, ge).`, parameter);
+    throw new ApiError('MALFORMED_REQUEST', `${parameter}=${text} is not a calendar date (YYYY-MM-DD, optional prefix eq, ne, lt, le, gt, ge).`, {
+      expression: parameter,
+    });
   const c = condition(column, prefix, dayInterval(rest));
-  return ok({ sql: `${c.sql} AND ${column} <> ''`, args: c.args });
+  return { sql: `${c.sql} AND ${column} <> ''`, args: c.args };
 }
 
 /** `_lastUpdated` filters on a column of ISO-8601 UTC timestamps. */
-export function instantCondition(column: string, text: string, parameter: string): Result<SqlFragment> {
+export function instantCondition(column: string, text: string, parameter: string): SqlFragment {
   const { prefix, rest } = splitPrefix(text);
   const interval = instantInterval(rest);
-  if (!interval) return fail('MALFORMED_REQUEST', `${parameter}=${text} is not a date or date-time (optional prefix eq, ne, lt, le, gt, ge).`, parameter);
-  return ok(condition(column, prefix, interval));
+  if (!interval)
+    throw new ApiError('MALFORMED_REQUEST', `${parameter}=${text} is not a date or date-time (optional prefix eq, ne, lt, le, gt, ge).`, {
+      expression: parameter,
+    });
+  return condition(column, prefix, interval);
 }

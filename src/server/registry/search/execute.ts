@@ -12,7 +12,7 @@ import { recordUrl } from '../identifiers.js';
 import { KINDS } from '../kinds/index.js';
 import { visibilityCondition } from '../store/consent.js';
 import { primaryIdentifier } from '../store/records.js';
-import { ok, type Access, type BundleLink, type ResourceType, type Result, type SearchBundleOf, type SqlFragment } from '../types.js';
+import type { Access, BundleLink, ResourceType, SearchBundleOf, SqlFragment } from '../types.js';
 import { cursorKey, openCursor, parametersDigest, sealCursor, type Position } from './cursor.js';
 import { CONTROL_PARAMETERS, SEARCH_SPECS } from './specs.js';
 
@@ -48,7 +48,7 @@ function keyset(expr: string, forward: boolean, pos: { value: string; id: number
     : { sql: `${expr} <= ? AND (${expr}, r.id) < (?, ?)`, args: [pos.value, pos.value, pos.id] };
 }
 
-function conditions<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): Result<SqlFragment[]> {
+function conditions<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): SqlFragment[] {
   const spec = SEARCH_SPECS[req.type];
   const out: SqlFragment[] = [];
   for (const [name, value] of Object.entries(req.query)) {
@@ -56,11 +56,10 @@ function conditions<T extends ResourceType>(db: Db, access: Access, req: SearchR
     const filter = spec.filters[name];
     if (!filter) throw new Error(`search parameter ${name} of ${req.type} has no filter`);
     const c = filter(value, { db, access, type: req.type });
-    if (!c.ok) return c;
-    out.push(...(Array.isArray(c.value) ? c.value : [c.value]));
+    out.push(...(Array.isArray(c) ? c : [c]));
   }
   if (access.consentBound && spec.consent) out.push(visibilityCondition(access, spec.consent, 'r'));
-  return ok(out);
+  return out;
 }
 
 /** The request's parameters without `_cursor`, in the contract's order: what a cursor is bound to. */
@@ -161,35 +160,31 @@ function probePage(
   return pageOf(fetched, count, forward, descending, position);
 }
 
-export function search<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): Result<SearchBundleOf[T]> {
+/** One page of a search as a searchset Bundle; a malformed parameter or cursor is refused with a 400 ApiError. */
+export function search<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): SearchBundleOf[T] {
   const spec = SEARCH_SPECS[req.type];
   const conds = conditions(db, access, req);
-  if (!conds.ok) return conds;
   const params = canonical(req);
   const digest = parametersDigest(params);
   const key = cursorKey(db);
   let position: Position | undefined;
-  if (typeof req.query._cursor === 'string') {
-    const opened = openCursor(key, req.query._cursor, digest);
-    if (!opened.ok) return opened;
-    position = opened.value;
-  }
+  if (typeof req.query._cursor === 'string') position = openCursor(key, req.query._cursor, digest);
   const sortParam = String(req.query._sort);
   const expr = spec.sorts[sortParam.replace(/^-/, '')];
   if (!expr) throw new Error(`sort key ${sortParam} of ${req.type} has no expression`);
 
-  const args = conds.value.flatMap((c) => c.args);
+  const args = conds.flatMap((c) => c.args);
   const fromWhere = (cs: SqlFragment[]) => `FROM ${spec.table} r WHERE ${cs.map((c) => c.sql).join(' AND ') || '1'}`;
   // Counting all matches dominates a page at 1M rows; pages reached through a cursor repeat the first page's count.
-  const total = position?.total ?? countOf(db, conds.value, fromWhere(conds.value), args);
+  const total = position?.total ?? countOf(db, conds, fromWhere(conds), args);
   // When text matches are dense, walking the sort index and probing the matches finds a page sooner than
   // sorting every match; a unary + keeps SQLite from driving the scan from the text index.
   const rows = (stmt(db, `SELECT max(id) FROM ${spec.table}`).pluck().get() as number | null) ?? 0;
   const dense = total * DENSE_RATIO > rows;
-  const from = fromWhere(dense ? conds.value.map((c) => (c.fts ? { ...c, sql: `+${c.sql}` } : c)) : conds.value);
+  const from = fromWhere(dense ? conds.map((c) => (c.fts ? { ...c, sql: `+${c.sql}` } : c)) : conds);
   const sort = { expr, descending: sortParam.startsWith('-') };
   const pageSize = Number(req.query._count);
-  const page = (dense && probePage(db, spec, conds.value, sort, position, pageSize, probeBudget(total))) || readPage(db, from, args, sort, position, pageSize);
+  const page = (dense && probePage(db, spec, conds, sort, position, pageSize, probeBudget(total))) || readPage(db, from, args, sort, position, pageSize);
 
   const url = (cursor?: string) => linkUrl(access, req.type, params, cursor);
   const link: BundleLink[] = [{ relation: 'self', url: url(position ? String(req.query._cursor) : undefined) }];
@@ -206,5 +201,5 @@ export function search<T extends ResourceType>(db: Db, access: Access, req: Sear
     resource: narrow(kind.render(db, r.id, access.today, elements), elements),
     search: { mode: 'match' as const },
   }));
-  return ok({ resourceType: 'Bundle', type: 'searchset', total, link, entry } as unknown as SearchBundleOf[T]);
+  return { resourceType: 'Bundle', type: 'searchset', total, link, entry } as unknown as SearchBundleOf[T];
 }

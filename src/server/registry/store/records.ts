@@ -5,7 +5,8 @@
 import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
 import { formatIdentifier, type IdentifierKey } from '../identifiers.js';
-import { registryError, Rollback, type Identifier, type Meta, type RegistryError, type ResourceType, type Result } from '../types.js';
+import { ApiError } from '../../../contract/errors.js';
+import type { Identifier, Meta, ResourceType } from '../types.js';
 
 export const TABLES: Readonly<Record<ResourceType, { table: string; docs: string }>> = {
   Individual: { table: 'individuals', docs: 'individual_docs' },
@@ -49,24 +50,23 @@ export function primaryIdentifier(db: Db, type: ResourceType, recordId: number):
  * The identifiers a body may take: no pair twice in the body, none used by another record of the type.
  * `selfId` is the record being replaced, whose own identifiers are no conflict.
  */
-export function checkIdentifiers(db: Db, type: ResourceType, list: readonly Identifier[], selfId?: number): RegistryError | undefined {
+export function checkIdentifiers(db: Db, type: ResourceType, list: readonly Identifier[], selfId?: number): void {
   const seen = new Map<string, number>();
   for (const [i, id] of list.entries()) {
     const key = formatIdentifier(id);
     const first = seen.get(key);
     if (first !== undefined) {
-      return registryError('VALIDATION_ERROR', `identifier[${i}] repeats identifier[${first}] (${key}).`, `identifier[${i}]`);
+      throw new ApiError('VALIDATION_ERROR', `identifier[${i}] repeats identifier[${first}] (${key}).`, { expression: `identifier[${i}]` });
     }
     seen.set(key, i);
     if (id.period?.start && id.period.end && id.period.start > id.period.end) {
-      return registryError('VALIDATION_ERROR', `identifier[${i}].period ends before it starts.`, `identifier[${i}].period`);
+      throw new ApiError('VALIDATION_ERROR', `identifier[${i}].period ends before it starts.`, { expression: `identifier[${i}].period` });
     }
     const owner = findRecordId(db, type, id);
     if (owner !== undefined && owner !== selfId) {
-      return registryError('DUPLICATE_IDENTIFIER', `Another ${type} already has the identifier ${key}.`, `identifier[${i}]`);
+      throw new ApiError('DUPLICATE_IDENTIFIER', `Another ${type} already has the identifier ${key}.`, { expression: `identifier[${i}]` });
     }
   }
-  return undefined;
 }
 
 export function writeIdentifiers(db: Db, type: ResourceType, recordId: number, list: readonly Identifier[]): void {
@@ -106,25 +106,9 @@ export function writeDoc(db: Db, type: ResourceType, recordId: number, doc: obje
 }
 
 /**
- * Runs `fn` in a transaction (a savepoint when nested, as inside a `$batch` transaction): a Rollback thrown
- * inside undoes everything `fn` wrote and comes back as the error value it carries.
+ * Runs `fn` in a transaction (a savepoint when nested, as inside a `$batch` transaction): anything thrown inside
+ * — an ApiError refusing the write, or a bug — undoes everything `fn` wrote and is thrown on.
  */
-export function transact<T>(db: Db, fn: () => T): Result<T> {
-  try {
-    return { ok: true, value: db.transaction(fn)() };
-  } catch (e) {
-    if (e instanceof Rollback) return { ok: false, error: e.error };
-    throw e;
-  }
-}
-
-/** Unwraps a result inside a transaction, rolling back on failure. */
-export function orRollback<T>(result: Result<T>): T {
-  if (!result.ok) throw new Rollback(result.error);
-  return result.value;
-}
-
-/** Throws a Rollback for an error found inside a transaction. */
-export function rollbackIf(error: RegistryError | undefined): void {
-  if (error) throw new Rollback(error);
+export function transact<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn)();
 }

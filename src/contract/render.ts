@@ -1,0 +1,92 @@
+/**
+ * Where every answer becomes an HTTP response: a handler's result, or a refusal thrown anywhere on the request
+ * path. `X-API-Version` is set here and nowhere else. An error is rendered in the style of its operation: an
+ * OperationOutcome, or an RFC 6749 error body for the token endpoint (`x-error-style: oauth2`). A refusal whose
+ * status the operation does not declare is a bug and is answered as a 500, never as an undeclared status.
+ */
+import type { Contract } from './contract.js';
+import { ApiError, OAuthError, oauthErrorBody, operationOutcome, type ErrorCode } from './errors.js';
+import type { AnyHandlerResponse } from './invoke.js';
+import type { OperationSpec } from './operations.js';
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+/** Request problems that an RFC 6749 endpoint reports as `invalid_request`. */
+const OAUTH_REQUEST_PROBLEMS: ReadonlySet<ErrorCode> = new Set([
+  'MALFORMED_REQUEST',
+  'VALIDATION_ERROR',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'INVALID_IDENTIFIER',
+]);
+
+export interface RenderOptions {
+  /** The realm of `WWW-Authenticate` challenges (default `openspp`). */
+  realm?: string;
+  /** Called with every unexpected error (the client gets a 500 with this error id). */
+  onError?: (op: OperationSpec | undefined, error: unknown, errorId: string) => void;
+}
+
+function json(contract: Contract, status: number, body: unknown, ...headerSets: Array<Headers | Record<string, string> | undefined>): Response {
+  const headers = new Headers({ 'Content-Type': 'application/json' });
+  for (const set of headerSets) if (set) new Headers(set).forEach((v, k) => headers.set(k, v));
+  headers.set('X-API-Version', contract.version);
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** A handler's result as a response (content type from the contract when the result names none). */
+export function resultResponse(
+  contract: Contract,
+  op: OperationSpec,
+  result: AnyHandlerResponse,
+  extra?: Headers,
+): { response: Response; contentType: string | null } {
+  const declared = op.responses.get(result.status);
+  const contentType = result.contentType ?? (declared ? Object.keys(declared.content)[0] : undefined) ?? null;
+  const headers = new Headers(extra);
+  for (const [name, value] of Object.entries(result.headers ?? {})) if (value !== undefined) headers.set(name, String(value));
+  headers.set('X-API-Version', contract.version);
+  let payload: string | null = null;
+  if (result.body !== undefined && contentType) {
+    headers.set('Content-Type', contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType);
+    payload = typeof result.body === 'string' && !contentType.includes('json') ? result.body : JSON.stringify(result.body);
+  }
+  return { response: new Response(payload, { status: result.status, headers }), contentType };
+}
+
+/** The status an ApiError answers with, by the contract's catalogue. */
+export function statusOf(contract: Contract, error: ApiError): number {
+  const status = error.status ?? contract.errors[error.code].status;
+  if (status === null) throw new Error(`${error.code} has no fixed status and the error names none`);
+  return status;
+}
+
+/** A 500 for something nobody meant to happen, with an id to find it in the logs. */
+function unexpected(contract: Contract, op: OperationSpec | undefined, error: unknown, options: RenderOptions, extra?: Headers): Response {
+  const errorId = crypto.randomUUID();
+  options.onError?.(op, error, errorId);
+  const outcome = operationOutcome(
+    contract.errors,
+    new ApiError('INTERNAL_ERROR', 'An unexpected error occurred. Quote the error id to your administrator.', { diagnostics: `Error id: ${errorId}` }),
+  );
+  return json(contract, 500, outcome, extra);
+}
+
+/**
+ * Any thrown value as a response. `op` is the operation the request was for (undefined for a path the contract
+ * does not have); `extra` are headers earlier steps added (the caller's remaining quota).
+ */
+export function errorResponse(contract: Contract, op: OperationSpec | undefined, error: unknown, options: RenderOptions = {}, extra?: Headers): Response {
+  if (error instanceof OAuthError) {
+    const challenge = error.options.basic ? { 'WWW-Authenticate': `Basic realm="${options.realm ?? 'openspp'}"` } : undefined;
+    return json(contract, error.options.basic ? 401 : 400, oauthErrorBody(error.error, error.message), extra, NO_STORE, challenge);
+  }
+  if (!(error instanceof ApiError)) return unexpected(contract, op, error, options, extra);
+  if (op?.errorStyle === 'oauth2' && OAUTH_REQUEST_PROBLEMS.has(error.code)) {
+    return json(contract, 400, oauthErrorBody('invalid_request', error.message), extra, NO_STORE, error.headers);
+  }
+  const status = statusOf(contract, error);
+  if (op && !op.responses.has(status)) {
+    return unexpected(contract, op, new Error(`${error.code} (${status}) is not a declared answer of ${op.id}: ${error.message}`), options, extra);
+  }
+  return json(contract, status, operationOutcome(contract.errors, error), extra, error.headers);
+}
