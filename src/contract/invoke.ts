@@ -63,9 +63,9 @@ function authorize(op: OperationSpec, granted: ReadonlySet<string> | undefined, 
 
 /** Step 2: path, query and header parameters against the operation's parameters (coerced, defaults applied). */
 function parameters(contract: Contract, op: OperationSpec, call: OperationCall): ParsedParameters {
-  const parsed = contract.validator.validateParameters(op, { path: call.path, query: call.query, headers: call.headers });
-  if (!parsed.ok) throw validationError(parsed.issues);
-  return parsed.value;
+  const { value, issues } = contract.validator.validateParameters(op, { path: call.path, query: call.query, headers: call.headers });
+  if (issues.length) throw validationError(issues);
+  return value;
 }
 
 /** Step 3: the body against the schema of its media type; a required body must be there. */

@@ -198,7 +198,7 @@ export class ContractValidator {
    * Validates and coerces the parameters of a request. Repeated query parameters become arrays, which only
    * array-typed parameters accept: a scalar parameter given twice is an error.
    */
-  validateParameters(op: OperationSpec, raw: RawRequest): { ok: true; value: ParsedParameters } | { ok: false; issues: ValidationIssue[] } {
+  validateParameters(op: OperationSpec, raw: RawRequest): { value: ParsedParameters; issues: ValidationIssue[] } {
     const issues: ValidationIssue[] = [];
     const value: ParsedParameters = { path: { ...raw.path }, query: {}, header: {} };
     for (const [key, v] of raw.query) {
@@ -235,7 +235,7 @@ export class ContractValidator {
         issues.push({ in: where, name, pointer: e.instancePath, message, ...(spec?.errorCode ? { errorCode: spec.errorCode } : {}) });
       }
     }
-    return issues.length ? { ok: false, issues: dedupe(issues) } : { ok: true, value };
+    return { value, issues: dedupe(issues) };
   }
 
   /** Validates a parsed request body against the schema declared for its media type. */

@@ -7,6 +7,7 @@
  * confusion), `crit` is refused, and the signature is compared in constant time before any claim is trusted.
  */
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { ApiError } from '../../contract/errors.js';
 
 export type Hs256Key = KeyObject;
 
@@ -21,9 +22,6 @@ export function signHs256(header: Record<string, unknown>, payload: Record<strin
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
 }
 
-export type Hs256Result =
-  { ok: true; header: Record<string, unknown>; payload: Record<string, unknown> } | { ok: false; reason: 'malformed' | 'algorithm' | 'signature' | 'crit' };
-
 function parseJson(segment: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
@@ -33,19 +31,24 @@ function parseJson(segment: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Checks structure, algorithm and signature. Claims are the caller's business (see tokens.ts). */
-export function verifyHs256(token: string, key: Hs256Key): Hs256Result {
+const invalid = (reason: string) => new ApiError('INVALID_TOKEN', reason);
+
+/**
+ * Checks structure, algorithm and signature and returns the decoded parts; anything else is refused with
+ * INVALID_TOKEN. Claims are the caller's business (see tokens.ts).
+ */
+export function verifyHs256(token: string, key: Hs256Key): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) return { ok: false, reason: 'malformed' };
+  if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw invalid('The access token is malformed.');
   const [h, p, s] = parts as [string, string, string];
   const header = parseJson(h);
-  if (!header) return { ok: false, reason: 'malformed' };
-  if (header.alg !== 'HS256') return { ok: false, reason: 'algorithm' };
-  if (header.crit !== undefined) return { ok: false, reason: 'crit' };
+  if (!header) throw invalid('The access token is malformed.');
+  if (header.alg !== 'HS256') throw invalid('The access token is not signed with the expected algorithm.');
+  if (header.crit !== undefined) throw invalid('The access token carries critical header parameters this server does not understand.');
   const expected = createHmac('sha256', key).update(`${h}.${p}`).digest();
   const actual = Buffer.from(s, 'base64url');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'signature' };
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw invalid('The access token signature is invalid.');
   const payload = parseJson(p);
-  if (!payload) return { ok: false, reason: 'malformed' };
-  return { ok: true, header, payload };
+  if (!payload) throw invalid('The access token is malformed.');
+  return { header, payload };
 }
