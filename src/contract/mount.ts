@@ -97,7 +97,8 @@ async function readBody(op: OperationSpec, raw: Request, maxBytes: number): Prom
   const mediaType = mediaTypeOf(raw.headers.get('content-type'));
   const accepted = Object.keys(op.requestBody!.content);
   if (!mediaType || !accepted.includes(mediaType)) {
-    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${mediaType ?? '(none)'} is not supported; send ${accepted.join(' or ')}.`);
+    const shown = mediaType === undefined ? '(none)' : /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(mediaType) ? mediaType : '(not a media type)';
+    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${shown} is not supported; send ${accepted.join(' or ')}.`);
   }
   const bytes = await readLimited(raw, maxBytes);
   if (!bytes) throw new ApiError('PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${maxBytes} bytes.`);
@@ -111,7 +112,9 @@ async function readBody(op: OperationSpec, raw: Request, maxBytes: number): Prom
   try {
     return { mediaType, value: JSON.parse(text) as unknown };
   } catch (e) {
-    throw new ApiError('MALFORMED_REQUEST', `The request body is not valid JSON: ${(e as Error).message}.`);
+    // The parser's message quotes the body; the answer names the place only (a body may hold a secret).
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    throw new ApiError('MALFORMED_REQUEST', `The request body is not valid JSON${at ? ` (at character ${Number(at) + 1})` : ''}.`);
   }
 }
 

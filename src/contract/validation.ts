@@ -110,6 +110,8 @@ function describe(error: ErrorObject): string {
     case 'const':
       return `must be '${String(p.allowedValue)}'`;
     case 'pattern':
+      // The Text schemas' rule reads better in words than as its pattern.
+      if (String(p.pattern).includes('\\u0000-')) return 'must not contain control characters (U+0000 to U+001F, U+007F)';
       return `does not have the expected form (${String(p.pattern)})`;
     case 'format':
       return `must be a valid ${String(p.format)}`;
@@ -210,6 +212,18 @@ export class ContractValidator {
       const v = raw.headers.get(p.name);
       if (v !== null) value.header[p.name] = v;
     }
+    for (const p of op.parameters) {
+      const problem = wireProblem(p, value[p.in][p.name]);
+      if (!problem) continue;
+      issues.push({
+        in: p.in,
+        name: p.name,
+        pointer: `/${p.name}`,
+        message: `The ${p.in} parameter '${p.name}' ${problem}.`,
+        ...(p.errorCode ? { errorCode: p.errorCode } : {}),
+      });
+      delete value[p.in][p.name];
+    }
     for (const where of ['path', 'query', 'header'] as const) {
       const group = this.parameterGroup(op, where);
       const target = value[where];
@@ -226,13 +240,15 @@ export class ContractValidator {
         const spec = group.byName.get(name);
         const message =
           e.keyword === 'additionalProperties'
-            ? `Unknown parameter '${name}'. Supported: ${[...op.parameters.filter((x) => x.in === 'query').map((x) => x.name)].join(', ') || 'none'}.`
+            ? `Unknown parameter ${quoteName(name)}. Supported: ${[...op.parameters.filter((x) => x.in === 'query').map((x) => x.name)].join(', ') || 'none'}.`
             : e.keyword === 'required'
               ? `The ${where} parameter '${name}' is required.`
               : Array.isArray(target[name]) && spec && !isArraySchema(spec.schema)
                 ? `The ${where} parameter '${name}' was given more than once.`
                 : `The ${where} parameter '${name}' ${describe(e)}.`;
-        issues.push({ in: where, name, pointer: e.instancePath, message, ...(spec?.errorCode ? { errorCode: spec.errorCode } : {}) });
+        // An unknown name is not repeated back unless it looks like a parameter name (it could be anything).
+        const shownName = e.keyword === 'additionalProperties' && !isParameterName(name) ? '' : name;
+        issues.push({ in: where, name: shownName, pointer: e.instancePath, message, ...(spec?.errorCode ? { errorCode: spec.errorCode } : {}) });
       }
     }
     return { value, issues: dedupe(issues) };
@@ -292,6 +308,27 @@ export class ContractValidator {
     if (!validate(response.body)) issues.push(...toIssues(validate.errors, 'body'));
     return issues;
   }
+}
+
+const isParameterName = (name: string) => /^[A-Za-z_$][A-Za-z0-9_.:$[\]-]{0,40}$/.test(name);
+
+/** A parameter name as it may be repeated back: names of another shape could be anything, a secret included. */
+function quoteName(name: string): string {
+  return isParameterName(name) ? `'${name}'` : '(a name that is no parameter name)';
+}
+
+/**
+ * What the wire form of a number or boolean parameter breaks, before coercion (which would read `1e1` as 10 and
+ * ` 7` as 7): integers are plain decimal digits, booleans `true` or `false`.
+ */
+function wireProblem(p: ParameterSpec, raw: unknown): string | undefined {
+  if (raw === undefined || typeof p.schema !== 'object') return undefined;
+  const type = (p.schema as { type?: unknown }).type;
+  const values = Array.isArray(raw) ? raw : [raw];
+  if (type === 'integer' && !values.every((v) => typeof v === 'string' && /^-?\d{1,15}$/.test(v))) return 'must be a whole number written in digits';
+  if (type === 'number' && !values.every((v) => typeof v === 'string' && /^-?\d{1,15}(\.\d{1,15})?$/.test(v))) return 'must be a decimal number';
+  if (type === 'boolean' && !values.every((v) => v === 'true' || v === 'false')) return 'must be true or false';
+  return undefined;
 }
 
 function isArraySchema(schema: JsonSchema): boolean {

@@ -3,8 +3,12 @@
  * data when asked, listens, and shuts down cleanly (in-flight requests finish, then the database closes).
  */
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { publishedContract } from '../contract/contract.js';
 import { createApp, type ResourceHandlers } from './app.js';
+import { REALM } from './auth/bearer.js';
+import { adapterErrorHandler, clientErrorHandler, limitedFetch, NODE_MAX_HEADER_SIZE } from './http-edge.js';
 import { loadSigningKeys } from './auth/keys.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { loadDemoClients } from './demo-clients.js';
@@ -28,7 +32,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function listen(server: ServerType, port: number, host: string): Promise<AddressInfo> {
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       reject(
@@ -68,23 +72,31 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if (loadDemoClients(db)) log('created the demo organizations and clients (fixtures/demo-clients.json)');
       options.loadDemoData?.(db);
     }
-    // The app needs the real port (for port 0) before it exists; requests before then get 503.
-    let app: ReturnType<typeof createApp> | undefined;
-    const server = createAdaptorServer({
-      fetch: (req, env) => (app ? app.fetch(req, env) : new Response('starting', { status: 503 })),
-    });
+    // The app needs the real port (for port 0) before it exists; requests that arrive before then wait for it.
+    let ready!: (app: ReturnType<typeof createApp>) => void;
+    const appReady = new Promise<ReturnType<typeof createApp>>((resolve) => (ready = resolve));
+    const render = { realm: REALM };
+    const listener = getRequestListener(
+      limitedFetch(publishedContract, render, async (req, env) => (await appReady).fetch(req, env)),
+      { errorHandler: adapterErrorHandler(publishedContract, render) },
+    );
+    // The listener handles its own errors (errorHandler above); the promise it returns needs no one's attention.
+    const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_SIZE }, (req, res) => void listener(req, res));
+    server.on('clientError', clientErrorHandler(publishedContract));
     const address = await listen(server, options.config.port, options.config.host);
     const config = withActualPort(options.config, address.port, options.config.port !== 0);
     const keys = await loadSigningKeys(config, db);
-    app = createApp({
-      config,
-      db,
-      keys,
-      resources: options.resources,
-      ...(options.software ? { software: options.software } : {}),
-      onError: (op, error, errorId) =>
-        log(`error ${errorId} in ${op?.id ?? '(no operation)'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
-    });
+    ready(
+      createApp({
+        config,
+        db,
+        keys,
+        resources: options.resources,
+        ...(options.software ? { software: options.software } : {}),
+        onError: (op, error, errorId) =>
+          log(`error ${errorId} in ${op?.id ?? '(no operation)'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      }),
+    );
 
     let closing: Promise<void> | undefined;
     const close = () =>

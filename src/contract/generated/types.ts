@@ -460,13 +460,13 @@ export interface components {
         Address: {
             /** @enum {string} */
             type?: "physical" | "postal" | "both";
-            text?: string;
-            line?: string[];
-            city?: string;
-            district?: string;
-            state?: string;
-            postalCode?: string;
-            country?: string;
+            text?: components["schemas"]["Text"];
+            line?: components["schemas"]["Text"][];
+            city?: components["schemas"]["Text"];
+            district?: components["schemas"]["Text"];
+            state?: components["schemas"]["Text"];
+            postalCode?: components["schemas"]["Text"];
+            country?: components["schemas"]["Text"];
         };
         /**
          * AuthorizationServerMetadata
@@ -520,13 +520,13 @@ export interface components {
          *     later entries can reference it as `{"reference": "urn:uuid:..."}`.
          */
         BatchRequestEntry: {
-            fullUrl?: string;
+            fullUrl?: components["schemas"]["Text"];
             request: {
                 /** @enum {string} */
                 method: "GET" | "POST" | "PUT";
-                url: string;
+                url: components["schemas"]["Text"];
                 /** @description Like the `If-Match` header of a single PUT, e.g. `"3"`. */
-                ifMatch?: string;
+                ifMatch?: components["schemas"]["Text"];
             };
             /**
              * @description The request body of the call: the record to create or write (POST, PUT); a GET entry takes none. It is
@@ -643,20 +643,20 @@ export interface components {
         /** @description A concept given by one or more codings and an optional human-readable text. */
         CodeableConcept: {
             coding: components["schemas"]["Coding"][];
-            text?: string;
+            text?: components["schemas"]["Text"];
         };
         /** @description A code from a code system. */
         Coding: {
             /** @description URI of the code system. */
-            system: string;
-            code: string;
-            display?: string;
+            system: components["schemas"]["Text"];
+            code: components["schemas"]["Text"];
+            display?: components["schemas"]["Text"];
         };
         /** @description A phone number, e-mail address or other way to reach a person. */
         ContactPoint: {
             /** @enum {string} */
             system: "phone" | "email" | "fax" | "url" | "sms";
-            value: string;
+            value: components["schemas"]["Text"];
             /** @enum {string} */
             use?: "home" | "work" | "mobile";
             /** @description Preference order; 1 is the most preferred. */
@@ -679,17 +679,19 @@ export interface components {
          *     | METHOD_NOT_ALLOWED | 405 | the endpoint exists but not with this method (`Allow` lists the methods) |
          *     | VERSION_CONFLICT | 409 | `If-Match` names a version that is no longer current |
          *     | PAYLOAD_TOO_LARGE | 413 | the request body exceeds 1 MiB |
+         *     | URI_TOO_LONG | 414 | the request URL exceeds 8 KiB |
          *     | UNSUPPORTED_MEDIA_TYPE | 415 | the request body is not `application/json` |
          *     | INVALID_IDENTIFIER | 422 | an identifier is not of the form `{system}\|{value}` |
          *     | DUPLICATE_IDENTIFIER | 422 | an identifier is already used by another record of the same type |
          *     | VALIDATION_ERROR | 422 | the body breaks the schema or a business rule |
          *     | INVALID_REFERENCE | 422 | a reference names no existing record, or a record of the wrong type |
          *     | TRANSACTION_FAILED | 400-422 | a `transaction` Bundle was rolled back; a second issue names the failing entry |
+         *     | HEADERS_TOO_LARGE | 431 | the request's header fields exceed 16 KiB |
          *     | RATE_LIMIT_EXCEEDED | 429 | the client (API) or the caller's IP address (token endpoint) exceeded its rate limit |
          *     | INTERNAL_ERROR | 500 | an unexpected server error; `diagnostics` carries an error id for the logs |
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_REQUEST" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SCOPE_INSUFFICIENT" | "CONSENT_REQUIRED" | "CONSENT_EXPIRED" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_IDENTIFIER" | "DUPLICATE_IDENTIFIER" | "VALIDATION_ERROR" | "INVALID_REFERENCE" | "TRANSACTION_FAILED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR";
+        ErrorCode: "MALFORMED_REQUEST" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SCOPE_INSUFFICIENT" | "CONSENT_REQUIRED" | "CONSENT_EXPIRED" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_IDENTIFIER" | "DUPLICATE_IDENTIFIER" | "VALIDATION_ERROR" | "INVALID_REFERENCE" | "TRANSACTION_FAILED" | "HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR";
         /**
          * Group
          * @description A Group as returned by the server. `resourceType`, `identifier` and `meta` are always present.
@@ -712,7 +714,7 @@ export interface components {
             active?: boolean;
             /** @enum {string} */
             groupType?: "household" | "family" | "organization" | "other";
-            name?: string;
+            name?: components["schemas"]["Text"];
             /** @description The members of the group. Each member must be an existing Individual. */
             member?: components["schemas"]["GroupMember"][];
             /** @description Read-only. Number of active members. Accepted and ignored on input. */
@@ -771,12 +773,12 @@ export interface components {
          *     for display; when a client omits it the server composes it as `FAMILY, Given Middle`.
          */
         HumanName: {
-            family?: string;
-            given?: string;
-            middle?: string;
-            prefix?: string;
-            suffix?: string;
-            text?: string;
+            family?: components["schemas"]["Text"];
+            given?: components["schemas"]["Text"];
+            middle?: components["schemas"]["Text"];
+            prefix?: components["schemas"]["Text"];
+            suffix?: components["schemas"]["Text"];
+            text?: components["schemas"]["Text"];
         };
         /**
          * @description A business identifier issued by an external or internal system. Records are only ever addressed by
@@ -788,12 +790,12 @@ export interface components {
              * @description URI of the issuing system (usually a URN). It never contains `|` or white space.
              * @example urn:gov:ph:psa:national-id
              */
-            system: string;
+            system: components["schemas"]["Text"];
             /**
              * @description The identifier value within its system. No white space and no `|`.
              * @example PH-123456789
              */
-            value: string;
+            value: components["schemas"]["Text"];
             period?: components["schemas"]["Period"];
         };
         /**
@@ -886,15 +888,20 @@ export interface components {
          */
         Meta: {
             /** @example 3 */
-            versionId: string;
+            versionId: components["schemas"]["Text"];
             /**
              * Format: date-time
              * @example 2026-03-02T09:15:00Z
              */
             lastUpdated: string;
             /** @description Who wrote the current version, e.g. `urn:openspp:api-client:{client_id}` for writes made through the API. */
-            source?: string;
+            source?: components["schemas"]["Text"];
         };
+        /**
+         * MultilineText
+         * @description Text that may span lines (TAB, LF and CR allowed); the other C0 control characters and DEL are refused like in `Text`.
+         */
+        MultilineText: string;
         /**
          * OAuthError
          * @description An RFC 6749 §5.2 error response of the token endpoint.
@@ -959,8 +966,8 @@ export interface components {
             identifier?: components["schemas"]["Identifier"][];
             /** @default true */
             active?: boolean;
-            name?: string;
-            description?: string;
+            name?: components["schemas"]["Text"];
+            description?: components["schemas"]["MultilineText"];
             /** @description Kind of programme, system `urn:openspp:vocab:program-type` (e.g. `cash_transfer`). */
             programType?: components["schemas"]["CodeableConcept"];
             /**
@@ -968,7 +975,7 @@ export interface components {
              * @enum {string}
              */
             targetType?: "individual" | "group";
-            eligibilityCriteria?: string;
+            eligibilityCriteria?: components["schemas"]["MultilineText"];
             period?: components["schemas"]["Period"];
             meta?: components["schemas"]["Meta"];
         };
@@ -1064,9 +1071,9 @@ export interface components {
          *     reference. A reference that names no existing record is rejected with `INVALID_REFERENCE` (422).
          */
         Reference: {
-            reference: string;
+            reference: components["schemas"]["Text"];
             /** @description Human-readable name of the referenced record (set by the server on output; ignored on input). */
-            display?: string;
+            display?: components["schemas"]["Text"];
         };
         /**
          * RelationshipCode
@@ -1100,6 +1107,13 @@ export interface components {
             link: components["schemas"]["BundleLink"][];
         };
         /**
+         * Text
+         * @description Text the registry stores or searches: any Unicode except the C0 control characters (U+0000 to U+001F) and DEL
+         *     (U+007F). A request carrying one is refused (422 for a body, 400 for a parameter) — such characters cannot be
+         *     displayed, break exports and text indexes, and are never part of a name, an address or an identifier.
+         */
+        Text: string;
+        /**
          * TokenRequest
          * @description A client-credentials token request. The same fields are accepted as a JSON object or as an
          *     `application/x-www-form-urlencoded` body. The client authenticates with exactly one of: `client_id` +
@@ -1112,14 +1126,14 @@ export interface components {
              * @description Must be `client_credentials`; any other value gets `unsupported_grant_type`.
              * @example client_credentials
              */
-            grant_type: string;
-            client_id?: string;
-            client_secret?: string;
+            grant_type: components["schemas"]["Text"];
+            client_id?: components["schemas"]["Text"];
+            client_secret?: components["schemas"]["Text"];
             /**
              * @description Optional space-separated subset of the client's scopes. The token then carries only these. A scope the
              *     client does not hold gets `invalid_scope`. Without `scope`, the token carries all the client's scopes.
              */
-            scope?: string;
+            scope?: components["schemas"]["Text"];
         };
         /**
          * TokenResponse
@@ -1137,6 +1151,40 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description The request URL is longer than 8 KiB (`URI_TOO_LONG`), before any routing, authentication or validation.
+         *     Send long search criteria with fewer parameters, or page through results with the `next` links.
+         */
+        UriTooLong: {
+            headers: {
+                "X-API-Version": components["headers"]["X-API-Version"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "resourceType": "OperationOutcome",
+                 *       "issue": [
+                 *         {
+                 *           "severity": "error",
+                 *           "code": "too-long",
+                 *           "details": {
+                 *             "coding": [
+                 *               {
+                 *                 "system": "urn:openspp:error",
+                 *                 "code": "URI_TOO_LONG",
+                 *                 "display": "URI too long"
+                 *               }
+                 *             ],
+                 *             "text": "The request URL is longer than 8192 bytes."
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["OperationOutcome"];
+            };
+        };
         /**
          * @description Rate limit exceeded (`RATE_LIMIT_EXCEEDED`). The API counts requests per client (default 60 per minute and
          *     10,000 per day); the token endpoint counts them per IP address (default 5 per minute and 50 per day). Wait
@@ -1176,6 +1224,40 @@ export interface components {
                  *               }
                  *             ],
                  *             "text": "Rate limit exceeded: 60 requests per minute. Retry after 45 seconds."
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["OperationOutcome"];
+            };
+        };
+        /**
+         * @description The request's header fields together exceed 16 KiB (`HEADERS_TOO_LARGE`), before any routing, authentication
+         *     or validation. The connection is closed after this answer.
+         */
+        RequestHeaderFieldsTooLarge: {
+            headers: {
+                "X-API-Version": components["headers"]["X-API-Version"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "resourceType": "OperationOutcome",
+                 *       "issue": [
+                 *         {
+                 *           "severity": "error",
+                 *           "code": "too-long",
+                 *           "details": {
+                 *             "coding": [
+                 *               {
+                 *                 "system": "urn:openspp:error",
+                 *                 "code": "HEADERS_TOO_LARGE",
+                 *                 "display": "Request header fields too large"
+                 *               }
+                 *             ],
+                 *             "text": "The request header fields exceed 16384 bytes."
                  *           }
                  *         }
                  *       ]
@@ -1440,12 +1522,12 @@ export interface components {
          * @description Exact identifier match, `{system}|{value}`, or a bare `{value}` to match that value in any system.
          * @example urn:gov:ph:psa:national-id|PH-123456789
          */
-        "identifier-search": string;
+        "identifier-search": components["schemas"]["Text"];
         /**
          * @description Case-insensitive substring of the name (at least 2 characters).
          * @example santos
          */
-        "name-contains": string;
+        "name-contains": components["schemas"]["Text"];
         /**
          * @description Filter on `birthDate`: a date with an optional prefix `eq` (default), `ne`, `lt`, `le`, `gt`, `ge`. Repeat
          *     for a range: `birthdate=ge1980-01-01&birthdate=le1989-12-31`.
@@ -1454,22 +1536,22 @@ export interface components {
          *       "le1989-12-31"
          *     ]
          */
-        birthdate: string[];
+        birthdate: components["schemas"]["Text"][];
         /**
          * @description ISO/IEC 5218 code, with or without its system (`urn:iso:std:iso:5218|2` or `2`).
          * @example urn:iso:std:iso:5218|2
          */
-        gender: string;
+        gender: components["schemas"]["Text"];
         /**
          * @description Case-insensitive substring of any address field (text, line, city, district, state, postal code).
          * @example Quezon
          */
-        address: string;
+        address: components["schemas"]["Text"];
         /**
          * @description Individuals who are active members of this group (`{system}|{value}`), or `none` for individuals in no group.
          * @example urn:openspp:group|HH-2024-001
          */
-        "group-of-individual": string;
+        "group-of-individual": components["schemas"]["Text"];
         /** @description Only active (`true`) or only deactivated (`false`) records. */
         active: boolean;
         /**
@@ -1479,62 +1561,62 @@ export interface components {
          *       "ge2026-01-01"
          *     ]
          */
-        "last-updated": string[];
+        "last-updated": components["schemas"]["Text"][];
         /** @description Page size, 1 to 100. */
         count: number;
         /**
          * @description Sort key, ascending, or descending with a leading `-`: `name` (family then given name), `birthdate`, `_lastUpdated`. Ties are broken by a stable internal order.
          *     Default: `name`.
          */
-        "sort-individual": string;
+        "sort-individual": components["schemas"]["Text"];
         /**
          * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
          *     Allowed: `active`, `name`, `birthDate`, `birthDateEstimated`, `gender`, `telecom`, `address`, `groupMembership`.
          * @example name,birthDate
          */
-        "elements-individual": string;
+        "elements-individual": components["schemas"]["Text"];
         /**
          * @description Opaque position in a result set. Do not build it: take it from a `next` or `previous` link. It is only valid
          *     with the same search parameters it was issued with; otherwise the request gets 400.
          */
-        cursor: string;
+        cursor: components["schemas"]["Text"];
         /**
          * @description The identifier (`{system}|{value}`) of the record to update. If no record has it, the body is created
          *     instead; the body's `identifier` list must contain it.
          * @example urn:gov:ph:psa:national-id|PH-123456789
          */
-        "identifier-conditional": string;
+        "identifier-conditional": components["schemas"]["Text"];
         /**
          * @description The version the client last read, as the `ETag` gave it (`"3"`). When it is no longer current the update is
          *     refused with `409 VERSION_CONFLICT` and nothing is written. Without it the update is unconditional.
          * @example "3"
          */
-        "if-match": string;
+        "if-match": components["schemas"]["Text"];
         /**
          * @description The record's identifier as `{system}|{value}`. Percent-encode what a path segment cannot carry: `#` must be
          *     `%23` (or it is taken for a fragment) and `/` must be `%2F`; `|` may be sent raw or as `%7C`; `:` may stay.
          *     A value that is not of this form gets `422 INVALID_IDENTIFIER`.
          * @example urn:gov:ph:psa:national-id|PH-123456789
          */
-        "identifier-path": string;
+        "identifier-path": components["schemas"]["Text"];
         /** @description Only groups of this type. */
         "group-type": "household" | "family" | "organization" | "other";
         /**
          * @description Groups that have this Individual as an active member (`Individual/{system}|{value}`).
          * @example Individual/urn:gov:ph:psa:national-id|PH-123456789
          */
-        member: string;
+        member: components["schemas"]["Text"];
         /**
          * @description Sort key, ascending, or descending with a leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
          *     Default: `name`.
          */
-        "sort-group": string;
+        "sort-group": components["schemas"]["Text"];
         /**
          * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
          *     Allowed: `active`, `groupType`, `name`, `member`, `quantity`, `address`.
          * @example name,quantity
          */
-        "elements-group": string;
+        "elements-group": components["schemas"]["Text"];
         /** @description `active` programmes (active and not past their period) or `ended` ones. */
         "program-status": "active" | "ended";
         /** @description Only programmes whose beneficiaries are of this kind. */
@@ -1543,36 +1625,36 @@ export interface components {
          * @description Sort key, ascending, or descending with a leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
          *     Default: `name`.
          */
-        "sort-program": string;
+        "sort-program": components["schemas"]["Text"];
         /**
          * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
          *     Allowed: `active`, `name`, `description`, `programType`, `targetType`, `eligibilityCriteria`, `period`.
          * @example name,targetType
          */
-        "elements-program": string;
+        "elements-program": components["schemas"]["Text"];
         /**
          * @description Memberships of this beneficiary (`Individual/{system}|{value}` or `Group/{system}|{value}`).
          * @example Group/urn:openspp:group|HH-2024-001
          */
-        beneficiary: string;
+        beneficiary: components["schemas"]["Text"];
         /**
          * @description Memberships in this programme (`Program/{system}|{value}`).
          * @example Program/urn:openspp:program|4Ps
          */
-        "program-ref": string;
+        "program-ref": components["schemas"]["Text"];
         /** @description Only memberships in this status. */
         "membership-status": "draft" | "enrolled" | "paused" | "exited" | "not_eligible" | "duplicated";
         /**
          * @description Sort key, ascending, or descending with a leading `-`: `enrollmentDate`, `_lastUpdated`. Ties are broken by a stable internal order.
          *     Default: `_lastUpdated`.
          */
-        "sort-program-membership": string;
+        "sort-program-membership": components["schemas"]["Text"];
         /**
          * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
          *     Allowed: `program`, `beneficiary`, `status`, `enrollmentDate`, `exitDate`, `exitReason`.
          * @example program,status
          */
-        "elements-program-membership": string;
+        "elements-program-membership": components["schemas"]["Text"];
     };
     requestBodies: never;
     headers: {
@@ -1697,7 +1779,9 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1721,6 +1805,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1748,6 +1834,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1771,6 +1859,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1794,6 +1884,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1817,6 +1909,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1911,7 +2005,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1980,9 +2076,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2020,9 +2118,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2071,8 +2171,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2126,9 +2228,11 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2206,7 +2310,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2275,9 +2381,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2315,9 +2423,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2366,8 +2476,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2421,9 +2533,11 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2495,7 +2609,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2564,9 +2680,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2604,9 +2722,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2654,8 +2774,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2709,9 +2831,11 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2787,7 +2911,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2856,9 +2982,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2896,9 +3024,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2947,8 +3077,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -3002,9 +3134,11 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -3042,6 +3176,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             /**
              * @description The Bundle itself is invalid (`VALIDATION_ERROR`: wrong type, too many entries, an entry without the
@@ -3058,6 +3193,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -16,6 +16,8 @@ import type { SigningKeys } from './keys.js';
 import { issueAccessToken, type TokenSettings } from './tokens.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+/** The shape of every scope of the contract's catalogue: `resource:action`. */
+const SCOPE_SHAPE = /^[a-z][a-z_]{0,39}:[a-z]{1,20}$/;
 
 export interface TokenEndpointSettings extends TokenSettings {
   defaultLifetime: number;
@@ -95,7 +97,13 @@ function grantScopes(params: Parameters, client: ApiClient): string[] {
   if (requested.length === 0 || requested.some((s) => !isScopeToken(s)))
     throw new OAuthError('invalid_scope', 'The scope parameter must be space-separated scope names.');
   const notAllowed = requested.filter((s) => !client.scopes.includes(s));
-  if (notAllowed.length) throw new OAuthError('invalid_scope', `The client may not request: ${notAllowed.join(', ')}.`);
+  if (notAllowed.length) {
+    // Only what looks like a scope of the catalogue is repeated back: a client that put its secret in the wrong
+    // field must not get it reflected.
+    const named = notAllowed.filter((s) => SCOPE_SHAPE.test(s));
+    const which = named.length === notAllowed.length ? `: ${named.join(', ')}` : named.length ? `: ${named.join(', ')} and other values` : '';
+    throw new OAuthError('invalid_scope', `The client may not request the scope${notAllowed.length === 1 ? '' : 's'} asked for${which}.`);
+  }
   return [...new Set(requested)].sort();
 }
 

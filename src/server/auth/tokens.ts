@@ -96,6 +96,8 @@ export function checkClaims(header: Record<string, unknown>, c: Record<string, u
   for (const name of ['exp', 'iat', 'sver'] as const) if (typeof c[name] !== 'number') throw invalid(`The access token lacks the ${name} claim.`);
   for (const name of ['sub', 'jti', 'client_id', 'scope'] as const) if (typeof c[name] !== 'string') throw invalid(`The access token lacks the ${name} claim.`);
   if (c.nbf !== undefined && typeof c.nbf !== 'number') throw invalid("The access token's nbf claim is not acceptable.");
+  // A client-credentials token is the client's own: RFC 9068 §2.2 makes sub the client_id.
+  if (c.sub !== c.client_id) throw invalid("The access token's sub does not name its client_id.");
   const t = now.getTime() / 1000;
   const exp = c.exp as number;
   if (t >= exp + settings.leeway) throw new ApiError('TOKEN_EXPIRED', `The access token expired at ${new Date(exp * 1000).toISOString()}. Request a new one.`);

@@ -31,7 +31,8 @@ export function migrate(db: Db, list: readonly Migration[] = migrations): number
   for (const m of [...list].sort((a, b) => a.id - b.id)) {
     if (done.has(m.id)) continue;
     db.transaction(() => {
-      db.exec(m.sql);
+      if (m.sql) db.exec(m.sql);
+      m.run?.(db);
       db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
     })();
     applied.push(m.id);

@@ -38,6 +38,7 @@ function dayInterval(date: string): Interval {
 /** The interval of a date or date-time, for a column of `Date.toISOString()` strings (UTC, milliseconds). */
 function instantInterval(text: string): Interval | undefined {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    if (!isRealDate(text)) return undefined;
     return { lo: `${text}T00:00:00.000Z`, hi: `${nextDay(text)}T00:00:00.000Z` };
   }
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})$/.exec(text);

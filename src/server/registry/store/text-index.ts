@@ -5,22 +5,29 @@
  * two-character needle `xy` every indexed field ends with SENTINEL, so each occurrence of `xy` starts some trigram
  * `xy?`; the query is the OR of those trigrams over every character the registry has indexed (a small set,
  * kept in `registry_text_chars`).
+ *
+ * No control character ever enters the index or its character table (the contract refuses them in stored text,
+ * and they are blanked here whatever the source): a NUL inside an FTS5 query string ends it, so one such
+ * character in the table would break every two-character search.
  */
 import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
 
 export const SENTINEL = '\u0001';
 
-/** One FTS column value from several fields: each field closed by the sentinel. */
+const CONTROL = /[\u0000-\u001F\u007F]/g;
+const isControl = (ch: string) => ch.length === 1 && (ch < ' ' || ch === '\u007F');
+
+/** One FTS column value from several fields: each field (control characters blanked) closed by the sentinel. */
 export function textField(parts: ReadonlyArray<string | undefined | null>): string {
   let out = '';
-  for (const p of parts) if (p) out += p + SENTINEL;
+  for (const p of parts) if (p) out += p.replace(CONTROL, ' ') + SENTINEL;
   return out;
 }
 
-/** The distinct characters of a text, as the char table stores them. */
+/** The distinct characters of a text, as the char table stores them (never a control character). */
 export function charsOf(text: string, into: Set<string> = new Set()): Set<string> {
-  for (const ch of text.toLowerCase()) if (ch !== SENTINEL) into.add(ch);
+  for (const ch of text.toLowerCase()) if (!isControl(ch)) into.add(ch);
   return into;
 }
 
@@ -38,7 +45,7 @@ const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
 export function containsExpression(db: Db, columns: readonly string[], needle: string): string {
   const scope = `{${columns.join(' ')}} : `;
   if ([...needle].length >= 3) return `${scope}${quote(needle)}`;
-  const chars = (stmt(db, 'SELECT ch FROM registry_text_chars').pluck().all() as string[]).concat(SENTINEL);
+  const chars = (stmt(db, 'SELECT ch FROM registry_text_chars').pluck().all() as string[]).filter((ch) => !isControl(ch)).concat(SENTINEL);
   return `${scope}(${chars.map((ch) => quote(needle + ch)).join(' OR ')})`;
 }
 

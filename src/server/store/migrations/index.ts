@@ -4,11 +4,16 @@
  */
 import { core } from './0001-core.js';
 import { registry } from './0100-registry.js';
+import { textCharsRepair } from './0101-text-chars-repair.js';
+import { controlCharacters } from './0102-control-characters.js';
+import type { Db } from '../db.js';
 
+/** A schema change (`sql`) or a data repair that needs code (`run`), applied once, in its own transaction. */
 export interface Migration {
   id: number;
   name: string;
-  sql: string;
+  sql?: string;
+  run?: (db: Db) => void;
 }
 
-export const migrations: readonly Migration[] = [core, registry];
+export const migrations: readonly Migration[] = [core, registry, textCharsRepair, controlCharacters];
