@@ -128,29 +128,3 @@ export interface CheckContext {
   log(line: string): void;
   sleep(ms: number): Promise<void>;
 }
-
-export class SkipCheck extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'SkipCheck';
-  }
-}
-
-/** A 429 the check did not ask for, or a budget that ran out: the check is inconclusive, never failed. */
-export class Inconclusive extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'Inconclusive';
-  }
-}
-
-/** A token the check depends on was refused: the check cannot run (its own token checks report why). */
-export class TokenRefused extends Error {
-  constructor(
-    readonly reason: string,
-    readonly result: HttpResult,
-  ) {
-    super(reason);
-    this.name = 'TokenRefused';
-  }
-}

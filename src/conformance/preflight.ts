@@ -12,8 +12,7 @@ import { NetworkError, send, type HttpResult, type RequestSpec } from './http.js
 import { retryAfterSeconds } from '../rfc/http.js';
 import { Masker } from './mask.js';
 import type { Profile } from './profiles.js';
-import { secretVariables } from './session.js';
-import { TargetError, targetSecrets, type Target } from './target.js';
+import { secretVariables, TargetError, targetSecrets, type Target } from './target.js';
 import { buildTokenRequest, readTokenResponse, skewFromDate } from './tokens.js';
 import type { Exchange, Role } from './types.js';
 

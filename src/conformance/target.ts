@@ -249,3 +249,12 @@ export function loadTarget(file: string, env: Record<string, string | undefined>
 export function targetSecrets(target: Target): string[] {
   return [...Object.values(target.clients).map((c) => c.clientSecret), ...(target.jwt?.secret ? [target.jwt.secret] : [])].filter((s) => s.length >= 4);
 }
+
+/** Shell variable names for the target's secrets in curl lines (`SPP_FULL_CLIENT_SECRET`), longest secret first. */
+export function secretVariables(target: Target): Array<[string, string]> {
+  const vars: Array<[string, string]> = [];
+  for (const [role, c] of Object.entries(target.clients))
+    vars.push([c.clientSecret, `SPP_${role.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}_CLIENT_SECRET`]);
+  if (target.jwt?.secret) vars.push([target.jwt.secret, 'SPP_JWT_SECRET']);
+  return vars.sort((a, b) => b[0].length - a[0].length);
+}

@@ -96,7 +96,7 @@ describe('verdicts', () => {
       assertions: [{ requirement: 'M-1', ok: true, message: 'ok' }],
       notApplicable: new Map(),
       severity,
-      interrupted: '429',
+      stopped: { verdict: 'inconclusive', reason: '429' },
     });
     expect(cut.outcomes.map((o) => o.verdict)).toEqual(['inconclusive', 'inconclusive']);
     expect(cut.verdict).toBe('inconclusive');
@@ -105,7 +105,7 @@ describe('verdicts', () => {
       assertions: [{ requirement: 'M-1', ok: false, message: 'bad' }],
       notApplicable: new Map(),
       severity,
-      interrupted: '429',
+      stopped: { verdict: 'inconclusive', reason: '429' },
     });
     expect(failedFirst.verdict).toBe('fail');
   });
@@ -335,7 +335,7 @@ describe('planner', () => {
       .reduce((n, c) => n + (typeof c.tokenRequests === 'function' ? c.tokenRequests(profile) : (c.tokenRequests ?? 0)), 0);
     expect(plan.tokenRequests).toBe(explicit + 2 + 2);
     expect(plan.hasTokenProbe).toBe(true);
-    expect(plan.suites.at(-1)).toBe('rate-limits');
+    expect(plan.selected.at(-1)?.suite).toBe('rate-limits');
   });
 
   it('marks resource-server checks not applicable under a token-only profile', () => {
