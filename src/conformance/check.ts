@@ -46,7 +46,11 @@ export interface Check {
 /** A client role's default token, or the full client's `subset` (a resource:all scope) or `narrow` (one scope) token. */
 export type TokenKey = Role | 'subset' | 'narrow';
 
-export interface TokenInfo {
+/**
+ * A token the kit holds for one client role, with what the token response said about it (fields and headers,
+ * masked) — the checks' evidence. Not the client library's TokenInfo, which is a caller's view of a cached token.
+ */
+export interface RoleToken {
   role: Role;
   accessToken: string;
   scope: string;
@@ -64,7 +68,7 @@ export interface TokenInfo {
 
 export interface ApiCall {
   /** The bearer credential: a cached token, or any string (forged, garbage); omit for no Authorization header. */
-  token?: TokenInfo | string;
+  token?: RoleToken | string;
   /** Path parameters by name. */
   params?: Record<string, string>;
   query?: Record<string, string> | URLSearchParams;
@@ -105,7 +109,7 @@ export interface CheckContext {
   readonly timingSamples: number;
 
   /** A token for a client role (fetched once, reused; `scope` asks for a subset). */
-  token(role: Role, scope?: string): Promise<TokenInfo>;
+  token(role: Role, scope?: string): Promise<RoleToken>;
   /** Sends a token-endpoint request, counted against the token budget. */
   tokenRequest(call: TokenCall): Promise<HttpResult>;
   /** Calls a contract operation under baseUrl; the answer is validated against the contract. */

@@ -6,7 +6,7 @@
  */
 import { getOperation } from '../contract/index.js';
 import { BudgetExhausted, RequestBudget, type Limits } from './budget.js';
-import type { TokenInfo } from './check.js';
+import type { RoleToken } from './check.js';
 import { authorizationServerMetadataUrl } from './checks/discovery.js';
 import { NetworkError, send, type HttpResult, type RequestSpec } from './http.js';
 import { retryAfterSeconds } from '../rfc/http.js';
@@ -27,7 +27,7 @@ export interface PreflightResult {
   tokenEndpoint: string;
   metadata?: Record<string, any>;
   limits: { token: LimitsWithSource; api: LimitsWithSource };
-  tokens: Partial<Record<Role, TokenInfo>>;
+  tokens: Partial<Record<Role, RoleToken>>;
   tokenLedger: number[];
   exchanges: Exchange[];
   clockSkewMs: number;
@@ -92,7 +92,7 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
   };
 
   const budget = new RequestBudget('token endpoint', limits.token);
-  const tokens: Partial<Record<Role, TokenInfo>> = {};
+  const tokens: Partial<Record<Role, RoleToken>> = {};
   for (const role of options.roles) {
     const client = target.clients[role];
     if (!client) continue;

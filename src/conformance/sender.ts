@@ -6,7 +6,7 @@
 import { getOperation, type OperationSpec } from '../contract/index.js';
 import { retryAfterSeconds } from '../rfc/http.js';
 import type { RequestBudget } from './budget.js';
-import type { ApiCall, TokenCall, TokenInfo } from './check.js';
+import type { ApiCall, TokenCall, RoleToken } from './check.js';
 import { send, type HttpClientOptions, type HttpResult, type RequestSpec } from './http.js';
 import type { CheckRecorder } from './recorder.js';
 import type { Session } from './session.js';
@@ -57,7 +57,7 @@ export class CheckSender {
   }
 
   /** A token for a client role: the run's cached one, else a new one; a refusal skips the check (its own token checks say why). */
-  async token(role: Role, scope?: string): Promise<TokenInfo> {
+  async token(role: Role, scope?: string): Promise<RoleToken> {
     const cached = this.session.cachedToken(role, scope);
     if (cached) return cached;
     const { config, masker } = this.session;

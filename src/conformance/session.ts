@@ -5,7 +5,7 @@
  * run id).
  */
 import { RequestBudget } from './budget.js';
-import type { TokenInfo } from './check.js';
+import type { RoleToken } from './check.js';
 import type { HttpClientOptions } from './http.js';
 import { Masker } from './mask.js';
 import type { Profile } from './profiles.js';
@@ -24,7 +24,7 @@ export interface RunConfig {
   limits: { token: { perMinute: number; perDay: number }; api: { perMinute: number; perDay: number } };
   tokenLedger: number[];
   apiLedgers: Partial<Record<Role, number[]>>;
-  tokens: Partial<Record<Role, TokenInfo>>;
+  tokens: Partial<Record<Role, RoleToken>>;
   clockSkewMs: number;
   metadata?: Record<string, any>;
   /** The preflight's exchanges (token responses, metadata), already masked. */
@@ -42,7 +42,7 @@ export class Session {
   /** Time spent waiting for rate-limit windows (and deliberate waits of checks), over the whole run. */
   waitsMs = 0;
   private readonly apiBudgets = new Map<Role, RequestBudget>();
-  private readonly tokens = new Map<string, TokenInfo>();
+  private readonly tokens = new Map<string, RoleToken>();
   private readonly memos = new Map<string, Promise<unknown>>();
   private readonly variables: Array<[string, string]>;
   private exchangeSeq: number;
@@ -66,14 +66,14 @@ export class Session {
   }
 
   /** A token fetched earlier in the run for this role and scope, unless it is close to expiry. */
-  cachedToken(role: Role, scope?: string): TokenInfo | undefined {
+  cachedToken(role: Role, scope?: string): RoleToken | undefined {
     const t = this.tokens.get(`${role}|${scope ?? ''}`);
     // Refresh well before expiry so that a long run never uses a token that dies mid-request.
     if (t && t.expiresAt - Date.now() > Math.min(60_000, (t.expiresIn ?? 3600) * 200)) return t;
     return undefined;
   }
 
-  storeToken(scope: string | undefined, token: TokenInfo): void {
+  storeToken(scope: string | undefined, token: RoleToken): void {
     this.tokens.set(`${token.role}|${scope ?? ''}`, token);
   }
 

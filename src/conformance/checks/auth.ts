@@ -5,7 +5,7 @@
  * operations get an empty body, which no schema accepts, so even a server that ignored tokens would refuse it.
  */
 import { scopesAllow, type ErrorCode, type OperationSpec } from '../../contract/index.js';
-import type { Check, CheckContext, TokenInfo } from '../check.js';
+import type { Check, CheckContext, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { algNone, attackerSigned, GARBAGE_TOKEN, tampered } from '../jwt.js';
 import {
@@ -24,7 +24,7 @@ import {
   securedOperations,
 } from './helpers.js';
 
-function call(ctx: CheckContext, op: OperationSpec, token?: TokenInfo | string): Promise<HttpResult> {
+function call(ctx: CheckContext, op: OperationSpec, token?: RoleToken | string): Promise<HttpResult> {
   const body = harmlessBody(op);
   return ctx.api(op, {
     ...(token !== undefined ? { token } : {}),
@@ -108,7 +108,7 @@ type Variant = {
   title: string;
   verifies: string[];
   uses?: Check['uses'];
-  credential(ctx: CheckContext, op: OperationSpec): Promise<TokenInfo | string | undefined>;
+  credential(ctx: CheckContext, op: OperationSpec): Promise<RoleToken | string | undefined>;
   codes: ErrorCode[];
   error?: string;
   noError?: boolean;
@@ -116,7 +116,7 @@ type Variant = {
 };
 
 /** The full client's token and a cheap secured GET it may call (the check is skipped when there is none). */
-async function fullProbe(ctx: CheckContext): Promise<{ full: TokenInfo; op: OperationSpec }> {
+async function fullProbe(ctx: CheckContext): Promise<{ full: RoleToken; op: OperationSpec }> {
   const full = await ctx.token('full');
   const op = probeOperation(new Set(full.scope.split(' ')));
   if (!op) ctx.skip('no secured GET the full client may call');
@@ -181,7 +181,7 @@ const variants: Variant[] = [
 ];
 
 /** The full client's token for the one scope that allows the fewest operations. */
-export async function narrowToken(ctx: CheckContext): Promise<TokenInfo> {
+export async function narrowToken(ctx: CheckContext): Promise<RoleToken> {
   const full = await ctx.token('full');
   const scope = narrowestScope(full.scope.split(' ').filter(Boolean));
   if (!scope) ctx.skip('the full client holds no contract scope to narrow to');

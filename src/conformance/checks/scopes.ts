@@ -5,12 +5,12 @@
  * security requirements through scopesAllow; nothing is restated.
  */
 import { scopesAllow, type OperationSpec } from '../../contract/index.js';
-import type { Check, CheckContext, TokenInfo } from '../check.js';
+import type { Check, CheckContext, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { absentParams, cheapQuery, errorCodeOf, harmlessBody, label, operationResources, resourceOfScope, securedOperations } from './helpers.js';
 import { subsetToken } from './token.js';
 
-function call(ctx: CheckContext, op: OperationSpec, token: TokenInfo): Promise<HttpResult> {
+function call(ctx: CheckContext, op: OperationSpec, token: RoleToken): Promise<HttpResult> {
   const body = harmlessBody(op);
   return ctx.api(op, { token, params: absentParams(op, ctx.runId), query: op.method === 'GET' ? cheapQuery(op) : {}, ...(body !== undefined ? { body } : {}) });
 }

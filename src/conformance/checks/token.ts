@@ -4,7 +4,7 @@
  * the token budget; the working tokens come from the preflight and are reused.
  */
 import { scopeCatalogue } from '../../contract/index.js';
-import type { Check, CheckContext, Evidence, TokenInfo } from '../check.js';
+import type { Check, CheckContext, Evidence, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { decodeJwt, findWeakSecret } from '../jwt.js';
 import type { AuthMethod, Profile } from '../profiles.js';
@@ -23,8 +23,8 @@ function bodyMethod(p: Profile): AuthMethod {
 // Nothing of the real secret goes into a wrong one: reports show wrong secrets unmasked.
 const wrong = (c: TargetClient): TargetClient => ({ clientId: c.clientId, clientSecret: 'spp-kit-wrong-secret-0000' });
 
-/** Shared assertions on an OAuth error answer (RFC 6749 §5.2). Returns the error code. */
-function oauthError(
+/** Asserts what an OAuth error answer must be (RFC 6749 §5.2) on the ids given; returns its error code. */
+function assertOAuthError(
   ctx: CheckContext,
   r: HttpResult,
   expected: string[],
@@ -70,7 +70,7 @@ function tokenIssued(ctx: CheckContext, id: string, r: HttpResult, what: string)
   );
 }
 
-function primaryToken(ctx: CheckContext): Promise<TokenInfo> {
+function primaryToken(ctx: CheckContext): Promise<RoleToken> {
   return ctx.token('full');
 }
 
@@ -127,7 +127,7 @@ export const tokenChecks: Check[] = [
     needs: { clients: ['full'] },
     uses: ['full', 'reader'],
     async run(ctx: CheckContext) {
-      const tokens: TokenInfo[] = [await primaryToken(ctx)];
+      const tokens: RoleToken[] = [await primaryToken(ctx)];
       if (ctx.target.clients.reader) tokens.push(await ctx.token('reader'));
       for (const t of tokens) {
         const e = ctx.adopt(t.exchangeId);
@@ -303,7 +303,7 @@ export const tokenChecks: Check[] = [
         r,
       );
       // invalid_request (credentials in the wrong place) or invalid_client (an AS that ignores the query sees none).
-      oauthError(ctx, r, ['invalid_request', 'invalid_client'], { code: 'TERR-03' });
+      assertOAuthError(ctx, r, ['invalid_request', 'invalid_client'], { code: 'TERR-03' });
     },
   },
   {
@@ -317,7 +317,7 @@ export const tokenChecks: Check[] = [
       const method = bodyMethod(ctx.profile);
       const r = await ctx.tokenRequest({ method, client: wrong(ctx.target.clients.full!) });
       // RFC 6749 lets invalid_client use 401; the OpenSPP seed shows 400 (OSPP-TOK-03).
-      const error = oauthError(
+      const error = assertOAuthError(
         ctx,
         r,
         ['invalid_client'],
@@ -339,7 +339,7 @@ export const tokenChecks: Check[] = [
       const r = await ctx.tokenRequest({ method: 'basic', client: wrong(ctx.target.clients.full!) });
       const challenges = parseChallenges(r.headers.get('www-authenticate'));
       const basic = challenges.some((c) => c.scheme.toLowerCase() === 'basic');
-      const error = oauthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [401]);
+      const error = assertOAuthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [401]);
       ctx.assert(
         'TERR-02',
         r.status === 401 && basic && error === 'invalid_client',
@@ -360,7 +360,7 @@ export const tokenChecks: Check[] = [
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.full!, params: { grant_type: 'password' } });
-      const error = oauthError(ctx, r, ['unsupported_grant_type'], { status: 'TERR-01', code: 'TERR-03' });
+      const error = assertOAuthError(ctx, r, ['unsupported_grant_type'], { status: 'TERR-01', code: 'TERR-03' });
       ctx.assert('CC-02', error === 'unsupported_grant_type', `grant_type=password → ${r.status} ${error ?? ''}`, r);
     },
   },
@@ -373,7 +373,7 @@ export const tokenChecks: Check[] = [
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.full!, params: { grant_type: undefined } });
-      const error = oauthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
+      const error = assertOAuthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
       ctx.assert('CC-02', error === 'invalid_request', `no grant_type → ${r.status} ${error ?? ''}`, r);
     },
   },
@@ -493,7 +493,7 @@ export const tokenChecks: Check[] = [
         `${role} client asking for '${scope}' → ${r.status} ${error ?? (narrowed ? `narrowed to '${String(body?.scope)}'` : 'granted')}`,
         r,
       );
-      if (r.status !== 200) oauthError(ctx, r, ['invalid_scope'], { code: 'TERR-03' });
+      if (r.status !== 200) assertOAuthError(ctx, r, ['invalid_scope'], { code: 'TERR-03' });
     },
   },
   {
@@ -564,7 +564,7 @@ export const tokenChecks: Check[] = [
         `disabled client → ${r.status} ${typeof body?.error === 'string' ? body.error : ''}`,
         r,
       );
-      if (r.status !== 200) oauthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [400, 401]);
+      if (r.status !== 200) assertOAuthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [400, 401]);
     },
   },
 ];
@@ -576,7 +576,7 @@ function sameScopes(a: string, b: string): boolean {
 }
 
 /** The full client's token for one resource:all scope (openspp) or its first granted scope (other profiles). */
-export async function subsetToken(ctx: CheckContext): Promise<TokenInfo & { requested: string }> {
+export async function subsetToken(ctx: CheckContext): Promise<RoleToken & { requested: string }> {
   const full = await ctx.token('full');
   const granted = full.scope.split(' ').filter(Boolean);
   const requested = (ctx.profile.contract ? allScope(new Set(granted)) : undefined) ?? granted[0];
