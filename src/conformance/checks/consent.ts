@@ -7,7 +7,7 @@ import { getOperation } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { mannWhitney } from '../stats.js';
-import { absentLike, errorCodeOf, headerObject, operationOutcomeProblem, VOLATILE_HEADERS } from './helpers.js';
+import { absentLike, errorCodeOf, expectedFor, headerObject, operationOutcomeProblem, VOLATILE_HEADERS } from './helpers.js';
 
 const read = () => getOperation('readIndividual');
 const search = () => getOperation('searchIndividuals');
@@ -71,7 +71,7 @@ export const consentChecks: Check[] = [
       const r = await readAs(ctx, 'consent', ctx.target.records.unconsented!);
       ctx.assert(
         'OSPP-CON-02',
-        r.status === 403 && errorCodeOf(r.json) === 'CONSENT_REQUIRED',
+        r.status === expectedFor('CONSENT_REQUIRED').status && errorCodeOf(r.json) === 'CONSENT_REQUIRED',
         `GET unconsented record → ${r.status} ${errorCodeOf(r.json) ?? ''}`,
         r,
       );

@@ -4,7 +4,7 @@
  */
 import { getOperation, operationIndex } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
-import { errorCodeOf, operationOutcomeProblem } from './helpers.js';
+import { errorCodeOf, expectedFor, operationOutcomeProblem } from './helpers.js';
 
 const isLoopback = (u: URL) => ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(u.hostname) || u.hostname.startsWith('127.');
 
@@ -193,7 +193,7 @@ export const discoveryChecks: Check[] = [
       const listed = (allow ?? '').split(',').map((s) => s.trim().toUpperCase());
       ctx.assert(
         'HTTP-02',
-        r.status === 405 && !!allow && methods.every((m) => listed.includes(m)),
+        r.status === expectedFor('METHOD_NOT_ALLOWED').status && !!allow && methods.every((m) => listed.includes(m)),
         `${method} ${path} → ${r.status}, Allow: ${allow ?? '(none)'} (the contract declares ${methods.join(', ')})`,
         r,
       );

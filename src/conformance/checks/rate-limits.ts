@@ -7,7 +7,10 @@ import type { OperationSpec } from '../../contract/index.js';
 import { retryAfterSeconds } from '../../rfc/http.js';
 import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
-import { cheapQuery, errorCodeOf, isInt, issueCodeOf, operationOutcomeProblem, parseSfList, probeOperation } from './helpers.js';
+import { cheapQuery, errorCodeOf, expectedFor, isInt, issueCodeOf, operationOutcomeProblem, parseSfList, probeOperation } from './helpers.js';
+
+/** The API's 429 (the contract's RATE_LIMIT_EXCEEDED); the token endpoint's 429 is RFC 6585's, whatever the profile. */
+const API_LIMITED = expectedFor('RATE_LIMIT_EXCEEDED').status;
 
 interface Quota {
   name: string;
@@ -58,7 +61,7 @@ function assert429(
     const problem = operationOutcomeProblem(r.json);
     ctx.assert(ids.outcome, !problem, problem ?? `OperationOutcome ${errorCodeOf(r.json) ?? ''}`, r);
   }
-  if (ids.issue) ctx.assert(ids.issue, issueCodeOf(r.json) === 'throttled', `issue code ${issueCodeOf(r.json) ?? '(none)'}`, r);
+  if (ids.issue) ctx.assert(ids.issue, issueCodeOf(r.json) === expectedFor('RATE_LIMIT_EXCEEDED').issue, `issue code ${issueCodeOf(r.json) ?? '(none)'}`, r);
   return ra;
 }
 
@@ -81,7 +84,7 @@ export const rateLimitChecks: Check[] = [
       if (limit > 5_000) ctx.skip(`the API limit (${limit}/min) is too high to probe within the kit's request bound`);
       const hit = () => ctx.api(op, { token, query: cheapQuery(op), expect429: true, probe: true });
       let r = await hit();
-      if (r.status === 429) ctx.skip('the quota was already spent before the probe started (another client or run?)');
+      if (r.status === API_LIMITED) ctx.skip('the quota was already spent before the probe started (another client or run?)');
       let q = rateLimit(r.headers);
       // A window about to reset would split the burst: start on a fresh one.
       if (q?.t !== undefined && q.t < 3) {
@@ -102,7 +105,7 @@ export const rateLimitChecks: Check[] = [
       const trail: HttpResult[] = [r];
       for (let i = 0; i < limit + 1; i++) {
         const next = await hit();
-        if (next.status === 429) {
+        if (next.status === API_LIMITED) {
           got = next;
           break;
         }

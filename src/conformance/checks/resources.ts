@@ -7,7 +7,7 @@
 import { getOperation } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
-import { errorCodeOf, exampleBody, label, operationOutcomeProblem } from './helpers.js';
+import { errorCodeOf, exampleBody, expectedFor, label, operationOutcomeProblem } from './helpers.js';
 
 export const KIT_SYSTEM = 'urn:spp-kit:conformance';
 
@@ -145,7 +145,7 @@ export const resourceChecks: Check[] = [
       });
       ctx.assert(
         'OSPP-RES-02',
-        stale.status === 409 && errorCodeOf(stale.json) === 'VERSION_CONFLICT',
+        stale.status === expectedFor('VERSION_CONFLICT').status && errorCodeOf(stale.json) === 'VERSION_CONFLICT',
         `PUT with the stale If-Match ${v1} → ${stale.status} ${errorCodeOf(stale.json) ?? ''}`,
         stale,
       );
