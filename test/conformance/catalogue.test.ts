@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { coverageMatrix, loadCatalogue, matchesPattern, parseCatalogue, unknownRequirementIds } from '../../src/conformance/catalogue.js';
 import { allChecks } from '../../src/conformance/checks/index.js';
-import { loadProfile, profileNames } from '../../src/conformance/profiles.js';
+import { loadProfile, parseProfile, profileNames } from '../../src/conformance/profiles.js';
 import { coverageText } from '../../src/cli/commands/conformance.js';
 
 const catalogue = loadCatalogue();
@@ -67,6 +67,13 @@ describe('profiles', () => {
       }
       expect(p.clientAuth.expected.length + p.clientAuth.optional.length, name).toBeGreaterThan(0);
     }
+  });
+
+  it('reports every problem of a malformed profile at once, naming where it is', () => {
+    const text = 'name: x\nscope: both\ntokenEndpoint: contract\nclientAuth: { primary: carrier, expected: [basic, smoke] }\ntoken: { expiresIn: required }\n';
+    expect(() => parseProfile(text, 'profiles/x.yaml')).toThrow(
+      /profiles\/x\.yaml:\n {2}- scope must be api or token[\s\S]*clientAuth\.primary: unknown method 'carrier'[\s\S]*clientAuth\.expected\[1\]: unknown method 'smoke'[\s\S]*token\.pragma must be required or not-required/,
+    );
   });
 
   it('refuses an unknown profile with the list of known ones', () => {

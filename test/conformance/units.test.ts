@@ -257,16 +257,44 @@ describe('target files', () => {
     expect(t.notes.join('\n')).toMatch(/no reader client[\s\S]*no records.consented[\s\S]*no jwt key material/);
   });
 
-  it('reports every problem at once', () => {
-    expect(() =>
-      parseTarget(
-        { baseUrl: 'ftp://x', clients: { reader: { clientId: 'r' }, boss: {} }, records: { consented: 'no-bar' }, writes: 'yes', extra: 1 },
-        { env: {} },
-      ),
-    ).toThrow(
-      /unknown key 'extra'[\s\S]*baseUrl must be http\(s\)[\s\S]*clients.reader needs clientId and clientSecret[\s\S]*clients.boss: unknown role[\s\S]*clients.full is required[\s\S]*records.consented must be an identifier[\s\S]*writes must be true or false/,
-    );
+  it('reports every problem at once, each naming where it is', () => {
+    const bad = { baseUrl: 'ftp://x', clients: { reader: { clientId: 'r' }, boss: {} }, records: { consented: 'no-bar' }, writes: 'yes', extra: 1 };
+    expect(() => parseTarget(bad, { env: {} })).toThrow(TargetError);
+    const message = (() => {
+      try {
+        parseTarget(bad, { env: {} });
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    for (const problem of [
+      /unknown key 'extra' \(known: baseUrl, /,
+      /baseUrl must be http\(s\)/,
+      /clients\.reader needs clientId and clientSecret/,
+      /clients\.boss: unknown role/,
+      /clients\.full is required/,
+      /records\.consented must be an identifier/,
+      /writes must be true or false/,
+    ])
+      expect(message).toMatch(problem);
     expect(() => parseTarget(minimal, { env: {} })).toThrow(TargetError);
+  });
+
+  it('reads key material: an empty HS256 secret is a note, a missing key file a problem', () => {
+    const hs = parseTarget({ ...minimal, jwt: { alg: 'HS256', secret: '' } }, { env: { SECRET: 's' } });
+    expect(hs.jwt).toBeUndefined();
+    expect(hs.notes.join('\n')).toMatch(/jwt\.secret is empty/);
+    expect(() => parseTarget({ ...minimal, jwt: { alg: 'HS256' } }, { env: { SECRET: 's' } })).toThrow(/jwt\.secret is required for HS256/);
+    const pem = '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n';
+    const es = parseTarget(
+      { ...minimal, jwt: { alg: 'ES256', privateKeyFile: 'k.pem', issuer: 'https://i' } },
+      { env: { SECRET: 's' }, file: '/t/target.yaml', readFile: (p) => (p === '/t/k.pem' ? pem : '') },
+    );
+    expect(es.jwt).toEqual({ alg: 'ES256', privateKeyPem: pem, issuer: 'https://i' });
+    expect(() => parseTarget({ ...minimal, jwt: { alg: 'RS256', privateKeyFile: 'k.pem' } }, { env: { SECRET: 's' }, readFile: () => 'not a key' })).toThrow(
+      /jwt\.privateKeyFile k\.pem is not a PEM private key/,
+    );
   });
 
   it('parses the shipped target files (reference, deployment template)', () => {
