@@ -2,6 +2,7 @@
  * The requirements catalogue and the checks that claim its ids: the coverage gate (a MUST with neither a check
  * nor a stated reason fails `npm test`), id hygiene, and the profiles' references into the catalogue.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { coverageMatrix, loadCatalogue, matchesPattern, parseCatalogue, unknownRequirementIds } from '../../src/conformance/catalogue.js';
 import { allChecks } from '../../src/conformance/checks/index.js';
@@ -44,6 +45,36 @@ describe('requirements catalogue', () => {
         'requirements:\n  - id: bad\n    level: PERHAPS\n  - id: CA-01\n    source: x\n    level: MUST\n    text: y\n  - id: CA-01\n    source: x\n    level: MUST\n    text: y\n',
       ),
     ).toThrow(/id must look like AREA-NN[\s\S]*level must be one of[\s\S]*duplicate id/);
+  });
+
+  it('cites for every source an RFC or draft section, a seed document, a public document or the repository contract', () => {
+    const seeds: Record<string, string> = {
+      '000': 'Authentication',
+      '001': 'API V2',
+      '002': 'OpenCRVS "Authenticate a client"',
+      '003': 'Spry API authentication',
+      '004': 'Clients and scopes',
+    };
+    const section = '§\\d+(\\.\\d+)*(-\\d+(\\.\\d+)*)?';
+    const note = '( \\([^)]+\\))?';
+    const forms: RegExp[] = [
+      new RegExp(`^RFC \\d{4} (${section}|Appendix [A-Z])(, (${section}|Appendix [A-Z]))*${note}$`),
+      new RegExp(`^draft-ietf-[a-z0-9-]+-\\d{2} ${section}(, ${section})*${note}$`),
+      ...Object.entries(seeds).map(([n, name]) => new RegExp(`^seed ${n} \\(${name}\\) "[^"]+"(, "[^"]+")*${note}$`)),
+      // A public document by name and quoted section, or by URL.
+      /^[A-Z][A-Za-z0-9 .]+ "[^"]+"( \([^)]+\))?$/,
+      /^[\w .-]+ \(https:\/\/[^\s)]+\)$/,
+      // This repository's contract.
+      /^openapi\/openapi\.yaml( \(.+\))?$/,
+    ];
+    const bad = catalogue.flatMap((r) =>
+      r.source
+        .split('; ')
+        .filter((c) => /\.md\b|notes\/|\.\.\/|\/work\//.test(c) || !forms.some((f) => f.test(c)))
+        .map((c) => `${r.id}: ${c}`),
+    );
+    expect(bad).toEqual([]);
+    expect(existsSync(new URL('../../openapi/openapi.yaml', import.meta.url))).toBe(true);
   });
 
   it('prints a coverage matrix that names the uncovered MUSTs (none)', () => {
