@@ -45,10 +45,12 @@ export function parseCatalogue(text: string): Requirement[] {
 
 let cached: Requirement[] | undefined;
 
+/** conformance/requirements.yaml, parsed and validated once. */
 export function loadCatalogue(): Requirement[] {
   return (cached ??= parseCatalogue(readFileSync(new URL('requirements.yaml', dataDir), 'utf8')));
 }
 
+/** The catalogue by requirement id. */
 export function catalogueById(catalogue: Requirement[] = loadCatalogue()): Map<string, Requirement> {
   return new Map(catalogue.map((r) => [r.id, r]));
 }

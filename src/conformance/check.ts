@@ -12,7 +12,7 @@ import type { Exchange, Role, Tier } from './types.js';
 /** What shows an assertion: the answers (or recorded exchanges) it was read from. */
 export type Evidence = HttpResult | Exchange | Array<HttpResult | Exchange>;
 
-/** Vitest files, in the order they run: budget-consuming probes last. */
+/** The suites in run order — the one place it is declared: budget-consuming probes last. */
 export const SUITES = ['discovery', 'token', 'jwt', 'auth', 'scopes', 'consent', 'resources', 'expiry', 'rate-limits'] as const;
 export type SuiteName = (typeof SUITES)[number];
 

@@ -35,6 +35,7 @@ export function schemaValidator(name: SchemaName): ValidateFunction {
 /** How a problem names a place in the document; the default is `clients.reader`, `requirements[3]`. */
 export type PathLabel = (segments: readonly string[], root: unknown) => string;
 
+/** The default PathLabel. */
 export const dottedPath: PathLabel = (segments) => segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('') || 'the document';
 
 /** Every problem of `value` under the validator's schema, as readable sentences (none when it is valid). */

@@ -30,11 +30,9 @@ export interface HttpResult {
   receivedAt: number;
 }
 
+/** No answer (refused, reset, timed out). The exchange is recorded all the same, with its `error`. */
 export class NetworkError extends Error {
-  constructor(
-    message: string,
-    readonly exchange: Exchange,
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'NetworkError';
   }
@@ -110,6 +108,7 @@ export interface HttpClientOptions {
   nextId: () => number;
 }
 
+/** Sends one request and records it; throws NetworkError when no answer comes. Never judges the answer. */
 export async function send(spec: RequestSpec, options: HttpClientOptions): Promise<HttpResult> {
   const headers: Record<string, string> = { ...(spec.headers ?? {}) };
   let body: string | undefined;
@@ -147,7 +146,7 @@ export async function send(spec: RequestSpec, options: HttpClientOptions): Promi
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code;
     exchange.error = `${(e as Error).name === 'TimeoutError' ? 'timed out' : 'network error'}${cause ? ` (${cause})` : ''}: ${(e as Error).message}`;
-    throw new NetworkError(`${spec.method} ${masker.text(spec.url)}: ${exchange.error}`, exchange);
+    throw new NetworkError(`${spec.method} ${masker.text(spec.url)}: ${exchange.error}`);
   }
   const text = await res.text();
   const ms = Math.round((performance.now() - started) * 10) / 10;

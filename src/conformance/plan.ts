@@ -39,7 +39,7 @@ export function selectedByOnly(check: Check, only: string[] | undefined): boolea
 }
 
 /** Why a check cannot run against this target, or undefined. */
-export function missingPrecondition(check: Check, target: Target, tier: Tier): string | undefined {
+function missingPrecondition(check: Check, target: Target, tier: Tier): string | undefined {
   const needs = check.needs ?? {};
   if (needs.tier === 'full' && tier !== 'full') return 'full tier only (run with --tier full)';
   for (const role of needs.clients ?? []) if (!target.clients[role]) return `the target file declares no ${role} client`;

@@ -34,6 +34,7 @@ export interface Profile {
   requirements: { include: string[]; exclude: Record<string, string> };
 }
 
+/** A profile is unknown or malformed: the CLI exits with 2 and prints the message. */
 export class ProfileError extends Error {}
 
 /** A profile document as profile-schema.json allows it. */
@@ -73,6 +74,7 @@ export function parseProfile(text: string, file = 'profile'): Profile {
 
 const profilesDir = new URL('profiles/', dataDir);
 
+/** The shipped profiles' names, sorted. */
 export function profileNames(): string[] {
   return readdirSync(profilesDir)
     .filter((f) => f.endsWith('.yaml'))
@@ -80,6 +82,7 @@ export function profileNames(): string[] {
     .sort();
 }
 
+/** A shipped profile by name; a ProfileError names the known ones. */
 export function loadProfile(name: string): Profile {
   if (!/^[a-z0-9-]+$/.test(name) || !profileNames().includes(name)) {
     throw new ProfileError(`unknown profile '${name}' (available: ${profileNames().join(', ')})`);

@@ -9,10 +9,10 @@ import { applicability, type Profile } from './profiles.js';
 import type { Assertion, Exchange } from './types.js';
 
 /** The requirement every answer of a contract operation verifies (or breaks). */
-export const CONTRACT_REQUIREMENT = 'OSPP-CT-01';
+const CONTRACT_REQUIREMENT = 'OSPP-CT-01';
 
 /** OSPP-CT-01 for one answer of a contract operation: the contract issues the http layer found in it, or none. */
-export function contractAssertion(exchange: Exchange): Assertion {
+function contractAssertion(exchange: Exchange): Assertion {
   const issues = exchange.contractIssues ?? [];
   const answer = `${exchange.operation} ${exchange.response?.status}`;
   return {
@@ -29,6 +29,7 @@ function evidenceIds(evidence: Evidence): number[] {
   return (Array.isArray(evidence) ? evidence : [evidence]).map((r) => ('exchange' in r ? r.exchange.id : r.id));
 }
 
+/** The record of one check run; run-check.ts turns it into the CheckResult. */
 export class CheckRecorder {
   readonly assertions: Assertion[] = [];
   readonly exchanges: Exchange[] = [];

@@ -55,7 +55,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 /** The vitest entry file next to this module: `.ts` under src, `.js` under dist. */
 const ENTRY_FILE = fileURLToPath(new URL(`./planned.check${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
-export function newRunId(now = new Date()): string {
+function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase()}-${randomBytes(3).toString('hex')}`;
 }
 

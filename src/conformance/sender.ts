@@ -27,12 +27,7 @@ interface Pacing {
 const MAX_FOREIGN_RETRY_AFTER_MS = 65_000;
 
 /** `/Individual/{identifier}` + {identifier: 'sys|val'} under baseUrl; `|` stays raw, other reserved characters are encoded. */
-export function operationUrl(
-  baseUrl: string,
-  op: OperationSpec,
-  params: Record<string, string> = {},
-  query?: Record<string, string> | URLSearchParams,
-): string {
+function operationUrl(baseUrl: string, op: OperationSpec, params: Record<string, string> = {}, query?: Record<string, string> | URLSearchParams): string {
   const path = op.pathTemplate.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     const v = params[name];
     if (v === undefined) throw new Error(`${op.id} needs the path parameter ${name}`);
@@ -45,6 +40,7 @@ export function operationUrl(
   return `${baseUrl}${path}${qs ? `?${qs}` : ''}`;
 }
 
+/** The one way a check reaches the target. */
 export class CheckSender {
   private readonly http: HttpClientOptions;
 

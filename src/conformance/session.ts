@@ -36,6 +36,7 @@ export interface RunConfig {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** One run's shared state in the worker; see getSession. */
 export class Session {
   readonly masker: Masker;
   readonly tokenBudget: RequestBudget;

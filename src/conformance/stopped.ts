@@ -16,6 +16,7 @@ export interface Stop {
   reason: string;
 }
 
+/** Thrown to end a check early; see the module comment. */
 export class CheckStopped extends Error {
   constructor(
     readonly verdict: StopVerdict,

@@ -46,6 +46,7 @@ export interface Target {
   notes: string[];
 }
 
+/** The target file or the target is unusable: the CLI exits with 2 and prints the message. */
 export class TargetError extends Error {}
 
 /** What a target file needs, for `spp-kit conformance` without --target and for error messages. */

@@ -10,7 +10,7 @@ import type { Assertion, CheckResult, Requirement, RequirementOutcome, Requireme
 /** Worst first. `error` ranks just after `fail`: the kit could not tell. */
 const RANK: Verdict[] = ['fail', 'error', 'inconclusive', 'warn', 'pass', 'skip', 'na'];
 
-export function worst(verdicts: Verdict[], fallback: Verdict = 'skip'): Verdict {
+function worst(verdicts: Verdict[], fallback: Verdict = 'skip'): Verdict {
   if (verdicts.length === 0) return fallback;
   return verdicts.reduce((a, b) => (RANK.indexOf(a) <= RANK.indexOf(b) ? a : b));
 }
@@ -76,6 +76,7 @@ export function aggregateRequirements(
 
 const ZERO = (): Record<Verdict, number> => ({ pass: 0, fail: 0, warn: 0, skip: 0, na: 0, inconclusive: 0, error: 0 });
 
+/** Counts, MUST failures and undecided MUSTs of a run, and its verdict and exit code. */
 export function summarize(requirements: RequirementResult[], checks: CheckResult[]): RunSummary {
   const counts = ZERO();
   for (const c of checks) counts[c.verdict]++;

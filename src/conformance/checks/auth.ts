@@ -181,7 +181,7 @@ const variants: Variant[] = [
 ];
 
 /** The full client's token for the one scope that allows the fewest operations. */
-export async function narrowToken(ctx: CheckContext): Promise<RoleToken> {
+async function narrowToken(ctx: CheckContext): Promise<RoleToken> {
   const full = await ctx.token('full');
   const scope = narrowestScope(full.scope.split(' ').filter(Boolean));
   if (!scope) ctx.skip('the full client holds no contract scope to narrow to');

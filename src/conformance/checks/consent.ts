@@ -5,9 +5,9 @@
  */
 import { getOperation } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
-import type { HttpResult } from '../http.js';
+import { headersToObject, type HttpResult } from '../http.js';
 import { mannWhitney } from '../stats.js';
-import { absentLike, errorCodeOf, expectedFor, headerObject, operationOutcomeProblem, VOLATILE_HEADERS } from './helpers.js';
+import { absentLike, errorCodeOf, expectedFor, operationOutcomeProblem, VOLATILE_HEADERS } from './helpers.js';
 
 const read = () => getOperation('readIndividual');
 const search = () => getOperation('searchIndividuals');
@@ -21,8 +21,8 @@ export function differences(a: HttpResult, b: HttpResult): string[] {
   const diffs: string[] = [];
   if (a.status !== b.status) diffs.push(`status ${a.status} vs ${b.status}`);
   if (a.text !== b.text) diffs.push(`body differs: ${JSON.stringify(a.text.slice(0, 120))} vs ${JSON.stringify(b.text.slice(0, 120))}`);
-  const ha = headerObject(a.headers);
-  const hb = headerObject(b.headers);
+  const ha = headersToObject(a.headers);
+  const hb = headersToObject(b.headers);
   for (const name of new Set([...Object.keys(ha), ...Object.keys(hb)])) {
     if (VOLATILE_HEADERS.has(name)) continue;
     if (ha[name] !== hb[name]) diffs.push(`header ${name}: ${ha[name] ?? '(absent)'} vs ${hb[name] ?? '(absent)'}`);

@@ -4,6 +4,7 @@
  */
 import { getOperation, operationIndex } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
+import { decodeJwt } from '../jwt.js';
 import { errorCodeOf, expectedFor, operationOutcomeProblem } from './helpers.js';
 
 const isLoopback = (u: URL) => ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(u.hostname) || u.hostname.startsWith('127.');
@@ -116,7 +117,8 @@ export const discoveryChecks: Check[] = [
       );
       // AT-07: the tokens' iss is this issuer (compared with a real token).
       const full = ctx.target.clients.full ? await ctx.token('full') : undefined;
-      const tokenIss = full ? decodeIss(full.accessToken) : undefined;
+      const claimed = full ? decodeJwt(full.accessToken)?.payload.iss : undefined;
+      const tokenIss = typeof claimed === 'string' ? claimed : undefined;
       if (tokenIss === undefined) ctx.notApplicable('AT-07', 'no JWT access token to compare');
       else ctx.assert('AT-07', tokenIss === iss, `token iss ${tokenIss}, metadata issuer ${iss}`, r);
     },
@@ -202,12 +204,3 @@ export const discoveryChecks: Check[] = [
     },
   },
 ];
-
-function decodeIss(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
-    return typeof payload.iss === 'string' ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -9,7 +9,7 @@ import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { errorCodeOf, exampleBody, expectedFor, label, operationOutcomeProblem } from './helpers.js';
 
-export const KIT_SYSTEM = 'urn:spp-kit:conformance';
+const KIT_SYSTEM = 'urn:spp-kit:conformance';
 
 /** The contract's example Individual, re-identified with a tagged identifier. */
 function individual(ctx: CheckContext, n: number): { body: Record<string, any>; identifier: string } {

@@ -46,6 +46,7 @@ function checkHtml(c: CheckResult, requirement: string): string {
   return `<details class="check v-${outcome?.verdict ?? c.verdict}"${failed.length ? ' open' : ''}><summary><span class="badge v-${outcome?.verdict ?? c.verdict}">${esc(outcome?.verdict ?? c.verdict)}</span> <code>${esc(c.checkId)}</code> ${esc(c.title)}</summary>${outcome && !mine.length ? `<p>${esc(outcome.message)}</p>` : ''}<ul>${items}</ul>${measurements}${exchanges.map(exchangeHtml).join('')}</details>`;
 }
 
+/** The report as one self-contained HTML page. */
 export function htmlReport(report: RunReport): string {
   const reqs = [...report.requirements].sort(
     (a, b) => ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict) || a.id.localeCompare(b.id, 'en', { numeric: true }),
