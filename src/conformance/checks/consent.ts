@@ -42,6 +42,33 @@ async function searchTotal(
   return { r, total: typeof body?.total === 'number' ? body.total : undefined, ids };
 }
 
+/** Every record the consent client may see, following next links (at most 10 pages of 100). */
+async function browseAsConsent(ctx: CheckContext): Promise<{ first: { total?: number } | undefined; all: string[]; entries: number; last: HttpResult }> {
+  const token = await ctx.token('consent');
+  let r = await ctx.api(search(), { token, query: { _count: '100' } });
+  const first = r.json as { total?: number } | undefined;
+  const all: string[] = [];
+  let entries = 0;
+  for (let page = 0; page < 10 && r.status === 200; page++) {
+    const body = r.json as {
+      entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }>;
+      link?: Array<{ relation: string; url: string }>;
+    };
+    entries += body.entry?.length ?? 0;
+    all.push(...(body.entry ?? []).flatMap((e) => (e.resource?.identifier ?? []).map((i) => `${i.system}|${i.value}`)));
+    const next = body.link?.find((l) => l.relation === 'next')?.url;
+    if (!next) break;
+    r = await ctx.request({
+      method: 'GET',
+      url: new URL(next, ctx.target.baseUrl).href,
+      headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` },
+      operation: search(),
+      role: 'consent',
+    });
+  }
+  return { first, all, entries, last: r };
+}
+
 export const consentChecks: Check[] = [
   {
     id: 'consent-read-consented',
@@ -150,28 +177,7 @@ export const consentChecks: Check[] = [
         shown.r,
       );
       // Browse everything it may see (bounded): the unconsented record never shows up, and total matches.
-      const token = await ctx.token('consent');
-      let r = await ctx.api(search(), { token, query: { _count: '100' } });
-      const first = r.json as { total?: number } | undefined;
-      const all: string[] = [];
-      let entries = 0;
-      for (let page = 0; page < 10 && r.status === 200; page++) {
-        const body = r.json as {
-          entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }>;
-          link?: Array<{ relation: string; url: string }>;
-        };
-        entries += body.entry?.length ?? 0;
-        all.push(...(body.entry ?? []).flatMap((e) => (e.resource?.identifier ?? []).map((i) => `${i.system}|${i.value}`)));
-        const next = body.link?.find((l) => l.relation === 'next')?.url;
-        if (!next) break;
-        r = await ctx.request({
-          method: 'GET',
-          url: new URL(next, ctx.target.baseUrl).href,
-          headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` },
-          operation: search(),
-          role: 'consent',
-        });
-      }
+      const { first, all, entries, last: r } = await browseAsConsent(ctx);
       ctx.assert(
         'OSPP-CON-04',
         !all.includes(unconsented),
