@@ -21,7 +21,9 @@ import { buildTokenRequest } from '../../src/conformance/tokens.js';
 import { basicAuthorization } from '../../src/rfc/oauth.js';
 import type { CheckResult, RunReport } from '../../src/conformance/types.js';
 import { aggregateRequirements, decideOutcomes, summarize } from '../../src/conformance/verdict.js';
-import { curlLine } from '../../src/conformance/http.js';
+import { curlLine, NetworkError } from '../../src/conformance/http.js';
+import { cutOff, skipped, stopOf } from '../../src/conformance/stopped.js';
+import { checkResult } from '../../src/conformance/check-result.js';
 import { loadCatalogue } from '../../src/conformance/catalogue.js';
 
 const T0 = 1_800_000_000_000;
@@ -149,6 +151,39 @@ describe('verdicts', () => {
     expect(s.mustFailures).toEqual(['M-1']);
     const kitError = [check([['M-1', 'error']], 'error')];
     expect(summarize(aggregateRequirements(catalogue, kitError, all), kitError).exitCode).toBe(1);
+  });
+});
+
+describe('how a check stops', () => {
+  const mask = (t: string) => t.replace('s3cret', '***');
+  it('turns whatever a check threw into one verdict: skip, inconclusive, or error', () => {
+    expect(stopOf(skipped('no reader client'), mask)).toEqual({ verdict: 'skip', reason: 'no reader client' });
+    expect(stopOf(cutOff('rate limited (429)'), mask)).toEqual({ verdict: 'inconclusive', reason: 'rate limited (429)' });
+    expect(stopOf(new BudgetExhausted('day spent'), mask)).toEqual({ verdict: 'inconclusive', reason: 'day spent' });
+    expect(stopOf(new NetworkError('GET x: network error'), mask)).toEqual({ verdict: 'error', reason: 'GET x: network error' });
+    const bug = stopOf(new TypeError('s3cret is undefined'), mask);
+    expect(bug.verdict).toBe('error');
+    expect(bug.reason).toMatch(/^kit error: TypeError: \*\*\* is undefined/);
+  });
+
+  it('builds a not-run result whose every requirement carries the verdict and reason', () => {
+    const r = checkResult({ id: 'c', title: 't', suite: 'token', verifies: ['A-1', 'B-2'] }, { verdict: 'skip', reason: 'why' });
+    expect(r).toEqual({
+      checkId: 'c',
+      title: 't',
+      suite: 'token',
+      verifies: ['A-1', 'B-2'],
+      verdict: 'skip',
+      reason: 'why',
+      outcomes: [
+        { requirement: 'A-1', verdict: 'skip', message: 'why' },
+        { requirement: 'B-2', verdict: 'skip', message: 'why' },
+      ],
+      assertions: [],
+      exchanges: [],
+      tokenRequests: 0,
+      durationMs: 0,
+    });
   });
 });
 
