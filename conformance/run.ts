@@ -1,4 +1,4 @@
-// Runs `spp-kit conformance` from source until src/cli/main.ts registers the command:
+// Runs `spp-kit conformance` from source, without building dist/ first:
 //   npx tsx conformance/run.ts --target fixtures/targets/reference.yaml
 import { Command } from 'commander';
 import { register } from '../src/cli/commands/conformance.js';

@@ -12,6 +12,7 @@ export interface Limits {
 export const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
+/** The day's budget cannot hold the next request (or a burst exceeds the minute's limit): waiting cannot help. */
 export class BudgetExhausted extends Error {
   constructor(message: string) {
     super(message);
@@ -19,6 +20,7 @@ export class BudgetExhausted extends Error {
   }
 }
 
+/** Requests sent to one endpoint (the token endpoint, or the API with one client's tokens) against its limits. */
 export class RequestBudget {
   /** Timestamps (ms) of the requests sent, oldest first. */
   readonly history: number[];

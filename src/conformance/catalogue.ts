@@ -4,59 +4,53 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { dataDir } from './data-dir.js';
+import { dottedPath, schemaProblems, schemaValidator, type PathLabel } from './file-schemas.js';
 import type { Level, Requirement, Severity } from './types.js';
 
-/** conformance/ at the package root: two levels up from both src/conformance and dist/conformance. */
-export const dataDir = new URL('../../conformance/', import.meta.url);
-
-const LEVELS: readonly Level[] = ['MUST', 'MUST NOT', 'REQUIRED', 'SHALL', 'SHOULD', 'SHOULD NOT', 'RECOMMENDED', 'MAY', 'OPTIONAL', 'INFO'];
-
+/** How a failed requirement weighs: MUST-level fails the run, SHOULD-level warns, the rest informs. */
 export function severityOf(level: Level): Severity {
   if (level === 'MUST' || level === 'MUST NOT' || level === 'REQUIRED' || level === 'SHALL') return 'must';
   if (level === 'SHOULD' || level === 'SHOULD NOT' || level === 'RECOMMENDED') return 'should';
   return 'may';
 }
 
-/** Parses and validates catalogue text; throws one message listing every problem. */
+/** `requirements[3] (CA-04)`: the entry a problem is in, with its id when it has one. */
+const entryLabel: PathLabel = (segments, root) => {
+  const [list, index] = segments;
+  if (list !== 'requirements' || index === undefined) return dottedPath(segments, root);
+  const id = (root as { requirements?: Array<{ id?: unknown } | null> }).requirements?.[Number(index)]?.id;
+  return `requirements[${index}]${typeof id === 'string' ? ` (${id})` : ''}`;
+};
+
+/** Parses and validates catalogue text (conformance/requirements-schema.json, unique ids); throws one message listing every problem. */
 export function parseCatalogue(text: string): Requirement[] {
-  const doc = parse(text) as { requirements?: unknown };
-  if (!doc || !Array.isArray(doc.requirements)) throw new Error('requirements.yaml: a top-level `requirements` list is required');
-  const problems: string[] = [];
+  const doc = parse(text) as { requirements?: Requirement[] } | null;
+  const problems = schemaProblems(schemaValidator('requirements'), doc, entryLabel);
   const seen = new Set<string>();
-  const out: Requirement[] = [];
-  for (const [i, raw] of (doc.requirements as Array<Record<string, unknown>>).entries()) {
-    const where = `requirements[${i}]${typeof raw?.id === 'string' ? ` (${raw.id})` : ''}`;
-    if (typeof raw !== 'object' || raw === null) {
-      problems.push(`${where}: not an object`);
-      continue;
-    }
-    const { id, source, level, text: line, notTestedReason } = raw;
-    if (typeof id !== 'string' || !/^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/.test(id)) problems.push(`${where}: id must look like AREA-NN`);
-    else if (seen.has(id)) problems.push(`${where}: duplicate id`);
-    else seen.add(id);
-    if (typeof source !== 'string' || !source.trim()) problems.push(`${where}: source is required`);
-    if (typeof level !== 'string' || !LEVELS.includes(level as Level)) problems.push(`${where}: level must be one of ${LEVELS.join(', ')}`);
-    if (typeof line !== 'string' || !line.trim()) problems.push(`${where}: text is required`);
-    if (notTestedReason !== undefined && (typeof notTestedReason !== 'string' || !notTestedReason.trim()))
-      problems.push(`${where}: notTestedReason must be a sentence`);
-    out.push({
-      id: String(id),
-      source: String(source),
-      level: level as Level,
-      text: String(line),
-      ...(typeof notTestedReason === 'string' ? { notTestedReason } : {}),
-    });
+  for (const [i, r] of (Array.isArray(doc?.requirements) ? doc.requirements : []).entries()) {
+    if (typeof r?.id !== 'string') continue;
+    if (seen.has(r.id)) problems.push(`${entryLabel(['requirements', String(i)], doc)}: duplicate id`);
+    seen.add(r.id);
   }
   if (problems.length) throw new Error(`requirements.yaml:\n  ${problems.join('\n  ')}`);
-  return out;
+  return doc!.requirements!.map((r) => ({
+    id: r.id,
+    source: r.source,
+    level: r.level,
+    text: r.text,
+    ...(r.notTestedReason !== undefined ? { notTestedReason: r.notTestedReason } : {}),
+  }));
 }
 
 let cached: Requirement[] | undefined;
 
+/** conformance/requirements.yaml, parsed and validated once. */
 export function loadCatalogue(): Requirement[] {
   return (cached ??= parseCatalogue(readFileSync(new URL('requirements.yaml', dataDir), 'utf8')));
 }
 
+/** The catalogue by requirement id. */
 export function catalogueById(catalogue: Requirement[] = loadCatalogue()): Map<string, Requirement> {
   return new Map(catalogue.map((r) => [r.id, r]));
 }

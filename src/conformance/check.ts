@@ -12,7 +12,7 @@ import type { Exchange, Role, Tier } from './types.js';
 /** What shows an assertion: the answers (or recorded exchanges) it was read from. */
 export type Evidence = HttpResult | Exchange | Array<HttpResult | Exchange>;
 
-/** Vitest files, in the order they run: budget-consuming probes last. */
+/** The suites in run order — the one place it is declared: budget-consuming probes last. */
 export const SUITES = ['discovery', 'token', 'jwt', 'auth', 'scopes', 'consent', 'resources', 'expiry', 'rate-limits'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
@@ -46,7 +46,11 @@ export interface Check {
 /** A client role's default token, or the full client's `subset` (a resource:all scope) or `narrow` (one scope) token. */
 export type TokenKey = Role | 'subset' | 'narrow';
 
-export interface TokenInfo {
+/**
+ * A token the kit holds for one client role, with what the token response said about it (fields and headers,
+ * masked) — the checks' evidence. Not the client library's TokenInfo, which is a caller's view of a cached token.
+ */
+export interface RoleToken {
   role: Role;
   accessToken: string;
   scope: string;
@@ -64,7 +68,7 @@ export interface TokenInfo {
 
 export interface ApiCall {
   /** The bearer credential: a cached token, or any string (forged, garbage); omit for no Authorization header. */
-  token?: TokenInfo | string;
+  token?: RoleToken | string;
   /** Path parameters by name. */
   params?: Record<string, string>;
   query?: Record<string, string> | URLSearchParams;
@@ -105,7 +109,7 @@ export interface CheckContext {
   readonly timingSamples: number;
 
   /** A token for a client role (fetched once, reused; `scope` asks for a subset). */
-  token(role: Role, scope?: string): Promise<TokenInfo>;
+  token(role: Role, scope?: string): Promise<RoleToken>;
   /** Sends a token-endpoint request, counted against the token budget. */
   tokenRequest(call: TokenCall): Promise<HttpResult>;
   /** Calls a contract operation under baseUrl; the answer is validated against the contract. */
@@ -127,30 +131,4 @@ export interface CheckContext {
   adopt(exchangeId: number | undefined): Exchange | undefined;
   log(line: string): void;
   sleep(ms: number): Promise<void>;
-}
-
-export class SkipCheck extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'SkipCheck';
-  }
-}
-
-/** A 429 the check did not ask for, or a budget that ran out: the check is inconclusive, never failed. */
-export class Inconclusive extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'Inconclusive';
-  }
-}
-
-/** A token the check depends on was refused: the check cannot run (its own token checks report why). */
-export class TokenRefused extends Error {
-  constructor(
-    readonly reason: string,
-    readonly result: HttpResult,
-  ) {
-    super(reason);
-    this.name = 'TokenRefused';
-  }
 }

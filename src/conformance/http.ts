@@ -30,11 +30,9 @@ export interface HttpResult {
   receivedAt: number;
 }
 
+/** No answer (refused, reset, timed out). The exchange is recorded all the same, with its `error`. */
 export class NetworkError extends Error {
-  constructor(
-    message: string,
-    readonly exchange: Exchange,
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'NetworkError';
   }
@@ -110,17 +108,38 @@ export interface HttpClientOptions {
   nextId: () => number;
 }
 
-export async function send(spec: RequestSpec, options: HttpClientOptions): Promise<HttpResult> {
+/** The wire form of a request body, with the content type it implies unless the spec sets one. */
+function encode(spec: RequestSpec): { headers: Record<string, string>; body: string | undefined } {
   const headers: Record<string, string> = { ...(spec.headers ?? {}) };
-  let body: string | undefined;
+  if (spec.body === undefined || typeof spec.body === 'string') return { headers, body: spec.body };
   if (spec.body instanceof URLSearchParams) {
-    body = spec.body.toString();
     headers['content-type'] ??= 'application/x-www-form-urlencoded';
-  } else if (typeof spec.body === 'string') body = spec.body;
-  else if (spec.body !== undefined) {
-    body = JSON.stringify(spec.body);
-    headers['content-type'] ??= 'application/json';
+    return { headers, body: spec.body.toString() };
   }
+  headers['content-type'] ??= 'application/json';
+  return { headers, body: JSON.stringify(spec.body) };
+}
+
+/** The answer's body parsed when it says it is JSON; undefined otherwise or when it does not parse. */
+function parseJson(contentType: string | null, text: string): unknown {
+  if (!contentType || !/json/i.test(contentType) || !text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Contract violations in the answer of an operation, masked, as the exchange records them. */
+function contractIssues(op: OperationSpec, res: Response, contentType: string | null, text: string, json: unknown, masker: Masker): Exchange['contractIssues'] {
+  const issues = contractValidator.validateResponse(op, { status: res.status, headers: res.headers, contentType, body: json ?? (text || undefined) });
+  if (!issues.length) return undefined;
+  return issues.map((i) => ({ in: i.in, pointer: i.in === 'header' ? `header:${i.name ?? ''}` : i.pointer || '/', message: masker.text(i.message) }));
+}
+
+/** Sends one request and records it; throws NetworkError when no answer comes. Never judges the answer. */
+export async function send(spec: RequestSpec, options: HttpClientOptions): Promise<HttpResult> {
+  const { headers, body } = encode(spec);
   const { masker } = options;
   const exchange: Exchange = {
     id: options.nextId(),
@@ -133,6 +152,7 @@ export async function send(spec: RequestSpec, options: HttpClientOptions): Promi
     },
     curl: curlLine(spec.method, spec.url, headers, body, options.variables, masker),
   };
+  // Recorded before the answer: a request that gets none is evidence too.
   options.onExchange(exchange);
   const started = performance.now();
   let res: Response;
@@ -147,33 +167,14 @@ export async function send(spec: RequestSpec, options: HttpClientOptions): Promi
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code;
     exchange.error = `${(e as Error).name === 'TimeoutError' ? 'timed out' : 'network error'}${cause ? ` (${cause})` : ''}: ${(e as Error).message}`;
-    throw new NetworkError(`${spec.method} ${masker.text(spec.url)}: ${exchange.error}`, exchange);
+    throw new NetworkError(`${spec.method} ${masker.text(spec.url)}: ${exchange.error}`);
   }
   const text = await res.text();
   const ms = Math.round((performance.now() - started) * 10) / 10;
   const contentType = res.headers.get('content-type');
-  let json: unknown;
-  if (contentType && /json/i.test(contentType) && text) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-  }
+  const json = parseJson(contentType, text);
   exchange.response = { status: res.status, headers: masker.headers(headersToObject(res.headers)), body: truncate(masker.text(text)), ms };
-  if (options.validate && spec.operation) {
-    const issues = contractValidator.validateResponse(spec.operation, {
-      status: res.status,
-      headers: res.headers,
-      contentType,
-      body: json ?? (text || undefined),
-    });
-    if (issues.length)
-      exchange.contractIssues = issues.map((i) => ({
-        in: i.in,
-        pointer: i.in === 'header' ? `header:${i.name ?? ''}` : i.pointer || '/',
-        message: masker.text(i.message),
-      }));
-  }
+  const issues = options.validate && spec.operation ? contractIssues(spec.operation, res, contentType, text, json, masker) : undefined;
+  if (issues) exchange.contractIssues = issues;
   return { status: res.status, headers: res.headers, text, json, contentType, ms, exchange, receivedAt: Date.now() };
 }

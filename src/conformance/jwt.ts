@@ -90,7 +90,7 @@ export async function mint(key: MintKey, header: Record<string, unknown>, claims
 }
 
 /** Secrets people actually use (seed examples, defaults, words): a captured HS256 token must not verify under any. */
-export const WEAK_SECRETS = [
+const WEAK_SECRETS = [
   'secret',
   'Secret',
   'SECRET',

@@ -5,7 +5,7 @@
  */
 import { maskToken, redact } from '../rfc/secrets.js';
 
-export { containsFullJwt, maskToken } from '../rfc/secrets.js';
+export { containsFullJwt } from '../rfc/secrets.js';
 
 /** The target's secrets, applied to every text, header and curl line the kit records. */
 export class Masker {

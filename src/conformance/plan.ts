@@ -1,10 +1,12 @@
 /**
  * The planner, pure: which checks run (--only, profile, tier, what the target file provides), which are skipped
  * or not applicable and why, which shared tokens the run needs, and how many token-endpoint requests it will
- * make — so that the budget can be shown before anything is sent.
+ * make — so that the budget can be shown before anything is sent. Selection happens here only: the vitest side
+ * runs exactly `selected`, in its order.
  */
 import { matchesPattern } from './catalogue.js';
-import { SUITES, type Check, type SuiteName, type TokenKey } from './check.js';
+import type { Check, TokenKey } from './check.js';
+import { checkResult } from './check-result.js';
 import { applicability, type Profile } from './profiles.js';
 import type { Target } from './target.js';
 import type { CheckResult, Role, Tier } from './types.js';
@@ -18,11 +20,10 @@ export interface PlanOptions {
 }
 
 export interface RunPlan {
+  /** The checks to run, in run order (the order of the checks given to the planner). */
   selected: Check[];
   /** Checks that will not run, with the verdict and reason the report gives them. */
   notRun: CheckResult[];
-  /** Suites with at least one selected check, in run order. */
-  suites: SuiteName[];
   /** Client roles whose default token the preflight fetches. */
   preflightRoles: Role[];
   /** Token-endpoint requests the selected checks make, the preflight included, the probe excluded. */
@@ -37,24 +38,8 @@ export function selectedByOnly(check: Check, only: string[] | undefined): boolea
   return only.some((o) => matchesPattern(check.id, o) || check.verifies.some((v) => matchesPattern(v, o)));
 }
 
-function notRun(check: Check, verdict: 'skip' | 'na', reason: string): CheckResult {
-  return {
-    checkId: check.id,
-    title: check.title,
-    suite: check.suite,
-    verifies: check.verifies,
-    verdict,
-    reason,
-    outcomes: check.verifies.map((requirement) => ({ requirement, verdict, message: reason })),
-    assertions: [],
-    exchanges: [],
-    tokenRequests: 0,
-    durationMs: 0,
-  };
-}
-
 /** Why a check cannot run against this target, or undefined. */
-export function missingPrecondition(check: Check, target: Target, tier: Tier): string | undefined {
+function missingPrecondition(check: Check, target: Target, tier: Tier): string | undefined {
   const needs = check.needs ?? {};
   if (needs.tier === 'full' && tier !== 'full') return 'full tier only (run with --tier full)';
   for (const role of needs.clients ?? []) if (!target.clients[role]) return `the target file declares no ${role} client`;
@@ -64,33 +49,19 @@ export function missingPrecondition(check: Check, target: Target, tier: Tier): s
   return undefined;
 }
 
-export function planRun(checks: readonly Check[], options: PlanOptions): RunPlan {
-  const { target, profile, tier } = options;
-  const selected: Check[] = [];
-  const skipped: CheckResult[] = [];
-  for (const check of checks) {
-    if (!selectedByOnly(check, options.only)) continue;
-    const profileReason = check.notApplicable?.(profile);
-    if (profileReason) {
-      skipped.push(notRun(check, 'na', profileReason));
-      continue;
-    }
-    const reasons = check.verifies.map((id) => applicability(profile, id));
-    if (profile.scope === 'token' && check.suite !== 'token' && check.suite !== 'rate-limits' && check.suite !== 'discovery') {
-      skipped.push(notRun(check, 'na', `the ${profile.name} profile covers the token endpoint only`));
-      continue;
-    }
-    if (reasons.every((r) => !r.applies)) {
-      skipped.push(notRun(check, 'na', (reasons[0] as { reason: string } | undefined)?.reason ?? 'not applicable'));
-      continue;
-    }
-    const missing = missingPrecondition(check, target, tier);
-    if (missing) {
-      skipped.push(notRun(check, 'skip', missing));
-      continue;
-    }
-    selected.push(check);
-  }
+/** Why the profile rules a check out (its own rule, token-only scope, or none of its requirements apply), or undefined. */
+function profileExclusion(check: Check, profile: Profile): string | undefined {
+  const own = check.notApplicable?.(profile);
+  if (own) return own;
+  if (profile.scope === 'token' && check.suite !== 'token' && check.suite !== 'rate-limits' && check.suite !== 'discovery')
+    return `the ${profile.name} profile covers the token endpoint only`;
+  const reasons = check.verifies.map((id) => applicability(profile, id));
+  if (reasons.every((r) => !r.applies)) return (reasons[0] as { reason: string } | undefined)?.reason ?? 'not applicable';
+  return undefined;
+}
+
+/** The token-endpoint requests of the selected checks: their own, plus one per shared token the run fetches. */
+function tokenCount(selected: Check[], target: Target, profile: Profile): { preflightRoles: Role[]; tokenRequests: number } {
   const keys = new Set<TokenKey>();
   for (const c of selected) for (const k of c.uses ?? []) if ((k !== 'reader' && k !== 'consent') || target.clients[k]) keys.add(k);
   const preflightRoles = (['full', 'reader', 'consent'] as const).filter((r) => keys.has(r) && target.clients[r]);
@@ -98,13 +69,21 @@ export function planRun(checks: readonly Check[], options: PlanOptions): RunPlan
     .filter((c) => c.probe !== 'token')
     .reduce((n, c) => n + (typeof c.tokenRequests === 'function' ? c.tokenRequests(profile) : (c.tokenRequests ?? 0)), 0);
   const shared = preflightRoles.length + (keys.has('subset') ? 1 : 0) + (keys.has('narrow') ? 1 : 0);
-  const probe = selected.some((c) => c.probe === 'token');
-  return {
-    selected,
-    notRun: skipped,
-    suites: SUITES.filter((s) => selected.some((c) => c.suite === s)),
-    preflightRoles: [...preflightRoles],
-    tokenRequests: explicit + shared,
-    hasTokenProbe: probe,
-  };
+  return { preflightRoles: [...preflightRoles], tokenRequests: explicit + shared };
+}
+
+/** The plan for `checks` (given in run order) against a target under a profile and tier. */
+export function planRun(checks: readonly Check[], options: PlanOptions): RunPlan {
+  const { target, profile, tier } = options;
+  const selected: Check[] = [];
+  const notRun: CheckResult[] = [];
+  for (const check of checks) {
+    if (!selectedByOnly(check, options.only)) continue;
+    const excluded = profileExclusion(check, profile);
+    const missing = excluded ? undefined : missingPrecondition(check, target, tier);
+    if (excluded) notRun.push(checkResult(check, { verdict: 'na', reason: excluded }));
+    else if (missing) notRun.push(checkResult(check, { verdict: 'skip', reason: missing }));
+    else selected.push(check);
+  }
+  return { selected, notRun, ...tokenCount(selected, target, profile), hasTokenProbe: selected.some((c) => c.probe === 'token') };
 }

@@ -6,19 +6,18 @@
  */
 import { getOperation } from '../contract/index.js';
 import { BudgetExhausted, RequestBudget, type Limits } from './budget.js';
-import type { TokenInfo } from './check.js';
+import type { RoleToken } from './check.js';
 import { authorizationServerMetadataUrl } from './checks/discovery.js';
-import { NetworkError, send, type HttpResult, type RequestSpec } from './http.js';
+import { NetworkError, send, type HttpClientOptions, type HttpResult, type RequestSpec } from './http.js';
 import { retryAfterSeconds } from '../rfc/http.js';
 import { Masker } from './mask.js';
 import type { Profile } from './profiles.js';
-import { secretVariables } from './session.js';
-import { TargetError, targetSecrets, type Target } from './target.js';
+import { secretVariables, TargetError, targetSecrets, type Target, type TargetClient } from './target.js';
 import { buildTokenRequest, readTokenResponse, skewFromDate } from './tokens.js';
 import type { Exchange, Role } from './types.js';
 
 /** OpenSPP's documented defaults, assumed when neither the target file nor the target says otherwise. */
-export const DEFAULT_LIMITS = { token: { perMinute: 5, perDay: 50 }, api: { perMinute: 60, perDay: 10_000 } } as const;
+const DEFAULT_LIMITS = { token: { perMinute: 5, perDay: 50 }, api: { perMinute: 60, perDay: 10_000 } } as const;
 
 export interface LimitsWithSource extends Limits {
   source: string;
@@ -28,7 +27,7 @@ export interface PreflightResult {
   tokenEndpoint: string;
   metadata?: Record<string, any>;
   limits: { token: LimitsWithSource; api: LimitsWithSource };
-  tokens: Partial<Record<Role, TokenInfo>>;
+  tokens: Partial<Record<Role, RoleToken>>;
   tokenLedger: number[];
   exchanges: Exchange[];
   clockSkewMs: number;
@@ -44,100 +43,136 @@ export interface PreflightOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function preflight(target: Target, profile: Profile, options: PreflightOptions): Promise<PreflightResult> {
-  const masker = new Masker(targetSecrets(target));
-  const exchanges: Exchange[] = [];
-  let seq = 0;
-  const httpOptions = {
-    masker,
-    validate: profile.contract,
-    variables: secretVariables(target),
-    onExchange: (e: Exchange) => exchanges.push(e),
-    nextId: () => ++seq,
-  };
-  const notes: string[] = [];
-  let waitsMs = 0;
-  let clockSkewMs: number | undefined;
+/** The preflight's door to the network: records the exchanges (masked), learns the clock skew, keeps the waits. */
+class PreflightClient {
+  readonly masker: Masker;
+  readonly exchanges: Exchange[] = [];
+  clockSkewMs: number | undefined;
+  waitsMs = 0;
+  private readonly http: HttpClientOptions;
+  private seq = 0;
 
-  const request = async (spec: RequestSpec, what: string): Promise<HttpResult> => {
+  constructor(
+    target: Target,
+    profile: Profile,
+    readonly options: PreflightOptions,
+  ) {
+    this.masker = new Masker(targetSecrets(target));
+    this.http = {
+      masker: this.masker,
+      validate: profile.contract,
+      variables: secretVariables(target),
+      onExchange: (e) => this.exchanges.push(e),
+      nextId: () => ++this.seq,
+    };
+  }
+
+  /** Sends a request; no answer means the target is unusable. The first Date header sets the clock skew. */
+  async request(spec: RequestSpec, what: string): Promise<HttpResult> {
     try {
-      const r = await send(spec, httpOptions);
-      clockSkewMs ??= r.headers.get('date') ? skewFromDate(r.headers.get('date'), r.receivedAt, r.ms) : undefined;
+      const r = await send(spec, this.http);
+      this.clockSkewMs ??= r.headers.get('date') ? skewFromDate(r.headers.get('date'), r.receivedAt, r.ms) : undefined;
       return r;
     } catch (e) {
       if (e instanceof NetworkError) throw new TargetError(`the target is unreachable (${what}): ${e.message}`);
       throw e;
     }
-  };
-
-  let metadata: Record<string, any> | undefined;
-  if (profile.contract) {
-    const op = getOperation('getMetadata');
-    const r = await request(
-      { method: 'GET', url: `${target.baseUrl}${op.pathTemplate}`, headers: { accept: 'application/json' }, operation: op },
-      'GET /metadata',
-    );
-    if (r.status !== 200 || !r.json || typeof r.json !== 'object') {
-      throw new TargetError(
-        `GET ${target.baseUrl}${op.pathTemplate} answered ${r.status}${r.contentType ? ` (${r.contentType})` : ''}: is baseUrl the API's base URL (e.g. http://127.0.0.1:8069/api/v2/spp)?`,
-      );
-    }
-    metadata = r.json as Record<string, any>;
   }
 
-  const tokenEndpoint = await resolveTokenEndpoint(target, profile, request);
+  /** Waits until the budget holds one more request (printing why), and counts it. */
+  async waitForRoom(budget: RequestBudget): Promise<void> {
+    let delay: number;
+    try {
+      delay = budget.delayFor(Date.now());
+    } catch (e) {
+      if (e instanceof BudgetExhausted) throw new TargetError(`${e.message}: raise the declared limits in the target file if the deployment allows more`);
+      throw e;
+    }
+    if (delay > this.options.maxWaitMs) throw new TargetError(`the next token request fits in ${Math.ceil(delay / 1000)} s, beyond --max-wait`);
+    if (delay > 0) {
+      this.options.log(`waiting ${Math.ceil(delay / 1000)} s for the token endpoint's rate-limit window (${budget.limits.perMinute}/min)`);
+      await this.wait(delay);
+    }
+    budget.record(Date.now());
+  }
 
-  const limits = {
-    token: pick('token', target, metadata, notes),
-    api: pick('api', target, metadata, notes),
-  };
+  async wait(ms: number, slackMs = 0): Promise<void> {
+    this.waitsMs += ms;
+    await sleep(ms + slackMs);
+  }
+}
 
+/** GET /metadata: the target answers, and what it advertises (the openspp profile's capability statement). */
+async function fetchMetadata(target: Target, client: PreflightClient): Promise<Record<string, any>> {
+  const op = getOperation('getMetadata');
+  const url = `${target.baseUrl}${op.pathTemplate}`;
+  const r = await client.request({ method: 'GET', url, headers: { accept: 'application/json' }, operation: op }, 'GET /metadata');
+  if (r.status !== 200 || !r.json || typeof r.json !== 'object') {
+    throw new TargetError(
+      `GET ${url} answered ${r.status}${r.contentType ? ` (${r.contentType})` : ''}: is baseUrl the API's base URL (e.g. http://127.0.0.1:8069/api/v2/spp)?`,
+    );
+  }
+  return r.json as Record<string, any>;
+}
+
+/** A token request for a role within the budget; a 429 (another run spent the window) is waited out once when short. */
+async function requestRoleToken(
+  role: Role,
+  client: TargetClient,
+  tokenEndpoint: string,
+  profile: Profile,
+  budget: RequestBudget,
+  pc: PreflightClient,
+): Promise<HttpResult> {
+  for (let attempt = 0; ; attempt++) {
+    await pc.waitForRoom(budget);
+    const spec = buildTokenRequest(tokenEndpoint, { method: profile.clientAuth.primary, client });
+    if (profile.contract) spec.operation = getOperation('issueToken');
+    const result = await pc.request(spec, `token request for the ${role} client`);
+    if (result.status !== 429) return result;
+    const retryAfter = retryAfterSeconds(result.headers.get('retry-after'));
+    if (retryAfter === undefined || retryAfter * 1000 > pc.options.maxWaitMs || attempt === 1) {
+      throw new TargetError(
+        `the token endpoint is rate limiting this address (429${retryAfter !== undefined ? `, Retry-After ${retryAfter} s` : ''}): another run spent the quota; wait, or raise the limit on the target`,
+      );
+    }
+    pc.options.log(`the token endpoint answered 429 (another run spent the window): waiting Retry-After ${retryAfter} s`);
+    await pc.wait(retryAfter * 1000, 250);
+  }
+}
+
+/** Why a role got no token, as a TargetError that says what to fix (credentials, or the profile's way to send them). */
+function refusal(role: Role, client: TargetClient, result: HttpResult, profile: Profile, tokenEndpoint: string, masker: Masker): TargetError {
+  const body = result.json as { error?: string; error_description?: string } | undefined;
+  const why = body?.error
+    ? `${body.error}${body.error_description ? ` (${masker.text(body.error_description)})` : ''}`
+    : masker.text(result.text.slice(0, 200));
+  if (result.status !== 400 && result.status !== 401)
+    return new TargetError(`the token endpoint ${masker.text(tokenEndpoint)} answered ${result.status} for the ${role} client: ${why}`);
+  const method =
+    body?.error && body.error !== 'invalid_client'
+      ? `, and that the token endpoint accepts ${profile.clientAuth.primary} client authentication (the ${profile.name} profile's way; try another --profile)`
+      : '';
+  return new TargetError(
+    `the ${role} client (${client.clientId}) was refused a token: ${result.status} ${why}. Check its clientId/clientSecret in the target file${method}.`,
+  );
+}
+
+/** Everything the checks need before the first one runs; a TargetError when the target is unusable. */
+export async function preflight(target: Target, profile: Profile, options: PreflightOptions): Promise<PreflightResult> {
+  const pc = new PreflightClient(target, profile, options);
+  const metadata = profile.contract ? await fetchMetadata(target, pc) : undefined;
+  const tokenEndpoint = await resolveTokenEndpoint(target, profile, (spec, what) => pc.request(spec, what));
+  const notes: string[] = [];
+  const limits = { token: pick('token', target, metadata, notes), api: pick('api', target, metadata, notes) };
   const budget = new RequestBudget('token endpoint', limits.token);
-  const tokens: Partial<Record<Role, TokenInfo>> = {};
+  const tokens: Partial<Record<Role, RoleToken>> = {};
   for (const role of options.roles) {
     const client = target.clients[role];
     if (!client) continue;
-    let result: HttpResult | undefined;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      let delay: number;
-      try {
-        delay = budget.delayFor(Date.now());
-      } catch (e) {
-        throw new TargetError(`${(e as BudgetExhausted).message}: raise the declared limits in the target file if the deployment allows more`);
-      }
-      if (delay > options.maxWaitMs) throw new TargetError(`the next token request fits in ${Math.ceil(delay / 1000)} s, beyond --max-wait`);
-      if (delay > 0) {
-        options.log(`waiting ${Math.ceil(delay / 1000)} s for the token endpoint's rate-limit window (${limits.token.perMinute}/min)`);
-        waitsMs += delay;
-        await sleep(delay);
-      }
-      budget.record(Date.now());
-      const spec = buildTokenRequest(tokenEndpoint, { method: profile.clientAuth.primary, client });
-      if (profile.contract) spec.operation = getOperation('issueToken');
-      result = await request(spec, `token request for the ${role} client`);
-      if (result.status !== 429) break;
-      const retryAfter = retryAfterSeconds(result.headers.get('retry-after')) ?? Number.NaN;
-      if (!Number.isFinite(retryAfter) || retryAfter * 1000 > options.maxWaitMs || attempt === 1) {
-        throw new TargetError(
-          `the token endpoint is rate limiting this address (429${Number.isFinite(retryAfter) ? `, Retry-After ${retryAfter} s` : ''}): another run spent the quota; wait, or raise the limit on the target`,
-        );
-      }
-      options.log(`the token endpoint answered 429 (another run spent the window): waiting Retry-After ${retryAfter} s`);
-      waitsMs += retryAfter * 1000;
-      await sleep(retryAfter * 1000 + 250);
-    }
-    const token = readTokenResponse(role, result!, clockSkewMs ?? 0);
-    if (!token) {
-      const body = result!.json as { error?: string; error_description?: string } | undefined;
-      const why = body?.error
-        ? `${body.error}${body.error_description ? ` (${masker.text(body.error_description)})` : ''}`
-        : masker.text(result!.text.slice(0, 200));
-      throw new TargetError(
-        result!.status === 400 || result!.status === 401
-          ? `the ${role} client (${client.clientId}) was refused a token: ${result!.status} ${why}. Check its clientId/clientSecret in the target file${body?.error && body.error !== 'invalid_client' ? `, and that the token endpoint accepts ${profile.clientAuth.primary} client authentication (the ${profile.name} profile's way; try another --profile)` : ''}.`
-          : `the token endpoint ${masker.text(tokenEndpoint)} answered ${result!.status} for the ${role} client: ${why}`,
-      );
-    }
+    const result = await requestRoleToken(role, client, tokenEndpoint, profile, budget, pc);
+    const token = readTokenResponse(role, result, pc.clockSkewMs ?? 0);
+    if (!token) throw refusal(role, client, result, profile, tokenEndpoint, pc.masker);
     tokens[role] = token;
   }
   return {
@@ -146,9 +181,9 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
     limits,
     tokens,
     tokenLedger: budget.history,
-    exchanges,
-    clockSkewMs: clockSkewMs ?? 0,
-    waitsMs,
+    exchanges: pc.exchanges,
+    clockSkewMs: pc.clockSkewMs ?? 0,
+    waitsMs: pc.waitsMs,
     notes,
   };
 }

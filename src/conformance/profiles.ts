@@ -1,14 +1,16 @@
 /**
- * Profiles (conformance/profiles/*.yaml): which requirements apply, and how the kit makes its requests (client
- * authentication style, where the token endpoint is, what a token should look like).
+ * Profiles (conformance/profiles/*.yaml, shaped by conformance/profile-schema.json): which requirements apply, and
+ * how the kit makes its requests (client authentication style, where the token endpoint is, what a token should
+ * look like).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { dataDir, matchesPattern } from './catalogue.js';
+import { matchesPattern } from './catalogue.js';
+import { dataDir } from './data-dir.js';
+import { schemaProblems, schemaValidator } from './file-schemas.js';
 
 /** How a client authenticates at the token endpoint. `json` is the OpenSPP seed's style. */
 export type AuthMethod = 'basic' | 'post' | 'json' | 'query';
-export const AUTH_METHODS: readonly AuthMethod[] = ['basic', 'post', 'json', 'query'];
 
 export interface Profile {
   name: string;
@@ -32,62 +34,47 @@ export interface Profile {
   requirements: { include: string[]; exclude: Record<string, string> };
 }
 
+/** A profile is unknown or malformed: the CLI exits with 2 and prints the message. */
 export class ProfileError extends Error {}
 
-function list(value: unknown, what: string): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ProfileError(`${what} must be a list of names`);
-  return value;
-}
+/** A profile document as profile-schema.json allows it. */
+type ProfileDocument = Omit<Profile, 'title' | 'contract' | 'clientAuth' | 'token' | 'requirements'> & {
+  title?: string;
+  contract?: boolean;
+  clientAuth: { primary: AuthMethod } & Partial<Omit<Profile['clientAuth'], 'primary'>>;
+  token: Partial<Profile['token']> & Pick<Profile['token'], 'expiresIn' | 'pragma'>;
+  requirements?: Partial<Profile['requirements']>;
+};
 
-function methods(value: unknown, what: string): AuthMethod[] {
-  const names = list(value, what);
-  const bad = names.filter((n) => !AUTH_METHODS.includes(n as AuthMethod));
-  if (bad.length) throw new ProfileError(`${what}: unknown method ${bad.join(', ')} (use ${AUTH_METHODS.join(', ')})`);
-  return names as AuthMethod[];
-}
-
+/** Parses and validates a profile (conformance/profile-schema.json); throws one ProfileError listing every problem. */
 export function parseProfile(text: string, file = 'profile'): Profile {
-  const raw = parse(text) as Record<string, any>;
-  const fail = (m: string): never => {
-    throw new ProfileError(`${file}: ${m}`);
-  };
-  if (!raw || typeof raw !== 'object') fail('not a YAML object');
-  if (typeof raw.name !== 'string') fail('name is required');
-  if (raw.scope !== 'api' && raw.scope !== 'token') fail('scope must be api or token');
-  if (!['contract', 'target', 'discover'].includes(raw.tokenEndpoint)) fail('tokenEndpoint must be contract, target or discover');
-  const primary = methods([raw.clientAuth?.primary], `${file}: clientAuth.primary`)[0]!;
-  const token = raw.token ?? {};
-  if (!['required', 'recommended', 'absent-allowed'].includes(token.expiresIn)) fail('token.expiresIn must be required, recommended or absent-allowed');
-  if (!['required', 'not-required'].includes(token.pragma)) fail('token.pragma must be required or not-required');
-  const exclude = raw.requirements?.exclude ?? {};
-  if (typeof exclude !== 'object' || Array.isArray(exclude)) fail('requirements.exclude must map ids to reasons');
+  const raw = parse(text) as unknown;
+  const problems = schemaProblems(schemaValidator('profile'), raw);
+  if (problems.length) throw new ProfileError(`${file}:\n  - ${problems.join('\n  - ')}`);
+  const doc = raw as ProfileDocument;
+  const { clientAuth, token } = doc;
   return {
-    name: raw.name,
-    title: String(raw.title ?? raw.name),
-    scope: raw.scope,
-    contract: Boolean(raw.contract),
-    tokenEndpoint: raw.tokenEndpoint,
-    clientAuth: {
-      primary,
-      expected: methods(raw.clientAuth?.expected, `${file}: clientAuth.expected`),
-      optional: methods(raw.clientAuth?.optional, `${file}: clientAuth.optional`),
-      refused: methods(raw.clientAuth?.refused, `${file}: clientAuth.refused`),
-    },
+    name: doc.name,
+    title: doc.title ?? doc.name,
+    scope: doc.scope,
+    contract: doc.contract ?? false,
+    tokenEndpoint: doc.tokenEndpoint,
+    clientAuth: { primary: clientAuth.primary, expected: clientAuth.expected ?? [], optional: clientAuth.optional ?? [], refused: clientAuth.refused ?? [] },
     token: {
       format: token.format === 'jwt' ? 'jwt' : 'any',
-      algorithms: list(token.algorithms, `${file}: token.algorithms`),
-      ...(typeof token.typ === 'string' ? { typ: token.typ } : {}),
-      ...(typeof token.maxLifetime === 'number' ? { maxLifetime: token.maxLifetime } : {}),
+      algorithms: token.algorithms ?? [],
+      ...(token.typ !== undefined ? { typ: token.typ } : {}),
+      ...(token.maxLifetime !== undefined ? { maxLifetime: token.maxLifetime } : {}),
       expiresIn: token.expiresIn,
       pragma: token.pragma,
     },
-    requirements: { include: list(raw.requirements?.include ?? ['*'], `${file}: requirements.include`), exclude: exclude as Record<string, string> },
+    requirements: { include: doc.requirements?.include ?? ['*'], exclude: doc.requirements?.exclude ?? {} },
   };
 }
 
 const profilesDir = new URL('profiles/', dataDir);
 
+/** The shipped profiles' names, sorted. */
 export function profileNames(): string[] {
   return readdirSync(profilesDir)
     .filter((f) => f.endsWith('.yaml'))
@@ -95,6 +82,7 @@ export function profileNames(): string[] {
     .sort();
 }
 
+/** A shipped profile by name; a ProfileError names the known ones. */
 export function loadProfile(name: string): Profile {
   if (!/^[a-z0-9-]+$/.test(name) || !profileNames().includes(name)) {
     throw new ProfileError(`unknown profile '${name}' (available: ${profileNames().join(', ')})`);

@@ -1,19 +1,20 @@
 /**
- * A conformance run: target file → profile → plan → preflight → vitest (through its Node API, one worker, the
- * suite files in order) → results → reports. The I/O edge of the kit; the decisions are in plan.ts,
- * verdict.ts and the reporters.
+ * A conformance run: target file → profile → plan → preflight → vitest (through its Node API, one worker, one
+ * entry file that registers the planned checks in plan order) → results → reports. The I/O edge of the kit; the
+ * decisions are in plan.ts, verdict.ts and the reporters.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planBudget } from './budget.js';
+import { planBudget, type BudgetPlan } from './budget.js';
 import { loadCatalogue } from './catalogue.js';
 import { SUITES, type SuiteName } from './check.js';
+import { checkResult } from './check-result.js';
 import { allChecks } from './checks/index.js';
-import { planRun } from './plan.js';
-import { preflight } from './preflight.js';
+import { planRun, type RunPlan } from './plan.js';
+import { preflight, type PreflightResult } from './preflight.js';
 import { applicability, loadProfile, ProfileError, type Profile } from './profiles.js';
 import { htmlReport } from './reporters/html.js';
 import { jsonReport } from './reporters/json.js';
@@ -51,41 +52,24 @@ export interface RunOutcome {
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
-export function newRunId(now = new Date()): string {
+/** The vitest entry file next to this module: `.ts` under src, `.js` under dist. */
+const ENTRY_FILE = fileURLToPath(new URL(`./planned.check${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase()}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The suite files next to this module (.ts under src, .js under dist), by suite name. */
-function suiteFiles(): Map<SuiteName, string> {
-  const dir = fileURLToPath(new URL('./suites/', import.meta.url));
-  const files = new Map<SuiteName, string>();
-  for (const f of readdirSync(dir)) {
-    const m = /^\d+-([a-z-]+)\.check\.(ts|js)$/.exec(f);
-    if (m && (SUITES as readonly string[]).includes(m[1]!)) files.set(m[1] as SuiteName, join(dir, f));
-  }
-  return files;
-}
-
-/** Runs vitest over the given suite files, in their numbered order, and returns what each test reported. */
-async function runVitest(
-  files: string[],
-  config: RunConfig,
-  onResult: (r: CheckResult) => void,
-  onLog: (line: string) => void,
-): Promise<{ results: CheckResult[]; errors: string[] }> {
-  const { startVitest } = await import('vitest/node');
-  const results: CheckResult[] = [];
-  const errors: string[] = [];
-  const collector = {
+/** vitest's reporter hooks, reduced to what the kit reads: each check's result, its log lines, and what broke. */
+function resultCollector(onResult: (r: CheckResult) => void, onLog: (line: string) => void, errors: string[]) {
+  return {
     onTestCaseResult(testCase: { name: string; meta(): { sppKit?: CheckResult }; result(): { state: string; errors?: ReadonlyArray<{ message?: string }> } }) {
       const r = testCase.meta().sppKit;
       if (r) {
-        results.push(r);
         onResult(r);
-      } else {
-        const res = testCase.result();
-        errors.push(`${testCase.name}: vitest reported ${res.state} without a result (${res.errors?.map((e) => e.message).join('; ') ?? 'no error'})`);
+        return;
       }
+      const res = testCase.result();
+      errors.push(`${testCase.name}: vitest reported ${res.state} without a result (${res.errors?.map((e) => e.message).join('; ') ?? 'no error'})`);
     },
     onUserConsoleLog(log: { content: string }) {
       for (const line of log.content.split('\n')) if (line.startsWith('[spp-kit] ')) onLog(line.slice('[spp-kit] '.length));
@@ -95,33 +79,43 @@ async function runVitest(
       for (const e of unhandled) errors.push(`unhandled: ${e.message ?? JSON.stringify(e)}`);
     },
   };
-  class NumberedSequencer {
-    shard(specs: unknown[]) {
-      return specs;
-    }
-    sort(specs: Array<{ moduleId: string }>) {
-      return [...specs].sort((a, b) => a.moduleId.split('/').pop()!.localeCompare(b.moduleId.split('/').pop()!));
-    }
-  }
-  const root = dirname(files[0]!);
+}
+
+/** Runs the planned checks in vitest and returns what each test reported, in the order they ran. */
+async function runVitest(
+  config: RunConfig,
+  onResult: (r: CheckResult) => void,
+  onLog: (line: string) => void,
+): Promise<{ results: CheckResult[]; errors: string[] }> {
+  const { startVitest } = await import('vitest/node');
+  const results: CheckResult[] = [];
+  const errors: string[] = [];
+  const collector = resultCollector(
+    (r) => {
+      results.push(r);
+      onResult(r);
+    },
+    onLog,
+    errors,
+  );
   const previousExitCode = process.exitCode;
   const vitest = await startVitest(
     'test',
     [],
     {
-      root,
+      root: dirname(ENTRY_FILE),
       config: false,
       watch: false,
-      include: files.map((f) => f.slice(root.length + 1)),
+      include: [basename(ENTRY_FILE)],
       reporters: [collector as never],
-      // One worker, no isolation: every suite shares the session (tokens fetched once, one budget).
+      // One worker, no isolation, no concurrency: the checks share the session (tokens fetched once, one budget)
+      // and run one after the other in the order the entry file declares them.
       isolate: false,
       fileParallelism: false,
       maxWorkers: 1,
       pool: 'threads',
       passWithNoTests: true,
       provide: { sppKitRun: config } as never,
-      sequence: { sequencer: NumberedSequencer as never },
     } as never,
     { cacheDir: join(tmpdir(), 'spp-kit-vite-cache'), logLevel: 'silent', clearScreen: false },
     {},
@@ -132,65 +126,45 @@ async function runVitest(
   return { results, errors };
 }
 
-function errorResult(check: { id: string; title: string; suite: SuiteName; verifies: string[] }, reason: string): CheckResult {
-  return {
-    checkId: check.id,
-    title: check.title,
-    suite: check.suite,
-    verifies: check.verifies,
-    verdict: 'error',
-    reason,
-    outcomes: check.verifies.map((requirement) => ({ requirement, verdict: 'error', message: reason })),
-    assertions: [],
-    exchanges: [],
-    tokenRequests: 0,
-    durationMs: 0,
-  };
+/** The target and profile to run with, or why they are unusable (exit code 2). */
+function loadInputs(options: RunOptions): { target: Target; profile: Profile } | { error: string } {
+  try {
+    let target = options.target ?? loadTarget(options.targetFile!);
+    if (options.baseUrl) target = { ...target, baseUrl: options.baseUrl.replace(/\/+$/, '') };
+    return { target, profile: loadProfile(options.profile ?? target.profile) };
+  } catch (e) {
+    if (e instanceof TargetError || e instanceof ProfileError) return { error: e.message };
+    throw e;
+  }
 }
 
-export async function runConformance(options: RunOptions): Promise<RunOutcome> {
-  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const started = new Date();
-  let target: Target;
-  let profile: Profile;
+/** The preflight's findings, or why the target is unusable (exit code 2). */
+async function preflightOrError(
+  target: Target,
+  profile: Profile,
+  plan: RunPlan,
+  maxWaitMs: number,
+  out: (line: string) => void,
+): Promise<PreflightResult | { error: string }> {
   try {
-    target = options.target ?? loadTarget(options.targetFile!);
-    if (options.baseUrl) target = { ...target, baseUrl: options.baseUrl.replace(/\/+$/, '') };
-    profile = loadProfile(options.profile ?? target.profile);
+    return await preflight(target, profile, { roles: plan.preflightRoles, log: (l) => out(`  ${l}`), maxWaitMs });
   } catch (e) {
-    if (e instanceof TargetError || e instanceof ProfileError) return { exitCode: 2, error: e.message };
+    if (e instanceof TargetError) return { error: e.message };
     throw e;
   }
-  const tier = options.tier ?? 'fast';
-  const plan = planRun(allChecks, { target, profile, tier, ...(options.only ? { only: options.only } : {}) });
-  if (plan.selected.length === 0 && options.only?.length)
-    return { exitCode: 2, error: `--only ${options.only.join(',')} selects no check that can run against this target` };
-  out(
-    `spp-kit conformance → ${target.baseUrl} (profile ${profile.name}, tier ${tier}): ${plan.selected.length} checks to run, ${plan.notRun.length} skipped or not applicable`,
-  );
-  for (const note of target.notes) out(`  note: ${note}`);
+}
 
-  const maxWaitMs = options.maxWaitMs ?? 5 * 60_000;
-  let pre;
-  try {
-    pre = await preflight(target, profile, { roles: plan.preflightRoles, log: (l) => out(`  ${l}`), maxWaitMs });
-  } catch (e) {
-    if (e instanceof TargetError) return { exitCode: 2, error: e.message };
-    throw e;
-  }
-  const budgetPlan = planBudget({
-    tokenRequests: plan.tokenRequests,
-    probeRequests: plan.hasTokenProbe ? pre.limits.token.perMinute + 1 : 0,
-    limits: pre.limits.token,
-  });
-  for (const line of budgetPlan.lines) out(`  ${line}`);
-
-  const runId = newRunId(started);
-  const config: RunConfig = {
+/** What the vitest worker needs: the plan's checks by id, the preflight's tokens, limits and ledgers. */
+function runConfig(
+  runId: string,
+  inputs: { target: Target; profile: Profile; tier: Tier },
+  plan: RunPlan,
+  pre: PreflightResult,
+  options: RunOptions,
+): RunConfig {
+  return {
     runId,
-    target,
-    profile,
-    tier,
+    ...inputs,
     selected: plan.selected.map((c) => c.id),
     tokenEndpoint: pre.tokenEndpoint,
     limits: {
@@ -203,64 +177,81 @@ export async function runConformance(options: RunOptions): Promise<RunOutcome> {
     clockSkewMs: pre.clockSkewMs,
     ...(pre.metadata ? { metadata: pre.metadata } : {}),
     preflightExchanges: pre.exchanges,
-    maxWaitMs,
+    maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
     timingSamples: options.timingSamples ?? 25,
   };
+}
 
-  const files = suiteFiles();
-  const toRun = plan.suites.map((s) => files.get(s)).filter((f): f is string => !!f);
+/** Runs the plan, printing progress; every check the plan selected has a result, in suite order, the unrun ones included. */
+async function runPlan(config: RunConfig, plan: RunPlan, out: (line: string) => void): Promise<{ checks: CheckResult[]; errors: string[] }> {
   let index = 0;
   const total = plan.selected.length;
-  const { results, errors } = toRun.length
+  const { results, errors } = total
     ? await runVitest(
-        toRun,
         config,
         (r) => out(progressLine(r, ++index, total)),
         (l) => out(`  ${l}`),
       )
     : { results: [], errors: [] };
-
   const got = new Set(results.map((r) => r.checkId));
   const missing = plan.selected
     .filter((c) => !got.has(c.id))
-    .map((c) => errorResult(c, `the check did not report a result${errors.length ? ` (${errors[0]})` : ''}`));
-  const checks = [...results, ...missing, ...plan.notRun].sort((a, b) => SUITES.indexOf(a.suite as SuiteName) - SUITES.indexOf(b.suite as SuiteName));
-  const catalogue = loadCatalogue();
-  const requirements = aggregateRequirements(catalogue, checks, (id) => applicability(profile, id));
-  const summary = summarize(requirements, checks);
+    .map((c) => checkResult(c, { verdict: 'error', reason: `the check did not report a result${errors.length ? ` (${errors[0]})` : ''}` }));
+  const suiteOrder = (r: CheckResult) => SUITES.indexOf(r.suite as SuiteName);
+  return { checks: [...results, ...missing, ...plan.notRun].sort((a, b) => suiteOrder(a) - suiteOrder(b)), errors };
+}
+
+interface RunFacts {
+  runId: string;
+  started: Date;
+  target: Target;
+  profile: Profile;
+  tier: Tier;
+  only?: string[] | undefined;
+  pre: PreflightResult;
+  budgetPlan: BudgetPlan;
+  checks: CheckResult[];
+  errors: string[];
+}
+
+/** The RunReport (conformance/report-schema.json) of a finished run. */
+function buildReport(f: RunFacts): RunReport {
+  const requirements = aggregateRequirements(loadCatalogue(), f.checks, (id) => applicability(f.profile, id));
   const finished = new Date();
-  const tokenRequests = pre.tokenLedger.length + checks.reduce((n, c) => n + c.tokenRequests, 0);
-  const report: RunReport = {
+  return {
     schemaVersion: 1,
     tool: { name: pkg.name, version: pkg.version },
-    runId,
-    startedAt: started.toISOString(),
+    runId: f.runId,
+    startedAt: f.started.toISOString(),
     finishedAt: finished.toISOString(),
-    durationMs: finished.getTime() - started.getTime(),
+    durationMs: finished.getTime() - f.started.getTime(),
     target: {
-      baseUrl: target.baseUrl,
-      profile: profile.name,
-      tier,
-      writes: target.writes,
-      tokenEndpoint: pre.tokenEndpoint,
-      clients: Object.keys(target.clients),
-      ...(options.only ? { only: options.only } : {}),
+      baseUrl: f.target.baseUrl,
+      profile: f.profile.name,
+      tier: f.tier,
+      writes: f.target.writes,
+      tokenEndpoint: f.pre.tokenEndpoint,
+      clients: Object.keys(f.target.clients),
+      ...(f.only ? { only: f.only } : {}),
     },
     budget: {
-      tokenLimits: pre.limits.token,
-      apiLimits: pre.limits.api,
-      tokenRequests,
-      plannedTokenRequests: budgetPlan.tokenRequests,
-      plannedProbeRequests: budgetPlan.probeRequests,
-      waitsMs: Math.round(pre.waitsMs + checks.reduce((n, c) => n + (c.waitedMs ?? 0), 0)),
+      tokenLimits: f.pre.limits.token,
+      apiLimits: f.pre.limits.api,
+      tokenRequests: f.pre.tokenLedger.length + f.checks.reduce((n, c) => n + c.tokenRequests, 0),
+      plannedTokenRequests: f.budgetPlan.tokenRequests,
+      plannedProbeRequests: f.budgetPlan.probeRequests,
+      waitsMs: Math.round(f.pre.waitsMs + f.checks.reduce((n, c) => n + (c.waitedMs ?? 0), 0)),
     },
-    clock: { skewSeconds: Math.round(pre.clockSkewMs / 100) / 10, source: 'Date header of the first answer vs the local clock' },
-    summary,
+    clock: { skewSeconds: Math.round(f.pre.clockSkewMs / 100) / 10, source: 'Date header of the first answer vs the local clock' },
+    summary: summarize(requirements, f.checks),
     requirements,
-    checks,
-    notes: [...target.notes, ...pre.notes, ...errors.map((e) => `kit error: ${e}`)],
+    checks: f.checks,
+    notes: [...f.target.notes, ...f.pre.notes, ...f.errors.map((e) => `kit error: ${e}`)],
   };
-  out(summaryText(report));
+}
+
+/** Writes the reports the options ask for, creating their directories. */
+function writeReports(report: RunReport, options: RunOptions, out: (line: string) => void): void {
   for (const [path, render] of [
     [options.json, jsonReport],
     [options.junit, junitReport],
@@ -271,5 +262,34 @@ export async function runConformance(options: RunOptions): Promise<RunOutcome> {
     writeFileSync(path, render(report));
     out(`wrote ${path}`);
   }
-  return { exitCode: summary.exitCode, report };
+}
+
+const DEFAULT_MAX_WAIT_MS = 5 * 60_000;
+
+/** Runs the kit against a target: exit 0 (no MUST failed), 1 (a MUST failed or a check could not finish), 2 (unusable target). */
+export async function runConformance(options: RunOptions): Promise<RunOutcome> {
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const started = new Date();
+  const inputs = loadInputs(options);
+  if ('error' in inputs) return { exitCode: 2, error: inputs.error };
+  const { target, profile } = inputs;
+  const tier = options.tier ?? 'fast';
+  const plan = planRun(allChecks, { target, profile, tier, ...(options.only ? { only: options.only } : {}) });
+  if (plan.selected.length === 0 && options.only?.length)
+    return { exitCode: 2, error: `--only ${options.only.join(',')} selects no check that can run against this target` };
+  out(
+    `spp-kit conformance → ${target.baseUrl} (profile ${profile.name}, tier ${tier}): ${plan.selected.length} checks to run, ${plan.notRun.length} skipped or not applicable`,
+  );
+  for (const note of target.notes) out(`  note: ${note}`);
+  const pre = await preflightOrError(target, profile, plan, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, out);
+  if ('error' in pre) return { exitCode: 2, error: pre.error };
+  const probeRequests = plan.hasTokenProbe ? pre.limits.token.perMinute + 1 : 0;
+  const budgetPlan = planBudget({ tokenRequests: plan.tokenRequests, probeRequests, limits: pre.limits.token });
+  for (const line of budgetPlan.lines) out(`  ${line}`);
+  const runId = newRunId(started);
+  const { checks, errors } = await runPlan(runConfig(runId, { target, profile, tier }, plan, pre, options), plan, out);
+  const report = buildReport({ runId, started, target, profile, tier, only: options.only, pre, budgetPlan, checks, errors });
+  out(summaryText(report));
+  writeReports(report, options, out);
+  return { exitCode: report.summary.exitCode, report };
 }

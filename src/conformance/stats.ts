@@ -14,7 +14,7 @@ export interface MannWhitney {
   effect: number;
 }
 
-export function median(xs: readonly number[]): number {
+function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -22,12 +22,13 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf), accurate to ~1e-7. */
-export function normalCdf(z: number): number {
+function normalCdf(z: number): number {
   const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
   const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
   return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }
 
+/** Mann-Whitney U of samples `a` and `b` (both non-empty), with its two-sided p-value and the medians. */
 export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhitney {
   const n1 = a.length;
   const n2 = b.length;

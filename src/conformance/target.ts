@@ -1,11 +1,13 @@
 /**
- * The target file (DESIGN.md §4): what the kit runs against. YAML, validated here into a Target; every problem
- * is reported at once as a TargetError (the CLI exits with 2). Values may name environment variables, so that
- * secrets need not be written into the file: `${NAME}` (required) or `${NAME:-default}`.
+ * The target file: what the kit runs against. YAML, validated against conformance/target-schema.json into a
+ * Target; every problem is reported at once as a TargetError (the CLI exits with 2). Values may name environment
+ * variables, so that secrets need not be written into the file: `${NAME}` (required) or `${NAME:-default}`,
+ * filled in before validation.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { schemaProblems, schemaValidator } from './file-schemas.js';
 import { ROLES, type Role } from './types.js';
 
 export interface TargetClient {
@@ -44,6 +46,7 @@ export interface Target {
   notes: string[];
 }
 
+/** The target file or the target is unusable: the CLI exits with 2 and prints the message. */
 export class TargetError extends Error {}
 
 /** What a target file needs, for `spp-kit conformance` without --target and for error messages. */
@@ -69,7 +72,8 @@ export const TARGET_HELP = `A target file is YAML describing the deployment to c
     api: { perMinute: 60, perDay: 10000 }
   writes: false               # true lets the kit create tagged records (identifier system urn:spp-kit:conformance)
 
-A missing optional client or record skips the checks that need it, and the report says so.`;
+A missing optional client or record skips the checks that need it, and the report says so.
+The file's JSON Schema is conformance/target-schema.json (editors can validate and complete against it).`;
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g;
 
@@ -91,144 +95,106 @@ export function interpolate(value: unknown, env: Record<string, string | undefin
   return value;
 }
 
-function limits(raw: unknown, where: string, problems: string[]): RateLimitDeclaration | undefined {
-  if (raw === undefined) return undefined;
-  const r = raw as Record<string, unknown>;
-  const ok = (n: unknown) => Number.isInteger(n) && (n as number) > 0;
-  if (!r || typeof r !== 'object' || !ok(r.perMinute) || !ok(r.perDay)) {
-    problems.push(`${where} needs positive whole numbers perMinute and perDay`);
-    return undefined;
-  }
-  return { perMinute: r.perMinute as number, perDay: r.perDay as number };
+/** A target document after interpolation, as target-schema.json allows it. */
+interface TargetDocument {
+  baseUrl: string;
+  profile?: string;
+  tokenEndpoint?: string;
+  clients: Partial<Record<Role, TargetClient | null>>;
+  records?: Target['records'];
+  jwt?: { alg: JwtKeyMaterial['alg']; secret?: string; privateKeyFile?: string; issuer?: string; audience?: string } | null;
+  rateLimits?: { token?: RateLimitDeclaration; api?: RateLimitDeclaration };
+  writes?: boolean;
 }
 
-/**
- * Validates a parsed target document. `readFile` resolves privateKeyFile (relative to the target file).
- * Throws TargetError with every problem found.
- */
-export function parseTarget(
-  doc: unknown,
-  options: { file?: string; env?: Record<string, string | undefined>; readFile?: (path: string) => string } = {},
-): Target {
+interface ParseOptions {
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** Reads privateKeyFile (resolved against the target file's directory); default: the file system. */
+  readFile?: (path: string) => string;
+}
+
+/** The document with `${NAME}` references filled in; missing variables are reported alone (they would only cascade). */
+function withEnvironment(doc: object, env: Record<string, string | undefined>, where: string): unknown {
   const problems: string[] = [];
+  const filled = interpolate(doc, env, problems);
+  if (problems.length) throw new TargetError(`${where}:\n  - ${problems.join('\n  - ')}`);
+  return filled;
+}
+
+/** The PEM of an RS256/ES256 key file, or undefined after noting why it cannot be used. */
+function privateKey(file: string, options: ParseOptions, problems: string[]): string | undefined {
+  const path = options.file ? resolve(dirname(options.file), file) : file;
+  try {
+    const pem = (options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+    if (pem.includes('PRIVATE KEY-----')) return pem;
+    problems.push(`jwt.privateKeyFile ${file} is not a PEM private key`);
+  } catch (e) {
+    problems.push(`jwt.privateKeyFile ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return undefined;
+}
+
+/** Usable key material, or undefined (none declared, an empty HS256 secret, or an unreadable key file). */
+function keyMaterial(jwt: TargetDocument['jwt'], options: ParseOptions, problems: string[]): JwtKeyMaterial | undefined {
+  if (!jwt || typeof jwt !== 'object') return undefined;
+  let key: JwtKeyMaterial | undefined;
+  if (jwt.alg === 'HS256' && typeof jwt.secret === 'string' && jwt.secret !== '') key = { alg: 'HS256', secret: jwt.secret };
+  if ((jwt.alg === 'RS256' || jwt.alg === 'ES256') && typeof jwt.privateKeyFile === 'string') {
+    const pem = privateKey(jwt.privateKeyFile, options, problems);
+    if (pem) key = { alg: jwt.alg, privateKeyPem: pem };
+  }
+  if (key && typeof jwt.issuer === 'string') key.issuer = jwt.issuer;
+  if (key && typeof jwt.audience === 'string') key.audience = jwt.audience;
+  return key;
+}
+
+/** What the operator should know about the optional parts the file leaves out. */
+function omissionNotes(target: Pick<Target, 'clients' | 'records'>, jwt: TargetDocument['jwt']): string[] {
   const notes: string[] = [];
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new TargetError(`${options.file ?? 'target'}: not a YAML mapping.\n\n${TARGET_HELP}`);
-  const raw = interpolate(doc, options.env ?? process.env, problems) as Record<string, any>;
-  // Missing variables would only cascade into "clientSecret is required": report them alone.
-  if (problems.length) throw new TargetError(`${options.file ?? 'target'}:\n  - ${problems.join('\n  - ')}`);
+  for (const role of ROLES) if (role !== 'full' && !target.clients[role]) notes.push(`no ${role} client: the checks that need it are skipped`);
+  for (const k of ['consented', 'unconsented'] as const) if (!target.records[k]) notes.push(`no records.${k}: the consent checks that need it are skipped`);
+  if (!jwt) notes.push('no jwt key material: expired/nbf/foreign-token checks that need the signing key are skipped');
+  else if (jwt.alg === 'HS256' && jwt.secret === '') notes.push('jwt.secret is empty (its environment variable is unset): the key-mode checks are skipped');
+  return notes;
+}
 
-  const known = new Set(['baseUrl', 'profile', 'tokenEndpoint', 'clients', 'records', 'jwt', 'rateLimits', 'writes']);
-  for (const key of Object.keys(raw)) if (!known.has(key)) problems.push(`unknown key '${key}' (known: ${[...known].join(', ')})`);
-
-  let baseUrl = '';
-  if (typeof raw.baseUrl !== 'string' || !raw.baseUrl) problems.push('baseUrl is required (e.g. http://127.0.0.1:8069/api/v2/spp)');
-  else {
-    try {
-      const u = new URL(raw.baseUrl);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`baseUrl must be http(s), got ${u.protocol}`);
-      if (u.search || u.hash) problems.push('baseUrl must not have a query or fragment');
-      baseUrl = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-    } catch {
-      problems.push(`baseUrl is not a URL: '${raw.baseUrl}'`);
-    }
-  }
-
-  const profile = raw.profile === undefined ? 'openspp' : raw.profile;
-  if (typeof profile !== 'string') problems.push('profile must be a name');
-
-  let tokenEndpoint: string | undefined;
-  if (raw.tokenEndpoint !== undefined) {
-    if (typeof raw.tokenEndpoint !== 'string') problems.push('tokenEndpoint must be a URL');
-    else {
-      try {
-        tokenEndpoint = new URL(raw.tokenEndpoint).href;
-      } catch {
-        problems.push(`tokenEndpoint is not a URL: '${raw.tokenEndpoint}'`);
-      }
-    }
-  }
-
-  const clients: Target['clients'] = {};
-  const rawClients = raw.clients;
-  if (!rawClients || typeof rawClients !== 'object') problems.push('clients is required: at least clients.full {clientId, clientSecret}');
-  else {
-    for (const [role, c] of Object.entries(rawClients as Record<string, any>)) {
-      if (!ROLES.includes(role as Role)) {
-        problems.push(`clients.${role}: unknown role (roles: ${ROLES.join(', ')})`);
-        continue;
-      }
-      if (c === null || c === undefined) continue;
-      if (typeof c !== 'object' || typeof c.clientId !== 'string' || !c.clientId || typeof c.clientSecret !== 'string' || !c.clientSecret) {
-        problems.push(`clients.${role} needs clientId and clientSecret`);
-        continue;
-      }
-      clients[role as Role] = { clientId: c.clientId, clientSecret: c.clientSecret };
-    }
-    if (!clients.full) problems.push('clients.full is required (a client holding every scope)');
-  }
-  for (const role of ROLES) if (role !== 'full' && !clients[role]) notes.push(`no ${role} client: the checks that need it are skipped`);
-
-  const records: Target['records'] = {};
-  if (raw.records !== undefined) {
-    if (typeof raw.records !== 'object' || raw.records === null) problems.push('records must map consented/unconsented to identifiers');
-    else {
-      for (const [k, v] of Object.entries(raw.records as Record<string, unknown>)) {
-        if (k !== 'consented' && k !== 'unconsented') problems.push(`records.${k}: unknown (use consented, unconsented)`);
-        else if (typeof v !== 'string' || !/^[^|]+\|.+$/.test(v)) problems.push(`records.${k} must be an identifier system|value`);
-        else records[k] = v;
-      }
-    }
-  }
-  for (const k of ['consented', 'unconsented'] as const) if (!records[k]) notes.push(`no records.${k}: the consent checks that need it are skipped`);
-
-  let jwt: JwtKeyMaterial | undefined;
-  if (raw.jwt !== undefined && raw.jwt !== null) {
-    const j = raw.jwt as Record<string, unknown>;
-    if (!['HS256', 'RS256', 'ES256'].includes(String(j.alg))) problems.push('jwt.alg must be HS256, RS256 or ES256');
-    else if (j.alg === 'HS256') {
-      if (typeof j.secret !== 'string') problems.push('jwt.secret is required for HS256');
-      else if (j.secret === '') notes.push('jwt.secret is empty (its environment variable is unset): the key-mode checks are skipped');
-      else jwt = { alg: 'HS256', secret: j.secret };
-    } else if (typeof j.privateKeyFile !== 'string') problems.push(`jwt.privateKeyFile is required for ${String(j.alg)}`);
-    else {
-      const path = options.file ? resolve(dirname(options.file), j.privateKeyFile) : j.privateKeyFile;
-      try {
-        const pem = (options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
-        if (!pem.includes('PRIVATE KEY-----')) problems.push(`jwt.privateKeyFile ${j.privateKeyFile} is not a PEM private key`);
-        else jwt = { alg: j.alg as 'RS256' | 'ES256', privateKeyPem: pem };
-      } catch (e) {
-        problems.push(`jwt.privateKeyFile ${j.privateKeyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-    }
-    if (jwt && typeof j.issuer === 'string') jwt.issuer = j.issuer;
-    if (jwt && typeof j.audience === 'string') jwt.audience = j.audience;
-  } else notes.push('no jwt key material: expired/nbf/foreign-token checks that need the signing key are skipped');
-
-  let rateLimits: Target['rateLimits'];
-  if (raw.rateLimits !== undefined) {
-    const r = raw.rateLimits as Record<string, unknown>;
-    const token = limits(r?.token, 'rateLimits.token', problems);
-    const api = limits(r?.api, 'rateLimits.api', problems);
-    rateLimits = { ...(token ? { token } : {}), ...(api ? { api } : {}) };
-  }
-
-  if (raw.writes !== undefined && typeof raw.writes !== 'boolean') problems.push('writes must be true or false');
-
-  if (problems.length) throw new TargetError(`${options.file ?? 'target'}:\n  - ${problems.join('\n  - ')}`);
+/** The Target a valid document describes. */
+function toTarget(doc: TargetDocument, jwt: JwtKeyMaterial | undefined, file: string | undefined): Target {
+  const base = new URL(doc.baseUrl);
+  const clients = Object.fromEntries(Object.entries(doc.clients).filter(([, c]) => c)) as Target['clients'];
+  const records = doc.records ?? {};
+  const { token, api } = doc.rateLimits ?? {};
+  const limits = (l: RateLimitDeclaration) => ({ perMinute: l.perMinute, perDay: l.perDay });
   return {
-    ...(options.file ? { file: options.file } : {}),
-    baseUrl,
-    profile: profile as string,
-    ...(tokenEndpoint ? { tokenEndpoint } : {}),
-    clients,
+    ...(file ? { file } : {}),
+    baseUrl: `${base.origin}${base.pathname.replace(/\/+$/, '')}`,
+    profile: doc.profile ?? 'openspp',
+    ...(doc.tokenEndpoint ? { tokenEndpoint: new URL(doc.tokenEndpoint).href } : {}),
+    clients: Object.fromEntries(Object.entries(clients).map(([role, c]) => [role, { clientId: c.clientId, clientSecret: c.clientSecret }])),
     records,
     ...(jwt ? { jwt } : {}),
-    ...(rateLimits ? { rateLimits } : {}),
-    writes: raw.writes === true,
-    notes,
+    ...(doc.rateLimits ? { rateLimits: { ...(token ? { token: limits(token) } : {}), ...(api ? { api: limits(api) } : {}) } } : {}),
+    writes: doc.writes === true,
+    notes: omissionNotes({ clients, records }, doc.jwt),
   };
 }
 
+/**
+ * Validates a parsed target document against conformance/target-schema.json, after filling in `${NAME}`
+ * references. Throws one TargetError listing every problem.
+ */
+export function parseTarget(doc: unknown, options: ParseOptions = {}): Target {
+  const where = options.file ?? 'target';
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new TargetError(`${where}: not a YAML mapping.\n\n${TARGET_HELP}`);
+  const raw = withEnvironment(doc, options.env ?? process.env, where) as TargetDocument;
+  const problems = schemaProblems(schemaValidator('target'), raw);
+  const jwt = keyMaterial(raw.jwt, options, problems);
+  if (problems.length) throw new TargetError(`${where}:\n  - ${problems.join('\n  - ')}`);
+  return toTarget(raw, jwt, options.file);
+}
+
+/** Reads and validates a target file (YAML). Throws a TargetError naming every problem. */
 export function loadTarget(file: string, env: Record<string, string | undefined> = process.env): Target {
   let text: string;
   try {
@@ -248,4 +214,13 @@ export function loadTarget(file: string, env: Record<string, string | undefined>
 /** Every secret the target holds, for masking. */
 export function targetSecrets(target: Target): string[] {
   return [...Object.values(target.clients).map((c) => c.clientSecret), ...(target.jwt?.secret ? [target.jwt.secret] : [])].filter((s) => s.length >= 4);
+}
+
+/** Shell variable names for the target's secrets in curl lines (`SPP_FULL_CLIENT_SECRET`), longest secret first. */
+export function secretVariables(target: Target): Array<[string, string]> {
+  const vars: Array<[string, string]> = [];
+  for (const [role, c] of Object.entries(target.clients))
+    vars.push([c.clientSecret, `SPP_${role.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}_CLIENT_SECRET`]);
+  if (target.jwt?.secret) vars.push([target.jwt.secret, 'SPP_JWT_SECRET']);
+  return vars.sort((a, b) => b[0].length - a[0].length);
 }

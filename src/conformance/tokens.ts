@@ -2,7 +2,7 @@
  * Token requests in the four client-authentication styles, and reading a token response. Shared by the
  * preflight (main process) and the checks (vitest worker).
  */
-import type { TokenCall, TokenInfo } from './check.js';
+import type { TokenCall, RoleToken } from './check.js';
 import { headersToObject, type HttpResult, type RequestSpec } from './http.js';
 import { decodeJwt } from './jwt.js';
 import { basicAuthorization } from '../rfc/oauth.js';
@@ -38,8 +38,8 @@ export function buildTokenRequest(endpoint: string, call: TokenCall): RequestSpe
   }
 }
 
-/** A TokenInfo from a successful token response; undefined when the answer holds no token. */
-export function readTokenResponse(role: Role, result: HttpResult, clockSkewMs = 0): TokenInfo | undefined {
+/** A RoleToken from a successful token response; undefined when the answer holds no token. */
+export function readTokenResponse(role: Role, result: HttpResult, clockSkewMs = 0): RoleToken | undefined {
   const body = result.json as Record<string, unknown> | undefined;
   if (result.status !== 200 || !body || typeof body.access_token !== 'string' || !body.access_token) return undefined;
   const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : undefined;

@@ -28,6 +28,7 @@ export interface Requirement {
 export type Verdict = 'pass' | 'fail' | 'warn' | 'skip' | 'na' | 'inconclusive' | 'error';
 
 export type Role = 'full' | 'reader' | 'consent' | 'shortLived' | 'disabled';
+/** The client roles a target file may declare, in the order reports list them. */
 export const ROLES: readonly Role[] = ['full', 'reader', 'consent', 'shortLived', 'disabled'];
 
 export type Tier = 'fast' | 'full';

@@ -4,12 +4,13 @@
  * off by a rate limit or a budget ever counts as a failure.
  */
 import { severityOf } from './catalogue.js';
+import type { Stop } from './stopped.js';
 import type { Assertion, CheckResult, Requirement, RequirementOutcome, RequirementResult, RunSummary, Severity, Verdict } from './types.js';
 
 /** Worst first. `error` ranks just after `fail`: the kit could not tell. */
 const RANK: Verdict[] = ['fail', 'error', 'inconclusive', 'warn', 'pass', 'skip', 'na'];
 
-export function worst(verdicts: Verdict[], fallback: Verdict = 'skip'): Verdict {
+function worst(verdicts: Verdict[], fallback: Verdict = 'skip'): Verdict {
   if (verdicts.length === 0) return fallback;
   return verdicts.reduce((a, b) => (RANK.indexOf(a) <= RANK.indexOf(b) ? a : b));
 }
@@ -20,15 +21,16 @@ export interface DecideInput {
   /** Requirement → reason it does not apply (profile, or declared by the check at run time). */
   notApplicable: Map<string, string>;
   severity: (id: string) => Severity;
-  /** Set when a 429 or the budget cut the check off. */
-  interrupted?: string;
-  /** Set when the check skipped itself (missing precondition). */
-  skipped?: string;
-  /** Set when the kit itself failed (bug, network). */
-  error?: string;
+  /** Set when the check ended early (see stopped.ts): skipped, cut off by a 429 or a budget, or a kit error. */
+  stopped?: Stop;
 }
 
+/**
+ * Per-requirement outcomes and the check verdict. A failed assertion always counts; a stop decides only what was
+ * not asserted (a requirement cut off half-checked is inconclusive, never passed).
+ */
 export function decideOutcomes(input: DecideInput): { verdict: Verdict; outcomes: RequirementOutcome[]; reason?: string } {
+  const stop = input.stopped;
   const outcomes: RequirementOutcome[] = input.verifies.map((id) => {
     const na = input.notApplicable.get(id);
     const mine = input.assertions.filter((a) => a.requirement === id);
@@ -38,15 +40,13 @@ export function decideOutcomes(input: DecideInput): { verdict: Verdict; outcomes
       return { requirement: id, verdict: sev === 'must' ? 'fail' : 'warn', message: failed.map((a) => a.message).join('; ') };
     }
     if (na !== undefined && mine.length === 0) return { requirement: id, verdict: 'na', message: na };
-    if (input.error) return { requirement: id, verdict: 'error', message: input.error };
-    if (input.interrupted) return { requirement: id, verdict: 'inconclusive', message: input.interrupted };
+    if (stop && stop.verdict !== 'skip') return { requirement: id, verdict: stop.verdict, message: stop.reason };
     if (mine.length) return { requirement: id, verdict: 'pass', message: mine.map((a) => a.message).join('; ') };
-    if (input.skipped) return { requirement: id, verdict: 'skip', message: input.skipped };
-    return { requirement: id, verdict: 'skip', message: 'not evaluated in this run' };
+    return { requirement: id, verdict: 'skip', message: stop?.reason ?? 'not evaluated in this run' };
   });
   const verdict = worst(outcomes.map((o) => o.verdict));
   const first = outcomes.find((o) => o.verdict === verdict && verdict !== 'pass');
-  const reason = input.error ?? input.interrupted ?? input.skipped ?? first?.message;
+  const reason = stop?.reason ?? first?.message;
   return { verdict, outcomes, ...(reason && verdict !== 'pass' ? { reason } : {}) };
 }
 
@@ -76,6 +76,7 @@ export function aggregateRequirements(
 
 const ZERO = (): Record<Verdict, number> => ({ pass: 0, fail: 0, warn: 0, skip: 0, na: 0, inconclusive: 0, error: 0 });
 
+/** Counts, MUST failures and undecided MUSTs of a run, and its verdict and exit code. */
 export function summarize(requirements: RequirementResult[], checks: CheckResult[]): RunSummary {
   const counts = ZERO();
   for (const c of checks) counts[c.verdict]++;

@@ -2,10 +2,11 @@
  * The requirements catalogue and the checks that claim its ids: the coverage gate (a MUST with neither a check
  * nor a stated reason fails `npm test`), id hygiene, and the profiles' references into the catalogue.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { coverageMatrix, loadCatalogue, matchesPattern, parseCatalogue, unknownRequirementIds } from '../../src/conformance/catalogue.js';
 import { allChecks } from '../../src/conformance/checks/index.js';
-import { loadProfile, profileNames } from '../../src/conformance/profiles.js';
+import { loadProfile, parseProfile, profileNames } from '../../src/conformance/profiles.js';
 import { coverageText } from '../../src/cli/commands/conformance.js';
 
 const catalogue = loadCatalogue();
@@ -46,6 +47,36 @@ describe('requirements catalogue', () => {
     ).toThrow(/id must look like AREA-NN[\s\S]*level must be one of[\s\S]*duplicate id/);
   });
 
+  it('cites for every source an RFC or draft section, a seed document, a public document or the repository contract', () => {
+    const seeds: Record<string, string> = {
+      '000': 'Authentication',
+      '001': 'API V2',
+      '002': 'OpenCRVS "Authenticate a client"',
+      '003': 'Spry API authentication',
+      '004': 'Clients and scopes',
+    };
+    const section = '§\\d+(\\.\\d+)*(-\\d+(\\.\\d+)*)?';
+    const note = '( \\([^)]+\\))?';
+    const forms: RegExp[] = [
+      new RegExp(`^RFC \\d{4} (${section}|Appendix [A-Z])(, (${section}|Appendix [A-Z]))*${note}$`),
+      new RegExp(`^draft-ietf-[a-z0-9-]+-\\d{2} ${section}(, ${section})*${note}$`),
+      ...Object.entries(seeds).map(([n, name]) => new RegExp(`^seed ${n} \\(${name}\\) "[^"]+"(, "[^"]+")*${note}$`)),
+      // A public document by name and quoted section, or by URL.
+      /^[A-Z][A-Za-z0-9 .]+ "[^"]+"( \([^)]+\))?$/,
+      /^[\w .-]+ \(https:\/\/[^\s)]+\)$/,
+      // This repository's contract.
+      /^openapi\/openapi\.yaml( \(.+\))?$/,
+    ];
+    const bad = catalogue.flatMap((r) =>
+      r.source
+        .split('; ')
+        .filter((c) => /\.md\b|notes\/|\.\.\/|\/work\//.test(c) || !forms.some((f) => f.test(c)))
+        .map((c) => `${r.id}: ${c}`),
+    );
+    expect(bad).toEqual([]);
+    expect(existsSync(new URL('../../openapi/openapi.yaml', import.meta.url))).toBe(true);
+  });
+
   it('prints a coverage matrix that names the uncovered MUSTs (none)', () => {
     const { text, uncovered } = coverageText();
     expect(uncovered).toEqual([]);
@@ -67,6 +98,13 @@ describe('profiles', () => {
       }
       expect(p.clientAuth.expected.length + p.clientAuth.optional.length, name).toBeGreaterThan(0);
     }
+  });
+
+  it('reports every problem of a malformed profile at once, naming where it is', () => {
+    const text = 'name: x\nscope: both\ntokenEndpoint: contract\nclientAuth: { primary: carrier, expected: [basic, smoke] }\ntoken: { expiresIn: required }\n';
+    expect(() => parseProfile(text, 'profiles/x.yaml')).toThrow(
+      /profiles\/x\.yaml:\n {2}- scope must be api or token[\s\S]*clientAuth\.primary: unknown method 'carrier'[\s\S]*clientAuth\.expected\[1\]: unknown method 'smoke'[\s\S]*token\.pragma must be required or not-required/,
+    );
   });
 
   it('refuses an unknown profile with the list of known ones', () => {

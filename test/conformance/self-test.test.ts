@@ -11,7 +11,10 @@ import addFormatsPlugin from 'ajv-formats';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/commands/conformance.js';
+import { allChecks } from '../../src/conformance/checks/index.js';
 import { containsFullJwt } from '../../src/conformance/mask.js';
+import { planRun } from '../../src/conformance/plan.js';
+import { loadProfile } from '../../src/conformance/profiles.js';
 import { runConformance, type RunOutcome } from '../../src/conformance/runner.js';
 import { readDemoFixture } from '../../src/server/demo-clients.js';
 import type { RunningServer } from '../../src/server/serve.js';
@@ -73,6 +76,12 @@ describe('the kit against the reference server (fast tier)', () => {
     // Every secured operation of the contract got the five refusals.
     const sweep = outcome.report!.checks.filter((c) => c.suite === 'auth' && c.checkId.includes('/'));
     expect(sweep.length).toBeGreaterThanOrEqual(5 * 20);
+  });
+
+  it('runs every planned check exactly once, in plan order (one vitest worker, no concurrency)', () => {
+    const planned = planRun(allChecks, { target: referenceTarget(server.baseUrl), profile: loadProfile('openspp'), tier: 'fast' }).selected.map((c) => c.id);
+    const ran = lines.map((l) => /^\[\s*\d+\/\d+\] (?:PASS|FAIL|WARN|SKIP|N\/A |INCO|ERR ) (\S+)/.exec(l)?.[1]).filter((id) => id !== undefined);
+    expect(ran).toEqual(planned);
   });
 
   it('prints progress, the token count and the summary', () => {

@@ -21,7 +21,9 @@ import { buildTokenRequest } from '../../src/conformance/tokens.js';
 import { basicAuthorization } from '../../src/rfc/oauth.js';
 import type { CheckResult, RunReport } from '../../src/conformance/types.js';
 import { aggregateRequirements, decideOutcomes, summarize } from '../../src/conformance/verdict.js';
-import { curlLine } from '../../src/conformance/http.js';
+import { curlLine, NetworkError } from '../../src/conformance/http.js';
+import { cutOff, skipped, stopOf } from '../../src/conformance/stopped.js';
+import { checkResult } from '../../src/conformance/check-result.js';
 import { loadCatalogue } from '../../src/conformance/catalogue.js';
 
 const T0 = 1_800_000_000_000;
@@ -96,7 +98,7 @@ describe('verdicts', () => {
       assertions: [{ requirement: 'M-1', ok: true, message: 'ok' }],
       notApplicable: new Map(),
       severity,
-      interrupted: '429',
+      stopped: { verdict: 'inconclusive', reason: '429' },
     });
     expect(cut.outcomes.map((o) => o.verdict)).toEqual(['inconclusive', 'inconclusive']);
     expect(cut.verdict).toBe('inconclusive');
@@ -105,7 +107,7 @@ describe('verdicts', () => {
       assertions: [{ requirement: 'M-1', ok: false, message: 'bad' }],
       notApplicable: new Map(),
       severity,
-      interrupted: '429',
+      stopped: { verdict: 'inconclusive', reason: '429' },
     });
     expect(failedFirst.verdict).toBe('fail');
   });
@@ -149,6 +151,39 @@ describe('verdicts', () => {
     expect(s.mustFailures).toEqual(['M-1']);
     const kitError = [check([['M-1', 'error']], 'error')];
     expect(summarize(aggregateRequirements(catalogue, kitError, all), kitError).exitCode).toBe(1);
+  });
+});
+
+describe('how a check stops', () => {
+  const mask = (t: string) => t.replace('s3cret', '***');
+  it('turns whatever a check threw into one verdict: skip, inconclusive, or error', () => {
+    expect(stopOf(skipped('no reader client'), mask)).toEqual({ verdict: 'skip', reason: 'no reader client' });
+    expect(stopOf(cutOff('rate limited (429)'), mask)).toEqual({ verdict: 'inconclusive', reason: 'rate limited (429)' });
+    expect(stopOf(new BudgetExhausted('day spent'), mask)).toEqual({ verdict: 'inconclusive', reason: 'day spent' });
+    expect(stopOf(new NetworkError('GET x: network error'), mask)).toEqual({ verdict: 'error', reason: 'GET x: network error' });
+    const bug = stopOf(new TypeError('s3cret is undefined'), mask);
+    expect(bug.verdict).toBe('error');
+    expect(bug.reason).toMatch(/^kit error: TypeError: \*\*\* is undefined/);
+  });
+
+  it('builds a not-run result whose every requirement carries the verdict and reason', () => {
+    const r = checkResult({ id: 'c', title: 't', suite: 'token', verifies: ['A-1', 'B-2'] }, { verdict: 'skip', reason: 'why' });
+    expect(r).toEqual({
+      checkId: 'c',
+      title: 't',
+      suite: 'token',
+      verifies: ['A-1', 'B-2'],
+      verdict: 'skip',
+      reason: 'why',
+      outcomes: [
+        { requirement: 'A-1', verdict: 'skip', message: 'why' },
+        { requirement: 'B-2', verdict: 'skip', message: 'why' },
+      ],
+      assertions: [],
+      exchanges: [],
+      tokenRequests: 0,
+      durationMs: 0,
+    });
   });
 });
 
@@ -257,16 +292,44 @@ describe('target files', () => {
     expect(t.notes.join('\n')).toMatch(/no reader client[\s\S]*no records.consented[\s\S]*no jwt key material/);
   });
 
-  it('reports every problem at once', () => {
-    expect(() =>
-      parseTarget(
-        { baseUrl: 'ftp://x', clients: { reader: { clientId: 'r' }, boss: {} }, records: { consented: 'no-bar' }, writes: 'yes', extra: 1 },
-        { env: {} },
-      ),
-    ).toThrow(
-      /unknown key 'extra'[\s\S]*baseUrl must be http\(s\)[\s\S]*clients.reader needs clientId and clientSecret[\s\S]*clients.boss: unknown role[\s\S]*clients.full is required[\s\S]*records.consented must be an identifier[\s\S]*writes must be true or false/,
-    );
+  it('reports every problem at once, each naming where it is', () => {
+    const bad = { baseUrl: 'ftp://x', clients: { reader: { clientId: 'r' }, boss: {} }, records: { consented: 'no-bar' }, writes: 'yes', extra: 1 };
+    expect(() => parseTarget(bad, { env: {} })).toThrow(TargetError);
+    const message = (() => {
+      try {
+        parseTarget(bad, { env: {} });
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    for (const problem of [
+      /unknown key 'extra' \(known: baseUrl, /,
+      /baseUrl must be http\(s\)/,
+      /clients\.reader needs clientId and clientSecret/,
+      /clients\.boss: unknown role/,
+      /clients\.full is required/,
+      /records\.consented must be an identifier/,
+      /writes must be true or false/,
+    ])
+      expect(message).toMatch(problem);
     expect(() => parseTarget(minimal, { env: {} })).toThrow(TargetError);
+  });
+
+  it('reads key material: an empty HS256 secret is a note, a missing key file a problem', () => {
+    const hs = parseTarget({ ...minimal, jwt: { alg: 'HS256', secret: '' } }, { env: { SECRET: 's' } });
+    expect(hs.jwt).toBeUndefined();
+    expect(hs.notes.join('\n')).toMatch(/jwt\.secret is empty/);
+    expect(() => parseTarget({ ...minimal, jwt: { alg: 'HS256' } }, { env: { SECRET: 's' } })).toThrow(/jwt\.secret is required for HS256/);
+    const pem = '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n';
+    const es = parseTarget(
+      { ...minimal, jwt: { alg: 'ES256', privateKeyFile: 'k.pem', issuer: 'https://i' } },
+      { env: { SECRET: 's' }, file: '/t/target.yaml', readFile: (p) => (p === '/t/k.pem' ? pem : '') },
+    );
+    expect(es.jwt).toEqual({ alg: 'ES256', privateKeyPem: pem, issuer: 'https://i' });
+    expect(() => parseTarget({ ...minimal, jwt: { alg: 'RS256', privateKeyFile: 'k.pem' } }, { env: { SECRET: 's' }, readFile: () => 'not a key' })).toThrow(
+      /jwt\.privateKeyFile k\.pem is not a PEM private key/,
+    );
   });
 
   it('parses the shipped target files (reference, deployment template)', () => {
@@ -335,7 +398,7 @@ describe('planner', () => {
       .reduce((n, c) => n + (typeof c.tokenRequests === 'function' ? c.tokenRequests(profile) : (c.tokenRequests ?? 0)), 0);
     expect(plan.tokenRequests).toBe(explicit + 2 + 2);
     expect(plan.hasTokenProbe).toBe(true);
-    expect(plan.suites.at(-1)).toBe('rate-limits');
+    expect(plan.selected.at(-1)?.suite).toBe('rate-limits');
   });
 
   it('marks resource-server checks not applicable under a token-only profile', () => {

@@ -50,6 +50,7 @@ export function coverageText(): { text: string; uncovered: string[] } {
 /** Where the reports go when no report path is given: an operator always leaves with evidence. */
 export const DEFAULT_REPORTS_DIR = 'spp-kit-reports';
 
+/** Adds `spp-kit conformance` to the CLI. */
 export function register(program: Command): void {
   program
     .command('conformance')

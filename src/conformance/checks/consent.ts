@@ -5,9 +5,9 @@
  */
 import { getOperation } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
-import type { HttpResult } from '../http.js';
+import { headersToObject, type HttpResult } from '../http.js';
 import { mannWhitney } from '../stats.js';
-import { absentLike, errorCodeOf, headerObject, operationOutcomeProblem, VOLATILE_HEADERS } from './helpers.js';
+import { absentLike, errorCodeOf, expectedFor, operationOutcomeProblem, VOLATILE_HEADERS } from './helpers.js';
 
 const read = () => getOperation('readIndividual');
 const search = () => getOperation('searchIndividuals');
@@ -21,8 +21,8 @@ export function differences(a: HttpResult, b: HttpResult): string[] {
   const diffs: string[] = [];
   if (a.status !== b.status) diffs.push(`status ${a.status} vs ${b.status}`);
   if (a.text !== b.text) diffs.push(`body differs: ${JSON.stringify(a.text.slice(0, 120))} vs ${JSON.stringify(b.text.slice(0, 120))}`);
-  const ha = headerObject(a.headers);
-  const hb = headerObject(b.headers);
+  const ha = headersToObject(a.headers);
+  const hb = headersToObject(b.headers);
   for (const name of new Set([...Object.keys(ha), ...Object.keys(hb)])) {
     if (VOLATILE_HEADERS.has(name)) continue;
     if (ha[name] !== hb[name]) diffs.push(`header ${name}: ${ha[name] ?? '(absent)'} vs ${hb[name] ?? '(absent)'}`);
@@ -40,6 +40,33 @@ async function searchTotal(
   const body = r.json as { total?: number; entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }> } | undefined;
   const ids = (body?.entry ?? []).flatMap((e) => (e.resource?.identifier ?? []).map((i) => `${i.system}|${i.value}`));
   return { r, total: typeof body?.total === 'number' ? body.total : undefined, ids };
+}
+
+/** Every record the consent client may see, following next links (at most 10 pages of 100). */
+async function browseAsConsent(ctx: CheckContext): Promise<{ first: { total?: number } | undefined; all: string[]; entries: number; last: HttpResult }> {
+  const token = await ctx.token('consent');
+  let r = await ctx.api(search(), { token, query: { _count: '100' } });
+  const first = r.json as { total?: number } | undefined;
+  const all: string[] = [];
+  let entries = 0;
+  for (let page = 0; page < 10 && r.status === 200; page++) {
+    const body = r.json as {
+      entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }>;
+      link?: Array<{ relation: string; url: string }>;
+    };
+    entries += body.entry?.length ?? 0;
+    all.push(...(body.entry ?? []).flatMap((e) => (e.resource?.identifier ?? []).map((i) => `${i.system}|${i.value}`)));
+    const next = body.link?.find((l) => l.relation === 'next')?.url;
+    if (!next) break;
+    r = await ctx.request({
+      method: 'GET',
+      url: new URL(next, ctx.target.baseUrl).href,
+      headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` },
+      operation: search(),
+      role: 'consent',
+    });
+  }
+  return { first, all, entries, last: r };
 }
 
 export const consentChecks: Check[] = [
@@ -71,7 +98,7 @@ export const consentChecks: Check[] = [
       const r = await readAs(ctx, 'consent', ctx.target.records.unconsented!);
       ctx.assert(
         'OSPP-CON-02',
-        r.status === 403 && errorCodeOf(r.json) === 'CONSENT_REQUIRED',
+        r.status === expectedFor('CONSENT_REQUIRED').status && errorCodeOf(r.json) === 'CONSENT_REQUIRED',
         `GET unconsented record → ${r.status} ${errorCodeOf(r.json) ?? ''}`,
         r,
       );
@@ -150,28 +177,7 @@ export const consentChecks: Check[] = [
         shown.r,
       );
       // Browse everything it may see (bounded): the unconsented record never shows up, and total matches.
-      const token = await ctx.token('consent');
-      let r = await ctx.api(search(), { token, query: { _count: '100' } });
-      const first = r.json as { total?: number } | undefined;
-      const all: string[] = [];
-      let entries = 0;
-      for (let page = 0; page < 10 && r.status === 200; page++) {
-        const body = r.json as {
-          entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }>;
-          link?: Array<{ relation: string; url: string }>;
-        };
-        entries += body.entry?.length ?? 0;
-        all.push(...(body.entry ?? []).flatMap((e) => (e.resource?.identifier ?? []).map((i) => `${i.system}|${i.value}`)));
-        const next = body.link?.find((l) => l.relation === 'next')?.url;
-        if (!next) break;
-        r = await ctx.request({
-          method: 'GET',
-          url: new URL(next, ctx.target.baseUrl).href,
-          headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken}` },
-          operation: search(),
-          role: 'consent',
-        });
-      }
+      const { first, all, entries, last: r } = await browseAsConsent(ctx);
       ctx.assert(
         'OSPP-CON-04',
         !all.includes(unconsented),

@@ -4,7 +4,9 @@
  */
 import { getOperation, operationIndex } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
-import { errorCodeOf, operationOutcomeProblem } from './helpers.js';
+import type { HttpResult } from '../http.js';
+import { decodeJwt } from '../jwt.js';
+import { errorCodeOf, expectedFor, operationOutcomeProblem } from './helpers.js';
 
 const isLoopback = (u: URL) => ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(u.hostname) || u.hostname.startsWith('127.');
 
@@ -13,6 +15,34 @@ export function authorizationServerMetadataUrl(issuer: string): string {
   const u = new URL(issuer);
   const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
   return `${u.origin}/.well-known/oauth-authorization-server${path}`;
+}
+
+/** Whether an RFC 8414 issuer is acceptable (https, no query or fragment; plain http for loopback only), and why. */
+function issuerJudgement(iss: string | undefined): [boolean, string] {
+  if (!iss) return [false, 'no issuer member'];
+  let u: URL;
+  try {
+    u = new URL(iss);
+  } catch {
+    return [false, `issuer ${iss} is not a URL`];
+  }
+  if (u.search || u.hash) return [false, `issuer ${iss} has a query or fragment`];
+  if (u.protocol !== 'https:' && !isLoopback(u)) return [false, `issuer ${iss} is not https`];
+  if (u.protocol !== 'https:') return [true, `issuer ${iss} (plain http accepted for a loopback target only)`];
+  return [true, `issuer ${iss}`];
+}
+
+/** RFC 8414 metadata names the client-authentication methods the profile expects (json and query have no registered name). */
+function assertAuthMethods(ctx: CheckContext, body: Record<string, any>, r: HttpResult): void {
+  const methods = (body.token_endpoint_auth_methods_supported as string[] | undefined) ?? ['client_secret_basic'];
+  const names: Record<string, string> = { basic: 'client_secret_basic', post: 'client_secret_post', json: 'client_secret_json', query: 'client_secret_query' };
+  const missing = ctx.profile.clientAuth.expected.filter((m) => m !== 'json' && m !== 'query' && !methods.includes(names[m]!));
+  ctx.assert(
+    'MD-07',
+    missing.length === 0,
+    missing.length ? `token_endpoint_auth_methods_supported lacks ${missing.map((m) => names[m]).join(', ')}` : `advertises ${methods.join(', ')}`,
+    r,
+  );
 }
 
 export const discoveryChecks: Check[] = [
@@ -77,37 +107,13 @@ export const discoveryChecks: Check[] = [
       );
       if (!body) return;
       const iss = typeof body.issuer === 'string' ? body.issuer : undefined;
-      let issuerOk = !!iss;
-      let why = iss ? `issuer ${iss}` : 'no issuer member';
-      if (iss) {
-        try {
-          const u = new URL(iss);
-          if (u.search || u.hash) [issuerOk, why] = [false, `issuer ${iss} has a query or fragment`];
-          else if (u.protocol !== 'https:' && !isLoopback(u)) [issuerOk, why] = [false, `issuer ${iss} is not https`];
-          else if (u.protocol !== 'https:') why = `issuer ${iss} (plain http accepted for a loopback target only)`;
-        } catch {
-          [issuerOk, why] = [false, `issuer ${iss} is not a URL`];
-        }
-      }
+      const [issuerOk, why] = issuerJudgement(iss);
       ctx.assert('MD-03', issuerOk, why, r);
       ctx.assert('MD-04', iss === issuer, `metadata built from issuer ${issuer} names issuer ${iss ?? '(none)'}`, r);
       ctx.assert('MD-05', typeof body.token_endpoint === 'string', `token_endpoint ${body.token_endpoint ?? 'missing'}`, r);
       const grants = body.grant_types_supported as string[] | undefined;
       ctx.assert('MD-06', Array.isArray(grants) && grants.includes('client_credentials'), `grant_types_supported ${JSON.stringify(grants)}`, r);
-      const methods = (body.token_endpoint_auth_methods_supported as string[] | undefined) ?? ['client_secret_basic'];
-      const names: Record<string, string> = {
-        basic: 'client_secret_basic',
-        post: 'client_secret_post',
-        json: 'client_secret_json',
-        query: 'client_secret_query',
-      };
-      const missing = ctx.profile.clientAuth.expected.filter((m) => m !== 'json' && m !== 'query' && !methods.includes(names[m]!));
-      ctx.assert(
-        'MD-07',
-        missing.length === 0,
-        missing.length ? `token_endpoint_auth_methods_supported lacks ${missing.map((m) => names[m]).join(', ')}` : `advertises ${methods.join(', ')}`,
-        r,
-      );
+      assertAuthMethods(ctx, body, r);
       ctx.assert(
         'MD-08',
         Array.isArray(body.scopes_supported) && body.scopes_supported.length > 0,
@@ -116,7 +122,8 @@ export const discoveryChecks: Check[] = [
       );
       // AT-07: the tokens' iss is this issuer (compared with a real token).
       const full = ctx.target.clients.full ? await ctx.token('full') : undefined;
-      const tokenIss = full ? decodeIss(full.accessToken) : undefined;
+      const claimed = full ? decodeJwt(full.accessToken)?.payload.iss : undefined;
+      const tokenIss = typeof claimed === 'string' ? claimed : undefined;
       if (tokenIss === undefined) ctx.notApplicable('AT-07', 'no JWT access token to compare');
       else ctx.assert('AT-07', tokenIss === iss, `token iss ${tokenIss}, metadata issuer ${iss}`, r);
     },
@@ -193,7 +200,7 @@ export const discoveryChecks: Check[] = [
       const listed = (allow ?? '').split(',').map((s) => s.trim().toUpperCase());
       ctx.assert(
         'HTTP-02',
-        r.status === 405 && !!allow && methods.every((m) => listed.includes(m)),
+        r.status === expectedFor('METHOD_NOT_ALLOWED').status && !!allow && methods.every((m) => listed.includes(m)),
         `${method} ${path} → ${r.status}, Allow: ${allow ?? '(none)'} (the contract declares ${methods.join(', ')})`,
         r,
       );
@@ -202,12 +209,3 @@ export const discoveryChecks: Check[] = [
     },
   },
 ];
-
-function decodeIss(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
-    return typeof payload.iss === 'string' ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -6,7 +6,7 @@ import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { decodeJwt } from '../jwt.js';
 import { readTokenResponse } from '../tokens.js';
-import { cheapQuery, errorCodeOf, parseChallenges, probeOperation } from './helpers.js';
+import { cheapQuery, errorCodeOf, expectedFor, parseChallenges, probeOperation } from './helpers.js';
 
 export const expiryChecks: Check[] = [
   {
@@ -38,7 +38,7 @@ export const expiryChecks: Check[] = [
       let last: HttpResult | undefined;
       for (let i = 0; i < 330 && !refused && Date.now() - expMs < 305_000; i++) {
         last = await ctx.api(op, { token: token.accessToken, query: cheapQuery(op) });
-        if (last.status === 401) refused = last;
+        if (last.status === expectedFor('TOKEN_EXPIRED').status) refused = last;
         else await ctx.sleep(1_000);
       }
       const leeway = Math.round((Date.now() - expMs) / 1000);

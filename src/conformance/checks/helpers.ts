@@ -8,8 +8,8 @@ import type { HttpResult } from '../http.js';
 
 /** FHIR value sets as the contract declares them (OperationOutcomeIssue.severity / .code). */
 const issueSchema = contract.components.schemas.OperationOutcomeIssue as { properties: { severity: { enum: string[] }; code: { enum: string[] } } };
-export const ISSUE_SEVERITIES: readonly string[] = issueSchema.properties.severity.enum;
-export const ISSUE_TYPES: readonly string[] = issueSchema.properties.code.enum;
+const ISSUE_SEVERITIES: readonly string[] = issueSchema.properties.severity.enum;
+const ISSUE_TYPES: readonly string[] = issueSchema.properties.code.enum;
 
 /** Why a body is not an OperationOutcome (OO-01), or undefined when it is one. */
 export function operationOutcomeProblem(body: unknown): string | undefined {
@@ -31,6 +31,7 @@ export function errorCodeOf(body: unknown): string | undefined {
   return issue?.details?.coding?.[0]?.code;
 }
 
+/** issue[0].code — the FHIR issue type. */
 export function issueCodeOf(body: unknown): string | undefined {
   return (body as { issue?: Array<{ code?: string }> })?.issue?.[0]?.code;
 }
@@ -97,11 +98,12 @@ export function narrowestScope(granted: readonly string[]): string | undefined {
   return [...granted].filter((s) => scopeCatalogue.has(s)).sort((a, b) => allowedCount(a) - allowedCount(b) || a.localeCompare(b))[0];
 }
 
-/** The resource a `resource:all` scope names, and the operations whose scopes mention that resource. */
+/** The resource a `resource:action` scope names. */
 export function resourceOfScope(scope: string): string {
   return scope.split(':')[0]!;
 }
 
+/** The resources an operation's scopes mention. */
 export function operationResources(op: OperationSpec): Set<string> {
   return new Set(op.security.flat().map(resourceOfScope));
 }
@@ -148,14 +150,6 @@ function resolveExample(ref: string): unknown {
   return node?.value;
 }
 
-export function headerObject(h: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  h.forEach((v, k) => {
-    out[k.toLowerCase()] = v;
-  });
-  return out;
-}
-
 /** Structured-field list items: `"name";a=1;b=2, ...` → [{name, params}]. Undefined when malformed. */
 export function parseSfList(value: string | null): Array<{ name: string; params: Record<string, string> }> | undefined {
   if (value === null) return undefined;
@@ -175,6 +169,7 @@ export function parseSfList(value: string | null): Array<{ name: string; params:
   return items.length ? items : undefined;
 }
 
+/** A structured-field integer (digits only). */
 export const isInt = (s: string | undefined) => s !== undefined && /^\d+$/.test(s);
 
 /** Short label for messages: `GET /Individual/{identifier} 401`. */

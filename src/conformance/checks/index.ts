@@ -1,5 +1,5 @@
 /** Every check of the kit, in run order (suite by suite; within a suite, as listed). */
-import { SUITES, type Check, type SuiteName } from '../check.js';
+import { SUITES, type Check } from '../check.js';
 import { authChecks } from './auth.js';
 import { consentChecks } from './consent.js';
 import { discoveryChecks } from './discovery.js';
@@ -22,9 +22,5 @@ const all: Check[] = [
   ...rateLimitChecks,
 ];
 
-/** All checks, ordered by suite. Ids are unique (a test in test/conformance checks it). */
+/** All checks in run order: suite by suite as SUITES orders them, as listed within a suite. Ids are unique (test/conformance checks it). */
 export const allChecks: readonly Check[] = SUITES.flatMap((s) => all.filter((c) => c.suite === s));
-
-export function checksOfSuite(suite: SuiteName): Check[] {
-  return allChecks.filter((c) => c.suite === suite);
-}

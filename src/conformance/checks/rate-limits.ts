@@ -7,7 +7,10 @@ import type { OperationSpec } from '../../contract/index.js';
 import { retryAfterSeconds } from '../../rfc/http.js';
 import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
-import { cheapQuery, errorCodeOf, isInt, issueCodeOf, operationOutcomeProblem, parseSfList, probeOperation } from './helpers.js';
+import { cheapQuery, errorCodeOf, expectedFor, isInt, issueCodeOf, operationOutcomeProblem, parseSfList, probeOperation } from './helpers.js';
+
+/** The API's 429 (the contract's RATE_LIMIT_EXCEEDED); the token endpoint's 429 is RFC 6585's, whatever the profile. */
+const API_LIMITED = expectedFor('RATE_LIMIT_EXCEEDED').status;
 
 interface Quota {
   name: string;
@@ -58,8 +61,101 @@ function assert429(
     const problem = operationOutcomeProblem(r.json);
     ctx.assert(ids.outcome, !problem, problem ?? `OperationOutcome ${errorCodeOf(r.json) ?? ''}`, r);
   }
-  if (ids.issue) ctx.assert(ids.issue, issueCodeOf(r.json) === 'throttled', `issue code ${issueCodeOf(r.json) ?? '(none)'}`, r);
+  if (ids.issue) ctx.assert(ids.issue, issueCodeOf(r.json) === expectedFor('RATE_LIMIT_EXCEEDED').issue, `issue code ${issueCodeOf(r.json) ?? '(none)'}`, r);
   return ra;
+}
+
+/** The first probe answer, on a window that is not about to reset (a reset would split the burst). */
+async function firstAnswer(ctx: CheckContext, hit: () => Promise<HttpResult>): Promise<HttpResult> {
+  const r = await hit();
+  if (r.status === API_LIMITED) ctx.skip('the quota was already spent before the probe started (another client or run?)');
+  const q = rateLimit(r.headers);
+  if (q?.t === undefined || q.t >= 3) return r;
+  await ctx.sleep((q.t + 1) * 1000);
+  return hit();
+}
+
+/** RateLimit-Policy is well formed and names the per-minute quota the run uses; returns the minute policy. */
+function assertPolicy(ctx: CheckContext, r: HttpResult, limit: number): { q: number; w: number } | undefined {
+  const pol = policies(r.headers);
+  ctx.assert('RLH-01', !!pol, `RateLimit-Policy: ${r.headers.get('ratelimit-policy') ?? '(none)'}`, r);
+  const minute = pol?.find((p) => p.w === 60) ?? pol?.[0];
+  if (minute) ctx.assert('OSPP-MD-02', minute.q === limit, `RateLimit-Policy says ${minute.q} per ${minute.w} s; the run uses ${limit}/min`, r);
+  return minute;
+}
+
+/** What a burst of probe requests showed: how many passed, whether RateLimit r counted down, and the 429. */
+interface Burst {
+  successes: number;
+  /** The r the last successful answer reported. */
+  predicted: number | undefined;
+  countdownOk: boolean;
+  legacyOk: boolean;
+  trail: HttpResult[];
+  got?: HttpResult;
+}
+
+/** Probes until the 429 (at most limit + 1 more requests), following RateLimit r and the legacy header. */
+async function burst(ctx: CheckContext, hit: () => Promise<HttpResult>, first: HttpResult, limit: number): Promise<Burst> {
+  const q = rateLimit(first.headers);
+  const b: Burst = { successes: 1, predicted: q?.r, countdownOk: !!q, legacyOk: true, trail: [first] };
+  for (let i = 0; i < limit + 1; i++) {
+    const next = await hit();
+    if (next.status === API_LIMITED) return { ...b, got: next };
+    b.trail.push(next);
+    if (next.status !== 200) ctx.skip(`the probe request answered ${next.status}`);
+    b.successes++;
+    const nq = rateLimit(next.headers);
+    if (!nq || b.predicted === undefined || nq.r !== b.predicted - 1) b.countdownOk = false;
+    b.predicted = nq?.r;
+    const legacy = next.headers.get('x-ratelimit-remaining');
+    if (legacy !== null && nq && Number(legacy) !== nq.r) b.legacyOk = false;
+  }
+  return b;
+}
+
+/** The burst against the quota: the countdown, the legacy headers, a 429 neither early nor missing, and the 429 itself. */
+function assertBurst(ctx: CheckContext, first: HttpResult, b: Burst, run: { limit: number; recentBefore: number; windowSeconds: number | undefined }): void {
+  const { limit, recentBefore } = run;
+  const { successes, got, trail } = b;
+  ctx.measure('api.successesBefore429', successes);
+  ctx.measure('api.requestsInLastMinuteBefore', Math.max(0, recentBefore));
+  ctx.assert(
+    'RLH-02',
+    b.countdownOk,
+    b.countdownOk
+      ? `RateLimit r counted down by one on each of ${successes} answers`
+      : `RateLimit r did not count down one by one (last: ${first.headers.get('ratelimit') ?? '(none)'})`,
+    trail.slice(-2),
+  );
+  if (first.headers.get('x-ratelimit-remaining') === null && first.headers.get('ratelimit-remaining') === null)
+    ctx.notApplicable('RLH-06', 'no legacy rate-limit headers');
+  else ctx.assert('RLH-06', b.legacyOk, `legacy X-RateLimit-Remaining ${b.legacyOk ? 'agrees' : 'disagrees'} with RateLimit r`, trail.slice(-1));
+  ctx.assert(
+    'OSPP-RL-01',
+    !!got && errorCodeOf(got.json) === 'RATE_LIMIT_EXCEEDED',
+    got
+      ? `429 after ${successes} requests (limit ${limit}/min), code ${errorCodeOf(got.json) ?? '(none)'}`
+      : `no 429 after ${successes} requests; the limit is ${limit}/min`,
+    got ?? trail.slice(-1),
+  );
+  if (!got) return;
+  ctx.assert(
+    'OSPP-MD-02',
+    successes >= limit - recentBefore - 1,
+    `429 after ${successes} requests; ${Math.max(0, recentBefore)} were sent in the minute before, so at least ${limit - recentBefore - 1} should have passed`,
+    got,
+  );
+  ctx.assert('OSPP-RL-02', b.countdownOk && b.predicted === 0, `the last answer before the 429 said r=${b.predicted ?? '(none)'}`, [trail.at(-1)!, got]);
+  const ra = assert429(ctx, got, run.windowSeconds, {
+    syntax: 'RL-03',
+    explain: 'RL-01',
+    cache: 'RL-02',
+    consistent: 'RLH-03',
+    outcome: 'OO-01',
+    issue: 'OO-02',
+  });
+  ctx.assert('OSPP-RL-01', ra !== undefined && ra >= 1, `Retry-After ${ra ?? '(none)'}`, got);
 }
 
 export const rateLimitChecks: Check[] = [
@@ -80,72 +176,11 @@ export const rateLimitChecks: Check[] = [
       const limit = ctx.limits.api.perMinute;
       if (limit > 5_000) ctx.skip(`the API limit (${limit}/min) is too high to probe within the kit's request bound`);
       const hit = () => ctx.api(op, { token, query: cheapQuery(op), expect429: true, probe: true });
-      let r = await hit();
-      if (r.status === 429) ctx.skip('the quota was already spent before the probe started (another client or run?)');
-      let q = rateLimit(r.headers);
-      // A window about to reset would split the burst: start on a fresh one.
-      if (q?.t !== undefined && q.t < 3) {
-        await ctx.sleep((q.t + 1) * 1000);
-        r = await hit();
-        q = rateLimit(r.headers);
-      }
+      const first = await firstAnswer(ctx, hit);
       const recentBefore = ctx.recent(role) - 1;
-      const pol = policies(r.headers);
-      ctx.assert('RLH-01', !!pol, `RateLimit-Policy: ${r.headers.get('ratelimit-policy') ?? '(none)'}`, r);
-      const minute = pol?.find((p) => p.w === 60) ?? pol?.[0];
-      if (minute) ctx.assert('OSPP-MD-02', minute.q === limit, `RateLimit-Policy says ${minute.q} per ${minute.w} s; the run uses ${limit}/min`, r);
-      let successes = 1;
-      let predicted = q ? q.r : undefined;
-      let countdownOk = !!q;
-      let legacyOk = true;
-      let got: HttpResult | undefined;
-      const trail: HttpResult[] = [r];
-      for (let i = 0; i < limit + 1; i++) {
-        const next = await hit();
-        if (next.status === 429) {
-          got = next;
-          break;
-        }
-        trail.push(next);
-        if (next.status !== 200) ctx.skip(`the probe request answered ${next.status}`);
-        successes++;
-        const nq = rateLimit(next.headers);
-        if (!nq || predicted === undefined || nq.r !== predicted - 1) countdownOk = false;
-        predicted = nq?.r;
-        const legacy = next.headers.get('x-ratelimit-remaining');
-        if (legacy !== null && nq && Number(legacy) !== nq.r) legacyOk = false;
-      }
-      ctx.measure('api.successesBefore429', successes);
-      ctx.measure('api.requestsInLastMinuteBefore', Math.max(0, recentBefore));
-      ctx.assert(
-        'RLH-02',
-        countdownOk,
-        countdownOk
-          ? `RateLimit r counted down by one on each of ${successes} answers`
-          : `RateLimit r did not count down one by one (last: ${r.headers.get('ratelimit') ?? '(none)'})`,
-        trail.slice(-2),
-      );
-      if (r.headers.get('x-ratelimit-remaining') === null && r.headers.get('ratelimit-remaining') === null)
-        ctx.notApplicable('RLH-06', 'no legacy rate-limit headers');
-      else ctx.assert('RLH-06', legacyOk, `legacy X-RateLimit-Remaining ${legacyOk ? 'agrees' : 'disagrees'} with RateLimit r`, trail.slice(-1));
-      ctx.assert(
-        'OSPP-RL-01',
-        !!got && errorCodeOf(got.json) === 'RATE_LIMIT_EXCEEDED',
-        got
-          ? `429 after ${successes} requests (limit ${limit}/min), code ${errorCodeOf(got.json) ?? '(none)'}`
-          : `no 429 after ${successes} requests; the limit is ${limit}/min`,
-        got ?? trail.slice(-1),
-      );
-      if (!got) return;
-      ctx.assert(
-        'OSPP-MD-02',
-        successes >= limit - recentBefore - 1,
-        `429 after ${successes} requests; ${Math.max(0, recentBefore)} were sent in the minute before, so at least ${limit - recentBefore - 1} should have passed`,
-        got,
-      );
-      ctx.assert('OSPP-RL-02', countdownOk && predicted === 0, `the last answer before the 429 said r=${predicted ?? '(none)'}`, [trail.at(-1)!, got]);
-      const ra = assert429(ctx, got, minute?.w, { syntax: 'RL-03', explain: 'RL-01', cache: 'RL-02', consistent: 'RLH-03', outcome: 'OO-01', issue: 'OO-02' });
-      ctx.assert('OSPP-RL-01', ra !== undefined && ra >= 1, `Retry-After ${ra ?? '(none)'}`, got);
+      const minute = assertPolicy(ctx, first, limit);
+      const b = await burst(ctx, hit, first, limit);
+      assertBurst(ctx, first, b, { limit, recentBefore, windowSeconds: minute?.w });
     },
   },
   {

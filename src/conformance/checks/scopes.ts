@@ -5,23 +5,27 @@
  * security requirements through scopesAllow; nothing is restated.
  */
 import { scopesAllow, type OperationSpec } from '../../contract/index.js';
-import type { Check, CheckContext, TokenInfo } from '../check.js';
+import type { Check, CheckContext, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
-import { absentParams, cheapQuery, errorCodeOf, harmlessBody, label, operationResources, resourceOfScope, securedOperations } from './helpers.js';
+import { absentParams, cheapQuery, errorCodeOf, expectedFor, harmlessBody, label, operationResources, resourceOfScope, securedOperations } from './helpers.js';
 import { subsetToken } from './token.js';
 
-function call(ctx: CheckContext, op: OperationSpec, token: TokenInfo): Promise<HttpResult> {
+function call(ctx: CheckContext, op: OperationSpec, token: RoleToken): Promise<HttpResult> {
   const body = harmlessBody(op);
   return ctx.api(op, { token, params: absentParams(op, ctx.runId), query: op.method === 'GET' ? cheapQuery(op) : {}, ...(body !== undefined ? { body } : {}) });
 }
 
+/** The statuses of a refused token (401) and of a missing scope (403), from the contract's error catalogue. */
+const TOKEN_REFUSED = expectedFor('INVALID_TOKEN').status;
+const SCOPE_MISSING = expectedFor('SCOPE_INSUFFICIENT').status;
+
 /** One operation under a token: allowed → not 401/403; refused → 403 SCOPE_INSUFFICIENT. */
 function judge(ctx: CheckContext, id: string, op: OperationSpec, r: HttpResult, allowed: boolean, why: string): void {
-  if (allowed) ctx.assert(id, r.status !== 401 && r.status !== 403, `${label(op, r)}: allowed by ${why}, so authorization must pass`, r);
+  if (allowed) ctx.assert(id, r.status !== TOKEN_REFUSED && r.status !== SCOPE_MISSING, `${label(op, r)}: allowed by ${why}, so authorization must pass`, r);
   else
     ctx.assert(
       id,
-      r.status === 403 && errorCodeOf(r.json) === 'SCOPE_INSUFFICIENT',
+      r.status === SCOPE_MISSING && errorCodeOf(r.json) === 'SCOPE_INSUFFICIENT',
       `${label(op, r)} ${errorCodeOf(r.json) ?? ''}: not allowed by ${why}, so 403 SCOPE_INSUFFICIENT`,
       r,
     );
@@ -44,8 +48,8 @@ export const scopeChecks: Check[] = [
         if (allowed) allowedCount++;
         const r = await call(ctx, op, reader);
         judge(ctx, 'OSPP-SC-01', op, r, allowed, `the reader's scopes (${[...granted].join(' ')})`);
-        if (allowed) ctx.assert('RS-01', r.status !== 401, `${label(op, r)}: a valid bearer token is accepted`, r);
-        else ctx.assert('RS-15', r.status === 403, `${label(op, r)}: the scope is checked`, r);
+        if (allowed) ctx.assert('RS-01', r.status !== TOKEN_REFUSED, `${label(op, r)}: a valid bearer token is accepted`, r);
+        else ctx.assert('RS-15', r.status === SCOPE_MISSING, `${label(op, r)}: the scope is checked`, r);
       }
       ctx.measure('readerAllowedOperations', allowedCount);
     },

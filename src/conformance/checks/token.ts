@@ -4,13 +4,21 @@
  * the token budget; the working tokens come from the preflight and are reused.
  */
 import { scopeCatalogue } from '../../contract/index.js';
-import type { Check, CheckContext, Evidence, TokenInfo } from '../check.js';
-import type { HttpResult } from '../http.js';
-import { decodeJwt, findWeakSecret } from '../jwt.js';
+import type { Check, CheckContext, Evidence, RoleToken } from '../check.js';
+import { decodeJwt } from '../jwt.js';
 import type { AuthMethod, Profile } from '../profiles.js';
 import type { TargetClient } from '../target.js';
-import { isErrorUri, isOAuthText, isScopeValue } from '../../rfc/oauth.js';
 import { allScope, parseChallenges } from './helpers.js';
+import {
+  assertJwtClaims,
+  assertJwtHeader,
+  assertJwtTimes,
+  assertOAuthError,
+  assertRfc6749Response,
+  assertSeedResponse,
+  lifetimeOf,
+  tokenIssued,
+} from './token-answers.js';
 
 const usesMethod = (p: Profile, m: AuthMethod) => p.clientAuth.expected.includes(m) || p.clientAuth.optional.includes(m);
 
@@ -23,54 +31,7 @@ function bodyMethod(p: Profile): AuthMethod {
 // Nothing of the real secret goes into a wrong one: reports show wrong secrets unmasked.
 const wrong = (c: TargetClient): TargetClient => ({ clientId: c.clientId, clientSecret: 'spp-kit-wrong-secret-0000' });
 
-/** Shared assertions on an OAuth error answer (RFC 6749 §5.2). Returns the error code. */
-function oauthError(
-  ctx: CheckContext,
-  r: HttpResult,
-  expected: string[],
-  ids: { status?: string; code?: string; charset?: string; uri?: string; noStore?: string },
-  statuses = [400],
-): string | undefined {
-  const body = r.json as Record<string, unknown> | undefined;
-  const error = typeof body?.error === 'string' ? body.error : undefined;
-  if (ids.status)
-    ctx.assert(
-      ids.status,
-      statuses.includes(r.status) && error !== undefined && /json/i.test(r.contentType ?? ''),
-      `status ${r.status} (expected ${statuses.join(' or ')}), JSON error member ${error ?? 'missing'}`,
-      r,
-    );
-  if (ids.code) ctx.assert(ids.code, error !== undefined && expected.includes(error), `error ${error ?? '(none)'}, expected ${expected.join(' or ')}`, r);
-  if (ids.charset) {
-    const desc = typeof body?.error_description === 'string' ? body.error_description : '';
-    ctx.assert(
-      ids.charset,
-      isOAuthText(error ?? '') && isOAuthText(desc),
-      `error/error_description characters ${isOAuthText(desc) ? 'allowed' : `not allowed: ${JSON.stringify(desc)}`}`,
-      r,
-    );
-  }
-  if (ids.uri) {
-    if (body?.error_uri === undefined) ctx.notApplicable(ids.uri, 'no error_uri sent');
-    else ctx.assert(ids.uri, typeof body.error_uri === 'string' && isErrorUri(body.error_uri), `error_uri ${JSON.stringify(body.error_uri)}`, r);
-  }
-  if (ids.noStore)
-    ctx.assert(ids.noStore, /no-store/i.test(r.headers.get('cache-control') ?? ''), `Cache-Control: ${r.headers.get('cache-control') ?? '(none)'}`, r);
-  return error;
-}
-
-/** Token response assertions shared by every successful issuance. */
-function tokenIssued(ctx: CheckContext, id: string, r: HttpResult, what: string): boolean {
-  const body = r.json as Record<string, unknown> | undefined;
-  return ctx.assert(
-    id,
-    r.status === 200 && typeof body?.access_token === 'string',
-    `${what}: status ${r.status}${typeof body?.access_token === 'string' ? ', token issued' : `, ${typeof body?.error === 'string' ? `error ${body.error}` : 'no access_token'}`}`,
-    r,
-  );
-}
-
-function primaryToken(ctx: CheckContext): Promise<TokenInfo> {
+function primaryToken(ctx: CheckContext): Promise<RoleToken> {
   return ctx.token('full');
 }
 
@@ -127,79 +88,13 @@ export const tokenChecks: Check[] = [
     needs: { clients: ['full'] },
     uses: ['full', 'reader'],
     async run(ctx: CheckContext) {
-      const tokens: TokenInfo[] = [await primaryToken(ctx)];
+      const tokens: RoleToken[] = [await primaryToken(ctx)];
       if (ctx.target.clients.reader) tokens.push(await ctx.token('reader'));
       for (const t of tokens) {
         const e = ctx.adopt(t.exchangeId);
-        const body = t.response;
-        const h = t.responseHeaders;
-        const who = `${t.role} client`;
-        ctx.assert(
-          'TR-01',
-          t.status === 200 && /^application\/json/i.test(h['content-type'] ?? ''),
-          `${who}: status ${t.status}, Content-Type ${h['content-type'] ?? '(none)'}`,
-          e,
-        );
-        ctx.assert('TR-02', typeof body.access_token === 'string', `${who}: access_token ${typeof body.access_token === 'string' ? 'present' : 'missing'}`, e);
-        ctx.assert(
-          'TR-03',
-          typeof body.token_type === 'string' && body.token_type.toLowerCase() === 'bearer',
-          `${who}: token_type ${JSON.stringify(body.token_type)}`,
-          e,
-        );
-        const exp = decodeJwt(t.accessToken)?.payload;
-        const lifetime = typeof exp?.exp === 'number' && typeof exp?.iat === 'number' ? exp.exp - exp.iat : undefined;
-        const expiresIn = body.expires_in;
-        const consistent = typeof expiresIn === 'number' && (lifetime === undefined || Math.abs(lifetime - expiresIn) <= 1);
-        if (expiresIn === undefined && ctx.profile.token.expiresIn === 'absent-allowed')
-          ctx.notApplicable('TR-04', 'the profile declares that no expires_in is sent');
-        else
-          ctx.assert(
-            'TR-04',
-            consistent,
-            `${who}: expires_in ${JSON.stringify(expiresIn)}${lifetime !== undefined ? `, token exp - iat = ${lifetime}` : ''}`,
-            e,
-          );
-        const cc = h['cache-control'] ?? '';
-        ctx.assert('TR-06', /(^|[\s,])no-store($|[\s,])/i.test(cc), `${who}: Cache-Control: ${cc || '(none)'}`, e);
-        ctx.assert('O21-02', /(^|[\s,])no-store($|[\s,])/i.test(cc), `${who}: Cache-Control: ${cc || '(none)'}`, e);
-        if (ctx.profile.token.pragma === 'required') ctx.assert('TR-07', /no-cache/i.test(h.pragma ?? ''), `${who}: Pragma: ${h.pragma ?? '(none)'}`, e);
-        ctx.assert(
-          'CC-04',
-          body.refresh_token === undefined,
-          `${who}: ${body.refresh_token === undefined ? 'no refresh_token' : 'a refresh_token was issued'}`,
-          e,
-        );
-        const scope = typeof body.scope === 'string' ? body.scope : undefined;
-        ctx.assert('SC-01', scope === undefined || isScopeValue(scope), `${who}: scope ${JSON.stringify(scope)}`, e);
-        // Without a scope parameter a default must apply: an empty granted scope is no default at all.
-        ctx.assert(
-          'SC-03',
-          scope === undefined || scope.length > 0,
-          `${who}: no scope parameter was sent; granted ${scope === undefined ? '(not echoed)' : `'${scope}'`}`,
-          e,
-        );
-        const jwtOk = !!exp;
-        ctx.assert(
-          'OSPP-TOK-02',
-          jwtOk && body.token_type === 'Bearer' && Number.isInteger(expiresIn) && typeof scope === 'string' && consistent,
-          `${who}: access_token ${jwtOk ? 'is a JWT' : 'is not a JWT'}, token_type ${JSON.stringify(body.token_type)}, expires_in ${JSON.stringify(expiresIn)}${lifetime !== undefined ? ` (exp - iat = ${lifetime})` : ''}, scope ${scope === undefined ? 'missing' : 'present'}`,
-          e,
-        );
-        const unknown = (scope ?? '').split(' ').filter((s) => s && !scopeCatalogue.has(s));
-        ctx.assert(
-          'OSPP-SC-03',
-          unknown.length === 0,
-          unknown.length ? `${who}: scopes outside the contract: ${unknown.join(', ')}` : `${who}: every granted scope is a contract scope`,
-          e,
-        );
-        if (lifetime !== undefined || typeof expiresIn === 'number') {
-          const life = (typeof expiresIn === 'number' ? expiresIn : lifetime)!;
-          ctx.measure(`${t.role}.lifetimeSeconds`, life);
-          ctx.assert('OSPP-TOK-04', life === 3600, `${who}: token lifetime ${life} s (the seed documents 3600 s)`, e);
-          // "Short-lived": no longer than the hour the seed documents (OpenSPP's newer code defaults to 24 h).
-          ctx.assert('RS-14', life <= 3600, `${who}: token lifetime ${life} s`, e);
-        }
+        const life = lifetimeOf(t);
+        assertRfc6749Response(ctx, t, life, e);
+        assertSeedResponse(ctx, t, life, e);
       }
     },
   },
@@ -219,66 +114,9 @@ export const tokenChecks: Check[] = [
         for (const id of ['AT-01', 'AT-02', 'AT-03', 'OCRVS-02']) ctx.assert(id, false, 'the access token is not a decodable JWT', e);
         return;
       }
-      const { header, payload } = d;
-      const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
-      ctx.assert('AT-01', typ === 'at+jwt' || typ === 'application/at+jwt', `typ ${JSON.stringify(header.typ)}`, e);
-      ctx.assert('BCP-08', typeof header.typ === 'string', `typ ${JSON.stringify(header.typ)}`, e);
-      const alg = String(header.alg);
-      const algs = ctx.profile.token.algorithms;
-      const expectedAlg = ctx.target.jwt?.alg;
-      const algOk = alg !== 'none' && d.signature.length > 0 && (algs.length === 0 || algs.includes(alg)) && (!expectedAlg || expectedAlg === alg);
-      ctx.assert(
-        'AT-02',
-        algOk,
-        `alg ${alg}${algs.length ? ` (profile allows ${algs.join(', ')})` : ''}${expectedAlg ? `, target file says ${expectedAlg}` : ''}, signature ${d.signature.length ? 'present' : 'empty'}`,
-        e,
-      );
-      ctx.assert('BCP-03', alg !== 'none' && /^(HS|RS|ES|PS)(256|384|512)$|^EdDSA$/.test(alg), `alg ${alg}`, e);
-      const missing = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'].filter((c) => payload[c] === undefined);
-      ctx.assert(
-        'AT-03',
-        missing.length === 0,
-        missing.length ? `claims missing: ${missing.join(', ')}` : 'iss, exp, aud, sub, client_id, iat, jti present',
-        e,
-      );
-      ctx.assert(
-        'AT-04',
-        payload.scope === undefined || typeof payload.scope === 'string',
-        `scope claim is ${Array.isArray(payload.scope) ? 'an array' : typeof payload.scope}`,
-        e,
-      );
-      const aud = payload.aud;
-      ctx.assert('AT-05', (typeof aud === 'string' && aud.length > 0) || (Array.isArray(aud) && aud.length > 0), `aud ${JSON.stringify(aud)}`, e);
-      if (alg === 'HS256') {
-        const weak = findWeakSecret(t.accessToken);
-        ctx.assert(
-          'BCP-04',
-          weak === undefined,
-          weak
-            ? 'the HS256 signature verifies under a well-known weak secret'
-            : 'no well-known weak secret verifies the HS256 signature (offline dictionary check)',
-          e,
-        );
-      } else ctx.notApplicable('BCP-04', `alg ${alg} is not an HMAC`);
-      const now = (Date.now() + ctx.clockSkewMs) / 1000;
-      const iat = typeof payload.iat === 'number' ? payload.iat : undefined;
-      const exp = typeof payload.exp === 'number' ? payload.exp : undefined;
-      ctx.assert(
-        'JWT-05',
-        iat !== undefined && iat <= now + 5 && (t.expiresIn === undefined || exp === undefined || Math.abs(exp - iat - t.expiresIn) <= 1),
-        `iat ${iat} vs server now ${Math.round(now)}; exp - iat ${exp !== undefined && iat !== undefined ? exp - iat : '?'}; expires_in ${t.expiresIn ?? '(none)'}; clock skew ${Math.round(ctx.clockSkewMs / 100) / 10} s`,
-        e,
-      );
-      ctx.measure('clockSkewSeconds', Math.round(ctx.clockSkewMs / 100) / 10);
-      ctx.assert('OCRVS-02', alg === 'RS256', `alg ${alg}, typ ${JSON.stringify(header.typ)}`, e);
-      ctx.assert(
-        'OCRVS-03',
-        exp !== undefined && iat !== undefined && exp - iat <= (ctx.profile.token.maxLifetime ?? 600),
-        `exp - iat = ${exp !== undefined && iat !== undefined ? exp - iat : '?'} s`,
-        e,
-      );
-      const claims = ['scope', 'iat', 'exp', 'aud', 'iss', 'sub'].filter((c) => payload[c] === undefined);
-      ctx.assert('OCRVS-04', claims.length === 0, claims.length ? `missing ${claims.join(', ')}` : 'scope, iat, exp, aud, iss, sub present', e);
+      assertJwtHeader(ctx, d, e);
+      assertJwtClaims(ctx, t, d, e);
+      assertJwtTimes(ctx, t, d, e);
     },
   },
   methodCheck('json', ['OSPP-TOK-01'], 'A JSON token request (the seed style) is accepted'),
@@ -303,7 +141,7 @@ export const tokenChecks: Check[] = [
         r,
       );
       // invalid_request (credentials in the wrong place) or invalid_client (an AS that ignores the query sees none).
-      oauthError(ctx, r, ['invalid_request', 'invalid_client'], { code: 'TERR-03' });
+      assertOAuthError(ctx, r, ['invalid_request', 'invalid_client'], { code: 'TERR-03' });
     },
   },
   {
@@ -317,7 +155,7 @@ export const tokenChecks: Check[] = [
       const method = bodyMethod(ctx.profile);
       const r = await ctx.tokenRequest({ method, client: wrong(ctx.target.clients.full!) });
       // RFC 6749 lets invalid_client use 401; the OpenSPP seed shows 400 (OSPP-TOK-03).
-      const error = oauthError(
+      const error = assertOAuthError(
         ctx,
         r,
         ['invalid_client'],
@@ -339,7 +177,7 @@ export const tokenChecks: Check[] = [
       const r = await ctx.tokenRequest({ method: 'basic', client: wrong(ctx.target.clients.full!) });
       const challenges = parseChallenges(r.headers.get('www-authenticate'));
       const basic = challenges.some((c) => c.scheme.toLowerCase() === 'basic');
-      const error = oauthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [401]);
+      const error = assertOAuthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [401]);
       ctx.assert(
         'TERR-02',
         r.status === 401 && basic && error === 'invalid_client',
@@ -360,7 +198,7 @@ export const tokenChecks: Check[] = [
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.full!, params: { grant_type: 'password' } });
-      const error = oauthError(ctx, r, ['unsupported_grant_type'], { status: 'TERR-01', code: 'TERR-03' });
+      const error = assertOAuthError(ctx, r, ['unsupported_grant_type'], { status: 'TERR-01', code: 'TERR-03' });
       ctx.assert('CC-02', error === 'unsupported_grant_type', `grant_type=password → ${r.status} ${error ?? ''}`, r);
     },
   },
@@ -373,7 +211,7 @@ export const tokenChecks: Check[] = [
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.full!, params: { grant_type: undefined } });
-      const error = oauthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
+      const error = assertOAuthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
       ctx.assert('CC-02', error === 'invalid_request', `no grant_type → ${r.status} ${error ?? ''}`, r);
     },
   },
@@ -493,7 +331,7 @@ export const tokenChecks: Check[] = [
         `${role} client asking for '${scope}' → ${r.status} ${error ?? (narrowed ? `narrowed to '${String(body?.scope)}'` : 'granted')}`,
         r,
       );
-      if (r.status !== 200) oauthError(ctx, r, ['invalid_scope'], { code: 'TERR-03' });
+      if (r.status !== 200) assertOAuthError(ctx, r, ['invalid_scope'], { code: 'TERR-03' });
     },
   },
   {
@@ -564,7 +402,7 @@ export const tokenChecks: Check[] = [
         `disabled client → ${r.status} ${typeof body?.error === 'string' ? body.error : ''}`,
         r,
       );
-      if (r.status !== 200) oauthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [400, 401]);
+      if (r.status !== 200) assertOAuthError(ctx, r, ['invalid_client'], { code: 'TERR-03' }, [400, 401]);
     },
   },
 ];
@@ -576,7 +414,7 @@ function sameScopes(a: string, b: string): boolean {
 }
 
 /** The full client's token for one resource:all scope (openspp) or its first granted scope (other profiles). */
-export async function subsetToken(ctx: CheckContext): Promise<TokenInfo & { requested: string }> {
+export async function subsetToken(ctx: CheckContext): Promise<RoleToken & { requested: string }> {
   const full = await ctx.token('full');
   const granted = full.scope.split(' ').filter(Boolean);
   const requested = (ctx.profile.contract ? allScope(new Set(granted)) : undefined) ?? granted[0];

@@ -4,6 +4,7 @@ import { headline } from '../verdict.js';
 
 const SYMBOL: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skip: 'SKIP', na: 'N/A ', inconclusive: 'INCO', error: 'ERR ' };
 
+/** `[ 3/144] PASS check-id`, with the reason on a second line when the check did not pass. */
 export function progressLine(result: CheckResult, index: number, total: number): string {
   const width = String(total).length;
   const head = `[${String(index).padStart(width)}/${total}] ${SYMBOL[result.verdict]} ${result.checkId}`;
@@ -16,6 +17,7 @@ function oneLine(s: string, max = 300): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
+/** The end-of-run summary: counts, token use, failed and warned requirements, inconclusive checks, the result. */
 export function summaryText(report: RunReport): string {
   const { summary, budget } = report;
   const c = summary.counts;

@@ -46,34 +46,7 @@ function checkHtml(c: CheckResult, requirement: string): string {
   return `<details class="check v-${outcome?.verdict ?? c.verdict}"${failed.length ? ' open' : ''}><summary><span class="badge v-${outcome?.verdict ?? c.verdict}">${esc(outcome?.verdict ?? c.verdict)}</span> <code>${esc(c.checkId)}</code> ${esc(c.title)}</summary>${outcome && !mine.length ? `<p>${esc(outcome.message)}</p>` : ''}<ul>${items}</ul>${measurements}${exchanges.map(exchangeHtml).join('')}</details>`;
 }
 
-export function htmlReport(report: RunReport): string {
-  const reqs = [...report.requirements].sort(
-    (a, b) => ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict) || a.id.localeCompare(b.id, 'en', { numeric: true }),
-  );
-  const byId = new Map(report.checks.map((c) => [c.checkId, c]));
-  const rows = reqs
-    .map((r) => {
-      const checks = r.checks.map((id) => byId.get(id)).filter((c): c is CheckResult => !!c);
-      const sorted = checks.sort(
-        (a, b) =>
-          ORDER.indexOf(a.outcomes.find((o) => o.requirement === r.id)?.verdict ?? a.verdict) -
-          ORDER.indexOf(b.outcomes.find((o) => o.requirement === r.id)?.verdict ?? b.verdict),
-      );
-      const shown = sorted.slice(0, r.verdict === 'pass' ? 3 : 25);
-      const more = sorted.length > shown.length ? `<p class="more">… and ${sorted.length - shown.length} more checks (see the JSON report)</p>` : '';
-      return `<section class="req v-${r.verdict}" id="${esc(r.id)}"><h3><span class="badge v-${r.verdict}">${esc(r.verdict)}</span> ${esc(r.id)} <small>${esc(r.level)} · ${esc(r.source)}</small></h3><p>${esc(r.text)}</p>${r.verdict !== 'pass' ? `<p class="msg">${esc(r.message)}</p>` : ''}${shown.map((c) => checkHtml(c, r.id)).join('')}${more}</section>`;
-    })
-    .join('\n');
-  const s = report.summary;
-  const result = headline(s);
-  const counts = Object.entries(s.requirementCounts)
-    .filter(([, n]) => n > 0)
-    .map(([v, n]) => `<span class="badge v-${v}">${n} ${esc(v)}</span>`)
-    .join(' ');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>spp-kit conformance — ${esc(report.target.baseUrl)} — ${result.incomplete ? 'PASS, INCOMPLETE' : s.verdict.toUpperCase()}</title>
-<style>
+const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1b1f24;background:#f6f8fa}
 header{padding:20px 28px;background:#fff;border-bottom:1px solid #d0d7de}main{padding:12px 28px 40px}
 h1{margin:0 0 6px;font-size:22px}h3{margin:0 0 4px;font-size:15px}small{color:#57606a;font-weight:normal}
@@ -86,8 +59,27 @@ details.check{margin:6px 0 6px 8px}summary{cursor:pointer}li.bad{color:#cf222e}l
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:8px;overflow:auto;max-height:320px;white-space:pre-wrap;word-break:break-all;margin:4px 0}
 .rr{display:grid;grid-template-columns:1fr 1fr;gap:8px}.curl code{display:block;background:#24292f;color:#f6f8fa;padding:6px 8px;border-radius:4px;word-break:break-all}
 .ci{color:#cf222e}.m{color:#57606a}table{border-collapse:collapse}td{padding:2px 12px 2px 0}
-</style></head><body>
-<header><h1>spp-kit conformance report</h1>
+`;
+
+/** One requirement's section: its verdict, text and message, and the checks that decided it (the worst first). */
+function requirementHtml(r: RequirementResult, byId: Map<string, CheckResult>): string {
+  const checks = r.checks.map((id) => byId.get(id)).filter((c): c is CheckResult => !!c);
+  const verdictOf = (c: CheckResult) => c.outcomes.find((o) => o.requirement === r.id)?.verdict ?? c.verdict;
+  const sorted = checks.sort((a, b) => ORDER.indexOf(verdictOf(a)) - ORDER.indexOf(verdictOf(b)));
+  const shown = sorted.slice(0, r.verdict === 'pass' ? 3 : 25);
+  const more = sorted.length > shown.length ? `<p class="more">… and ${sorted.length - shown.length} more checks (see the JSON report)</p>` : '';
+  return `<section class="req v-${r.verdict}" id="${esc(r.id)}"><h3><span class="badge v-${r.verdict}">${esc(r.verdict)}</span> ${esc(r.id)} <small>${esc(r.level)} · ${esc(r.source)}</small></h3><p>${esc(r.text)}</p>${r.verdict !== 'pass' ? `<p class="msg">${esc(r.message)}</p>` : ''}${shown.map((c) => checkHtml(c, r.id)).join('')}${more}</section>`;
+}
+
+/** The page header: the result, the target, the run, the counts, the token budget and the notes. */
+function headerHtml(report: RunReport): string {
+  const s = report.summary;
+  const result = headline(s);
+  const counts = Object.entries(s.requirementCounts)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `<span class="badge v-${v}">${n} ${esc(v)}</span>`)
+    .join(' ');
+  return `<header><h1>spp-kit conformance report</h1>
 <div class="verdict ${s.verdict}${result.incomplete ? ' incomplete' : ''}">${esc(result.text)}</div>
 <table>
 <tr><td>Target</td><td><code>${esc(report.target.baseUrl)}</code> · profile <b>${esc(report.target.profile)}</b> · tier ${esc(report.target.tier)} · writes ${report.target.writes ? 'on' : 'off'}</td></tr>
@@ -102,7 +94,22 @@ ${report.clock ? `<tr><td>Clock skew</td><td>${report.clock.skewSeconds} s (${es
 </table>
 ${report.notes.length ? `<ul>${report.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <p>Secrets appear as shell variables in curl lines (<code>\${SPP_FULL_CLIENT_SECRET}</code>, <code>\${ACCESS_TOKEN}</code>); tokens are masked.</p>
-</header>
+</header>`;
+}
+
+/** The report as one self-contained HTML page: requirements worst first, each with its checks and their exchanges. */
+export function htmlReport(report: RunReport): string {
+  const reqs = [...report.requirements].sort(
+    (a, b) => ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict) || a.id.localeCompare(b.id, 'en', { numeric: true }),
+  );
+  const byId = new Map(report.checks.map((c) => [c.checkId, c]));
+  const rows = reqs.map((r) => requirementHtml(r, byId)).join('\n');
+  const result = headline(report.summary);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>spp-kit conformance — ${esc(report.target.baseUrl)} — ${result.incomplete ? 'PASS, INCOMPLETE' : report.summary.verdict.toUpperCase()}</title>
+<style>${STYLE}</style></head><body>
+${headerHtml(report)}
 <main>
 ${rows}
 </main></body></html>

@@ -5,7 +5,7 @@
  */
 import type { CheckResult, RunReport } from '../types.js';
 
-export function xmlEscape(s: string): string {
+function xmlEscape(s: string): string {
   return s
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/g, '')
     .replace(/&/g, '&amp;')
@@ -44,6 +44,7 @@ function testcase(c: CheckResult): string {
   }
 }
 
+/** The report as JUnit XML. */
 export function junitReport(report: RunReport): string {
   const suites = [...new Set(report.checks.map((c) => c.suite))];
   const count = (cs: CheckResult[], f: (c: CheckResult) => boolean) => cs.filter(f).length;

@@ -1,0 +1,95 @@
+/**
+ * What one check records while it runs: its assertions (on the requirement ids it declares only), the exchanges
+ * it made or adopted, its measurements, the requirements that are not applicable (ruled out by the profile, or
+ * declared by the check at run time), and how many token-endpoint requests it sent.
+ */
+import type { Check, Evidence } from './check.js';
+import type { Masker } from './mask.js';
+import { applicability, type Profile } from './profiles.js';
+import type { Assertion, Exchange } from './types.js';
+
+/** The requirement every answer of a contract operation verifies (or breaks). */
+const CONTRACT_REQUIREMENT = 'OSPP-CT-01';
+
+/** OSPP-CT-01 for one answer of a contract operation: the contract issues the http layer found in it, or none. */
+function contractAssertion(exchange: Exchange): Assertion {
+  const issues = exchange.contractIssues ?? [];
+  const answer = `${exchange.operation} ${exchange.response?.status}`;
+  return {
+    requirement: CONTRACT_REQUIREMENT,
+    ok: issues.length === 0,
+    message: issues.length
+      ? `${answer} breaks the contract: ${issues.map((i) => `${i.pointer} ${i.message}`).join('; ')}`
+      : `${answer} conforms to the contract`,
+    evidence: [exchange.id],
+  };
+}
+
+function evidenceIds(evidence: Evidence): number[] {
+  return (Array.isArray(evidence) ? evidence : [evidence]).map((r) => ('exchange' in r ? r.exchange.id : r.id));
+}
+
+/** The record of one check run; run-check.ts turns it into the CheckResult. */
+export class CheckRecorder {
+  readonly assertions: Assertion[] = [];
+  readonly exchanges: Exchange[] = [];
+  readonly measurements: Record<string, string | number | boolean> = {};
+  tokenRequests = 0;
+  /** Grows by OSPP-CT-01 once the check records an answer of a contract operation. */
+  private readonly verifies: Set<string>;
+  /** Ruled out by the profile: assertions on these ids are ignored. */
+  private readonly profileNa = new Map<string, string>();
+  /** Did not arise in this run (declared by the check): reported as not applicable unless asserted. */
+  private readonly runtimeNa = new Map<string, string>();
+
+  constructor(
+    private readonly check: Check,
+    private readonly profile: Profile,
+    private readonly masker: Masker,
+  ) {
+    this.verifies = new Set(check.verifies);
+    for (const id of check.verifies) {
+      const a = applicability(profile, id);
+      if (!a.applies) this.profileNa.set(id, a.reason);
+    }
+  }
+
+  /** Records an observation on a declared requirement; returns `ok`. Asserting an undeclared id is a kit bug. */
+  assert(requirement: string, ok: boolean, message: string, evidence?: Evidence): boolean {
+    if (!this.verifies.has(requirement)) throw new Error(`check ${this.check.id} asserts ${requirement}, which it does not declare in verifies`);
+    if (this.profileNa.has(requirement)) return ok;
+    this.assertions.push({ requirement, ok, message: this.masker.text(message), ...(evidence ? { evidence: evidenceIds(evidence) } : {}) });
+    return ok;
+  }
+
+  notApplicable(requirement: string, reason: string): void {
+    if (!this.verifies.has(requirement)) throw new Error(`check ${this.check.id} marks ${requirement} not applicable, which it does not declare`);
+    if (!this.profileNa.has(requirement)) this.runtimeNa.set(requirement, reason);
+  }
+
+  measure(name: string, value: string | number | boolean): void {
+    this.measurements[name] = typeof value === 'string' ? this.masker.text(value) : value;
+  }
+
+  /** An exchange the check sent (recorded before its answer arrives, so a network failure is evidence too) or adopted. */
+  exchange(exchange: Exchange): void {
+    if (!this.exchanges.includes(exchange)) this.exchanges.push(exchange);
+  }
+
+  /** An answer the check received: when it stands for a contract operation, it verifies or breaks OSPP-CT-01. */
+  answer(exchange: Exchange): void {
+    if (!this.profile.contract || !exchange.operation) return;
+    this.verifies.add(CONTRACT_REQUIREMENT);
+    this.assertions.push(contractAssertion(exchange));
+  }
+
+  /** The requirement ids the check verified, OSPP-CT-01 included once it applied. */
+  requirements(): string[] {
+    return [...this.verifies];
+  }
+
+  /** Every requirement that is not applicable, with its reason (the profile's wins). */
+  notApplicableReasons(): Map<string, string> {
+    return new Map([...this.runtimeNa, ...this.profileNa]);
+  }
+}

@@ -1,5 +1,0 @@
-// The token checks as one vitest file (the runner orders files by their number: rate limits last).
-import { registerSuite } from '../bridge.js';
-import { checksOfSuite } from '../checks/index.js';
-
-registerSuite('token', checksOfSuite('token'));
