@@ -18,7 +18,7 @@ import { readDemoFixture } from '../src/server/demo-clients.js';
 const quick = process.argv.includes('--quick');
 const P = quick
   ? { individuals: 100_000, rounds: 2, seconds: 3, warmup: 1, deepPage: 20_000, deepCount: 5, samples: 60, loadSeconds: 5, batches: 3 }
-  : { individuals: 1_000_000, rounds: 5, seconds: 10, warmup: 2, deepPage: 20_000, deepCount: 20, samples: 200, loadSeconds: 30, batches: 5 };
+  : { individuals: 1_000_000, rounds: 5, seconds: 10, warmup: 2, deepPage: 20_000, deepCount: 20, samples: 200, loadSeconds: 30, batches: 10 };
 
 interface Scenario {
   id: string;
@@ -270,7 +270,7 @@ async function main() {
         theirs: null,
         unit: 'ms',
         ratio: null,
-        detail: { min: round(Math.min(...times), 1), max: round(Math.max(...times), 1), runs: P.batches, entries: size },
+        detail: { min: round(Math.min(...times), 1), p99: round(percentile(times, 99), 1), max: round(Math.max(...times), 1), runs: P.batches, entries: size },
       });
     }
     await big.stop();
@@ -304,6 +304,13 @@ const TARGETS: Array<{ id: string; aim: string; met: (s: Scenario) => boolean; m
   { id: 'read-vs-bare-hono', aim: 'ratio ≥ 0.5', met: (s) => (s.ratio ?? 0) >= 0.5, measured: (s) => `${s.ratio}×` },
   { id: 'search-1m-first-page', aim: 'p95 ≤ 5 ms', met: (s) => Number(s.detail?.p95) <= 5, measured: (s) => `p95 ${s.detail?.p95} ms` },
   { id: 'search-1m-page-20000', aim: 'p95 ≤ 5 ms', met: (s) => Number(s.detail?.p95) <= 5, measured: (s) => `p95 ${s.detail?.p95} ms` },
+  // The first batches after a large seed once took 7-10 s (FTS5 merging the seeded index on the request path).
+  {
+    id: 'batch-500',
+    aim: 'max ≤ 3× median',
+    met: (s) => Number(s.detail?.max) <= 3 * Number(s.ours),
+    measured: (s) => `max ${s.detail?.max} ms, median ${s.ours} ms`,
+  },
 ];
 
 type Result = {

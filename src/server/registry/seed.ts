@@ -6,6 +6,7 @@
  * segment. Rows are built by the code the API writes with (the Individual kind's prepare and text helpers), so a
  * seeded record is indistinguishable from one created through the API.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.js';
 import { sortKey } from './kinds/common.js';
 import { individualKind } from './kinds/individual.js';
@@ -75,8 +76,45 @@ function ensureProgram(db: Db, access: Access, p: { value: string; name: string;
   return findRecordId(db, 'Program', key)!;
 }
 
+/**
+ * Rows of the text indexes, written a little late. The bulk load leaves each index as one large segment; FTS5
+ * then merges that segment with the next small ones written — the first after 14 single-row writes, the next
+ * after some 450 — which, left to the API, made one request in a freshly seeded registry take seconds (a 500-entry
+ * batch: 7-10 s at 1M rows). The last TAIL rows are therefore written after the optimize, each flushed on its own
+ * like an API write, so that those merges happen here, during the seed, and not on the first requests.
+ */
+class TextRows {
+  static readonly TAIL = 512;
+  private readonly queue: Array<{ table: string; rowid: number; columns: string[] }> = [];
+  private readonly insert: Record<string, Statement>;
+
+  constructor(private readonly db: Db) {
+    this.insert = {
+      individual_text: db.prepare('INSERT INTO individual_text (rowid, name, address) VALUES (?, ?, ?)'),
+      group_text: db.prepare('INSERT INTO group_text (rowid, name) VALUES (?, ?)'),
+    };
+  }
+
+  add(table: string, rowid: number, ...columns: string[]): void {
+    this.queue.push({ table, rowid, columns });
+    if (this.queue.length > TextRows.TAIL) this.write(this.queue.shift()!);
+  }
+
+  /** The deferred rows, one flush (and whatever merge it triggers) each. */
+  settle(): void {
+    for (const row of this.queue.splice(0)) {
+      this.write(row);
+      this.db.exec(`INSERT INTO ${row.table} (${row.table}, rank) VALUES ('merge', 0)`);
+    }
+  }
+
+  private write({ table, rowid, columns }: { table: string; rowid: number; columns: string[] }): void {
+    this.insert[table]!.run(rowid, ...columns);
+  }
+}
+
 /** Runs `load` with what makes a bulk load fast, and puts everything back afterwards. */
-function bulkLoad<T>(db: Db, individuals: number, load: () => T): T {
+function bulkLoad<T>(db: Db, individuals: number, load: (text: TextRows) => T): T {
   // Every reference the generator writes points at a row it wrote just before; checking each would double the
   // cost of the load. (Both pragmas are no-ops inside a transaction.)
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
@@ -96,12 +134,14 @@ function bulkLoad<T>(db: Db, individuals: number, load: () => T): T {
       for (const t of FTS_TABLES) {
         db.exec(`INSERT INTO ${t} (${t}, rank) VALUES ('automerge', 0); INSERT INTO ${t} (${t}, rank) VALUES ('hashsize', ${hashSize});`);
       }
-      const result = load();
+      const text = new TextRows(db);
+      const result = load(text);
       for (const i of indexes) db.exec(i.sql);
       for (const t of FTS_TABLES) {
         db.exec(`INSERT INTO ${t} (${t}) VALUES ('optimize');
                  INSERT INTO ${t} (${t}, rank) VALUES ('automerge', 4); INSERT INTO ${t} (${t}, rank) VALUES ('hashsize', ${2 ** 20});`);
       }
+      text.settle();
       return result;
     })();
   } finally {
@@ -118,7 +158,7 @@ export function seedRegistry(db: Db, options: SeedOptions): SeedReport {
   const access: Access = { organizationId: 0, consentBound: false, now, today, source: SEED_SOURCE, basePath: '' };
   const report = { individuals: 0, groups: 0, groupMembers: 0, programMemberships: 0 };
 
-  bulkLoad(db, options.individuals, () => {
+  bulkLoad(db, options.individuals, (text) => {
     const programs = { cashTransfer: ensureProgram(db, access, SEED_PROGRAMS.cashTransfer), pension: ensureProgram(db, access, SEED_PROGRAMS.pension) };
     const nextId = (table: string) => ((db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0) + 1;
     let individualId = nextId('individuals');
@@ -127,11 +167,9 @@ export function seedRegistry(db: Db, options: SeedOptions): SeedReport {
 
     const insIndividual = db.prepare('INSERT INTO individuals (id, last_updated, source, active, name_key, birth_date, gender) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const insIndividualDoc = db.prepare('INSERT INTO individual_docs (id, doc) VALUES (?, ?)');
-    const insIndividualText = db.prepare('INSERT INTO individual_text (rowid, name, address) VALUES (?, ?, ?)');
     const insIdentifier = db.prepare('INSERT INTO identifiers (resource_type, system, value, record_id, position) VALUES (?, ?, ?, ?, ?)');
     const insGroup = db.prepare("INSERT INTO groups (id, last_updated, source, active, group_type, name, name_key) VALUES (?, ?, ?, 1, 'household', ?, ?)");
     const insGroupDoc = db.prepare('INSERT INTO group_docs (id, doc) VALUES (?, ?)');
-    const insGroupText = db.prepare('INSERT INTO group_text (rowid, name) VALUES (?, ?)');
     const insMember = db.prepare(
       'INSERT INTO group_members (group_id, position, individual_id, role, period_start, period_end, inactive) VALUES (?, ?, ?, ?, ?, ?, 0)',
     );
@@ -154,7 +192,7 @@ export function seedRegistry(db: Db, options: SeedOptions): SeedReport {
       const gid = groupId++;
       insGroup.run(gid, stamp(h.age), SEED_SOURCE, h.name, sortKey([h.name]));
       insGroupDoc.run(gid, JSON.stringify({ active: true, groupType: 'household', name: h.name, address: [h.address] }));
-      insGroupText.run(gid, textField([h.name]));
+      text.add('group_text', gid, textField([h.name]));
       insIdentifier.run('Group', 'urn:openspp:group', `HH-S-${pad(gid, 9)}`, gid, 0);
       report.groups++;
       for (const [position, p] of h.members.entries()) {
@@ -164,7 +202,7 @@ export function seedRegistry(db: Db, options: SeedOptions): SeedReport {
         const v = individualKind.prepare(db, individualInput(p, identifier, [h.address]), undefined, today);
         insIndividual.run(id, stamp(p.age), SEED_SOURCE, v.active ? 1 : 0, v.nameKey, v.birthDate, v.gender);
         insIndividualDoc.run(id, JSON.stringify(v.doc));
-        insIndividualText.run(id, v.text.name, v.text.address);
+        text.add('individual_text', id, v.text.name, v.text.address);
         for (const [i, ident] of identifier.entries()) insIdentifier.run('Individual', ident.system, ident.value, id, i);
         insMember.run(gid, position, id, roles[p.role], h.since, p.left ?? null);
         report.individuals++;
