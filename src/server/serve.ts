@@ -12,6 +12,7 @@ import { adapterErrorHandler, clientErrorHandler, limitedFetch, NODE_MAX_HEADER_
 import { loadSigningKeys } from './auth/keys.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { loadDemoClients } from './demo-clients.js';
+import { accessLogOf } from './registry/store/access-log.js';
 import { openDatabase, type Db } from './store/db.js';
 
 export interface StartOptions {
@@ -102,6 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const close = () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => {
+          accessLogOf(db).flush();
           db.close();
           resolve();
         });

@@ -13,11 +13,13 @@ const RESOURCES = [
 const PUBLIC_OPERATIONS = ['issueToken', 'getMetadata', 'getOpenApiDocument', 'getApiDocs', 'getJwks', 'getAuthorizationServerMetadata'];
 
 describe('operation index', () => {
-  it('holds every operation API V2 needs (seed 001 plus discovery), each once', () => {
+  it('holds every operation the published API V2 needs (seed 001, the published guide, discovery), each once', () => {
     const expected = [
       ...PUBLIC_OPERATIONS,
       'processBatch',
       ...RESOURCES.flatMap(([T, , plural]) => [`search${plural}`, `create${T}`, `conditionalUpdate${T}`, `read${T}`, `update${T}`]),
+      'patchGroupMember',
+      ...['readConsent', 'revokeConsent', 'deleteConsent', 'readConsentReceipt', 'readConsentHistory', 'readConsentAccessSummary'],
     ];
     expect([...operationIndex.keys()].sort()).toEqual(expected.sort());
   });
@@ -48,9 +50,11 @@ describe('operation index', () => {
     }
   });
 
-  it('uses only scopes of the catalogue, and the catalogue is resource:action for 4 resources × 6 actions', () => {
-    expect(scopeCatalogue.size).toBe(24);
-    for (const scope of scopeCatalogue.keys()) expect(scope).toMatch(/^(individual|group|program|program_membership):(read|search|create|update|delete|all)$/);
+  it('uses only scopes of the catalogue, and the catalogue is resource:action for 4 resources × 6 actions, plus consent read/delete/all', () => {
+    expect(scopeCatalogue.size).toBe(27);
+    for (const scope of scopeCatalogue.keys()) {
+      expect(scope).toMatch(/^((individual|group|program|program_membership):(read|search|create|update|delete|all)|consent:(read|delete|all))$/);
+    }
     for (const op of operationIndex.values()) for (const alt of op.security) for (const s of alt) expect(scopeCatalogue.has(s), `${op.id}: ${s}`).toBe(true);
   });
 

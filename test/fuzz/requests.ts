@@ -96,10 +96,10 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /**
  * A header value as bytes can carry it: the UTF-8 of the text, read as Latin-1 (the wire has no other way to send
- * non-ASCII), without CR, LF and NUL (which no HTTP client can put in a header).
+ * non-ASCII), without the control characters no HTTP client can put in a header (all but TAB).
  */
 export function headerValue(text: string): string {
-  return Buffer.from(text.replace(/[\r\n\0]/g, ' '), 'utf8').toString('latin1');
+  return Buffer.from(text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' '), 'utf8').toString('latin1');
 }
 
 /** A value with one place bent: a wrong type, a missing or extra field, a prototype key, a huge or odd string. */

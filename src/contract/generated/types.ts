@@ -286,6 +286,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/Group/{identifier}/member/{member}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update one member of a Group
+         * @description Change one member of the Group — their role, their period, whether they are inactive — without sending
+         *     the whole Group. The body is a JSON Merge Patch (RFC 7396) of the member (`application/merge-patch+json`, or
+         *     `application/json` as OpenSPP's own samples send it). The Group gets a new version; `If-Match` guards it like
+         *     a PUT. A member whose period has ended stays listed (and is no longer an active member). `404` when the Group
+         *     does not exist or the Individual is not one of its members.
+         */
+        patch: operations["patchGroupMember"];
+        trace?: never;
+    };
     "/Program": {
         parameters: {
             query?: never;
@@ -417,6 +441,123 @@ export interface paths {
          *     (`409 VERSION_CONFLICT` otherwise; nothing is written).
          */
         put: operations["updateProgramMembership"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/Consent/{consentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a consent
+         * @description The consent with this id, as the published guide's consent page shows it.
+         *     An id the client's organization does not hold — existing or not — gets the same `404` (a client learns
+         *     nothing about other organizations' consents).
+         */
+        get: operations["readConsent"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a consent (DELETE form)
+         * @description The same as `POST /Consent/{consentId}/$revoke`, for clients that prefer DELETE: withdraw a consent your organization holds, at once: from now on it allows no read. Only a `given` or
+         *     `renewed` consent can be revoked; any other (or one already revoked) is `404`, like an id you do not hold.
+         *     The reason, if given, is kept in the consent's `$history`. An id the client's organization does not hold — existing or not — gets the same `404` (a client learns nothing about other organizations' consents).
+         *     The reason may come as the `reason` query parameter.
+         */
+        delete: operations["deleteConsent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/Consent/{consentId}/$revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a consent
+         * @description Withdraw a consent your organization holds, at once: from now on it allows no read. Only a `given` or
+         *     `renewed` consent can be revoked; any other (or one already revoked) is `404`, like an id you do not hold.
+         *     The reason, if given, is kept in the consent's `$history`. An id the client's organization does not hold — existing or not — gets the same `404` (a client learns nothing about other organizations' consents).
+         */
+        post: operations["revokeConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/Consent/{consentId}/$receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a consent receipt
+         * @description A receipt for the consent (ISO/IEC 29184 style): who consented, to whom, for what, until when, and how to
+         *     withdraw. An id the client's organization does not hold — existing or not — gets the same `404` (a client learns
+         *     nothing about other organizations' consents).
+         */
+        get: operations["readConsentReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/Consent/{consentId}/$history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a consent history
+         * @description Every version of the consent, oldest first: its recording, status changes, withdrawal. An id the client's organization does not hold — existing or not — gets the same `404` (a client learns
+         *     nothing about other organizations' consents).
+         */
+        get: operations["readConsentHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/Consent/{consentId}/$access-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read who accessed the data a consent covers
+         * @description How often clients of the grantee organization read the consent's subject — its record and its programme
+         *     enrolments — by action, by resource type and by client, within optional dates. The registry records every read
+         *     of a registrant by an API client. An id the client's organization does not hold — existing or not — gets the same `404` (a client learns
+         *     nothing about other organizations' consents).
+         */
+        get: operations["readConsentAccessSummary"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -592,7 +733,20 @@ export interface components {
                 Group: components["schemas"]["ResourceCapability"];
                 Program: components["schemas"]["ResourceCapability"];
                 ProgramMembership: components["schemas"]["ResourceCapability"];
+                Consent?: components["schemas"]["ResourceCapability"];
             };
+            /**
+             * @description The extension blocks this registry has (`_extensions`), as the published guide's resources page lists them:
+             *     key `extension`, with `appliesTo`.
+             */
+            extension: {
+                /** @description The name `_extensions` asks for it by, and its key in a record's `extension`. */
+                name: string;
+                url: string;
+                module: string;
+                appliesTo: ("Individual" | "Group")[];
+                fields: string[];
+            }[];
             authentication: {
                 /** @constant */
                 type: "oauth2";
@@ -652,6 +806,167 @@ export interface components {
             code: components["schemas"]["Text"];
             display?: components["schemas"]["Text"];
         };
+        /**
+         * ConsentAccessSummary
+         * @description How often the consent's subject was read by clients of the grantee organization (every read of a registrant
+         *     by an API client is recorded: who, when, which operation). Counts the reads of the subject's own record and of
+         *     its programme enrolments, within the requested dates.
+         */
+        ConsentAccessSummary: {
+            /** Format: uuid */
+            consent_id: string;
+            total_accesses: number;
+            by_action: {
+                read: number;
+                search: number;
+                export: number;
+            };
+            by_resource_type: {
+                individual: number;
+                group: number;
+                program: number;
+                program_membership: number;
+            };
+            /** @description Accesses per API client, by client name. */
+            by_client: {
+                [key: string]: number;
+            };
+            date_range: {
+                /** Format: date-time */
+                first: string | null;
+                /** Format: date-time */
+                last: string | null;
+            };
+        };
+        /**
+         * ConsentHistory
+         * @description Every change of a consent, oldest first.
+         */
+        ConsentHistory: {
+            /** Format: uuid */
+            consent_id: string;
+            current_version: number;
+            history: {
+                version: number;
+                /** @enum {string} */
+                action: "created" | "status_changed" | "withdrawn";
+                /** Format: date-time */
+                changed_date: string;
+                /** @description `system` for records an administrator made, `Client/{client_id}` for changes through the API. */
+                changed_by: string;
+                changed_fields: string[];
+                reason?: string;
+            }[];
+        };
+        /**
+         * ConsentPurpose
+         * @description Why the data may be processed (the published guide's purposes).
+         * @enum {string}
+         */
+        ConsentPurpose: "service_delivery" | "eligibility_verification" | "analytics" | "research" | "audit";
+        /**
+         * ConsentReceipt
+         * @description A consent receipt in the spirit of ISO/IEC 29184 (what was consented to, by whom, to whom, until when).
+         */
+        ConsentReceipt: {
+            /** Format: uuid */
+            receipt_id: string;
+            /** @constant */
+            version: "1.0";
+            /** Format: date-time */
+            timestamp: string;
+            data_subject: {
+                /** @description The subject's reference, `Individual/{system}|{value}` or `Group/{system}|{value}`. */
+                identifier: string;
+            };
+            data_controller: {
+                name: string;
+                contact?: string;
+            };
+            /** Format: uuid */
+            consent_id: string;
+            /** Format: date-time */
+            consent_date: string;
+            /** @enum {string} */
+            collection_method?: "written" | "verbal" | "electronic" | "biometric";
+            purposes: {
+                id: components["schemas"]["ConsentPurpose"];
+                description: string;
+                /** @enum {string} */
+                resource_type: "individual" | "group" | "program_membership";
+                /** @enum {string} */
+                field_access: "full" | "basic";
+            }[];
+            data_categories: string[];
+            /** Format: date */
+            effective_date: string;
+            /** Format: date */
+            expiry_date: string;
+            /** @description Where the grantee revokes it (`POST .../Consent/{id}/$revoke`). */
+            withdrawal_uri: string;
+            data_subject_rights: string[];
+        };
+        /**
+         * ConsentRevocation
+         * @description A revoked consent. Revocation is immediate and final; reads it covered are refused from now on.
+         */
+        ConsentRevocation: {
+            /** @constant */
+            type: "Consent";
+            /** Format: uuid */
+            consent_id: string;
+            /** @constant */
+            status: "revoked";
+            /** Format: date-time */
+            revokedDate: string;
+            /** @description The API client that revoked it. */
+            revokedBy: {
+                /** @description `Client/{client_id}` */
+                reference: string;
+                display?: string;
+            };
+            revocationReason?: string;
+        };
+        /** ConsentRevokeRequest */
+        ConsentRevokeRequest: {
+            /** @description Why the consent is revoked (kept in its history). */
+            reason?: components["schemas"]["MultilineText"];
+        };
+        ConsentScope: {
+            /** @enum {string} */
+            resource_type: "individual" | "group" | "program_membership";
+            /**
+             * @description `full`: every field; `basic`: identifier, name, active (field-level consent scopes of the published guide).
+             * @enum {string}
+             */
+            field_access: "full" | "basic";
+            purpose: components["schemas"]["ConsentPurpose"];
+            /** @description Whether extension blocks (`_extensions`) are covered too. */
+            include_extensions: boolean;
+        };
+        /**
+         * ConsentStatus
+         * @description A consent as its grantee may see it (the published guide's consent page; keys in snake_case as there). A
+         *     client sees only consents granted to its own organization: any other id, existing or not, is `404`.
+         */
+        ConsentStatus: {
+            /** Format: uuid */
+            consent_id: string;
+            /**
+             * @description Only `given` and `renewed` consents, within their dates, allow access.
+             * @enum {string}
+             */
+            status: "requested" | "given" | "renewed" | "refused" | "withdrawn" | "expired";
+            /** @description The organization the consent was given to. */
+            grantee: string;
+            /** Format: date */
+            effective_date: string;
+            /** Format: date */
+            expiry_date: string;
+            scopes: components["schemas"]["ConsentScope"][];
+            /** @description A consent is its own legal basis (GDPR art. 6(1)(a)); always null here, as in the guide. */
+            legal_basis: null;
+        };
         /** @description A phone number, e-mail address or other way to reach a person. */
         ContactPoint: {
             /** @enum {string} */
@@ -661,6 +976,19 @@ export interface components {
             use?: "home" | "work" | "mobile";
             /** @description Preference order; 1 is the most preferred. */
             rank?: number;
+        };
+        /**
+         * DisabilityExtension
+         * @description The disability registry's block (module `spp_disability_registry`).
+         */
+        DisabilityExtension: {
+            /** @constant */
+            url: "urn:openspp:extension:disability";
+            /** @description The kind of difficulty, e.g. `urn:openspp:vocab:disability-type|mobility`. */
+            disabilityType?: components["schemas"]["CodeableConcept"];
+            /** @enum {string} */
+            severity?: "mild" | "moderate" | "severe" | "profound";
+            assistanceNeeded?: boolean;
         };
         /**
          * ErrorCode
@@ -693,10 +1021,19 @@ export interface components {
          */
         ErrorCode: "MALFORMED_REQUEST" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SCOPE_INSUFFICIENT" | "CONSENT_REQUIRED" | "CONSENT_EXPIRED" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_IDENTIFIER" | "DUPLICATE_IDENTIFIER" | "VALIDATION_ERROR" | "INVALID_REFERENCE" | "TRANSACTION_FAILED" | "HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR";
         /**
-         * Group
-         * @description A Group as returned by the server. `resourceType`, `identifier` and `meta` are always present.
+         * FarmerExtension
+         * @description The farmer registry's block (module `spp_farmer_registry`).
          */
-        Group: WithRequired<components["schemas"]["GroupFields"], "resourceType" | "identifier" | "meta">;
+        FarmerExtension: {
+            /** @constant */
+            url: "urn:openspp:extension:farmer";
+            farmSize?: number;
+            /** @enum {string} */
+            farmSizeUnit?: "hectares" | "acres" | "square-meters";
+            /** @description The main crop, e.g. from `urn:fao:agrovoc`. */
+            primaryCrop?: components["schemas"]["CodeableConcept"];
+            livestockCount?: number;
+        };
         /**
          * GenderCode
          * @description ISO/IEC 5218 codes for the representation of human sexes, the code system of an Individual's `gender`
@@ -705,6 +1042,26 @@ export interface components {
          * @enum {string}
          */
         GenderCode: "0" | "1" | "2" | "9";
+        /**
+         * Group
+         * @description A Group as returned by the server. `resourceType`, `identifier` and `meta` are always present.
+         */
+        Group: WithRequired<components["schemas"]["GroupFields"], "resourceType" | "identifier" | "meta">;
+        /** @description One characteristic of a household, coded in `urn:openspp:vocab:household-char`, with its value. */
+        GroupCharacteristic: {
+            code: components["schemas"]["CodeableConcept"];
+            /** @description The characteristic's value (a count, a flag, a coded answer's text). */
+            value?: components["schemas"]["Text"] | number | boolean;
+            /** @description True when the characteristic is recorded as absent. */
+            exclude?: boolean;
+        };
+        /**
+         * GroupExtensions
+         * @description Extension blocks of a Group, keyed by extension name; returned only when asked for with `_extensions`.
+         */
+        GroupExtensions: {
+            farmer?: components["schemas"]["FarmerExtension"];
+        };
         /** @description The fields of a Group (a household or other group of registrants). Shared by the request and response schemas. */
         GroupFields: {
             /** @constant */
@@ -712,14 +1069,21 @@ export interface components {
             identifier?: components["schemas"]["Identifier"][];
             /** @default true */
             active?: boolean;
-            /** @enum {string} */
-            groupType?: "household" | "family" | "organization" | "other";
+            /**
+             * @description The kind of group. In the published model `resourceType` says what a record is and `type` what kind of
+             *     group it is (OpenSPP's newer drafts and the deployed module call this `groupType`).
+             * @enum {string}
+             */
+            type?: "household" | "family" | "organization" | "other";
+            /** @description Characteristics of the household (`urn:openspp:vocab:household-char`), e.g. dwelling type or water source. */
+            characteristic?: components["schemas"]["GroupCharacteristic"][];
             name?: components["schemas"]["Text"];
             /** @description The members of the group. Each member must be an existing Individual. */
             member?: components["schemas"]["GroupMember"][];
             /** @description Read-only. Number of active members. Accepted and ignored on input. */
             readonly quantity?: number;
             address?: components["schemas"]["Address"][];
+            extension?: components["schemas"]["GroupExtensions"];
             meta?: components["schemas"]["Meta"];
         };
         /**
@@ -729,7 +1093,7 @@ export interface components {
         GroupInput: {
             /** @constant */
             resourceType: "Group";
-        } & WithRequired<components["schemas"]["GroupFields"], "resourceType" | "identifier" | "groupType" | "name">;
+        } & WithRequired<components["schemas"]["GroupFields"], "resourceType" | "identifier" | "type" | "name">;
         /**
          * @description A member of a group. `entity` must reference an Individual. `role` uses the system
          *     `urn:openspp:vocab:relationship` (head, spouse, child, parent, sibling, other). A member whose `period.end` has
@@ -742,6 +1106,16 @@ export interface components {
             role?: components["schemas"]["RoleConcept"];
             period?: components["schemas"]["Period"];
             /** @default false */
+            inactive?: boolean;
+        };
+        /**
+         * GroupMemberPatch
+         * @description A JSON Merge Patch (RFC 7396) of one member of a group: the fields given replace the member's, a field set to
+         *     `null` is removed, fields left out stay as they are. The member itself (`entity`) cannot change.
+         */
+        GroupMemberPatch: {
+            role?: components["schemas"]["RoleConcept"] | null;
+            period?: components["schemas"]["Period"] | null;
             inactive?: boolean;
         };
         /** @description A group the person belongs to, with their role in it. */
@@ -804,6 +1178,15 @@ export interface components {
          *     fields may be absent when empty or when the request narrowed the result with `_elements`.
          */
         Individual: WithRequired<components["schemas"]["IndividualFields"], "resourceType" | "identifier" | "meta">;
+        /**
+         * IndividualExtensions
+         * @description Extension blocks of an Individual, keyed by extension name, each with its own schema. Returned only when the
+         *     request asks for them with `_extensions`; a PUT replaces them like every other field.
+         */
+        IndividualExtensions: {
+            farmer?: components["schemas"]["FarmerExtension"];
+            disability?: components["schemas"]["DisabilityExtension"];
+        };
         /** @description The fields of an Individual (a registrant person). Shared by the request and response schemas. */
         IndividualFields: {
             /** @constant */
@@ -831,6 +1214,7 @@ export interface components {
              *     lists. Accepted and ignored on input so that a fetched record can be sent back unchanged.
              */
             readonly groupMembership?: components["schemas"]["GroupMembershipRef"][];
+            extension?: components["schemas"]["IndividualExtensions"];
             meta?: components["schemas"]["Meta"];
         };
         /**
@@ -882,6 +1266,18 @@ export interface components {
                 y?: string;
             }[];
         };
+        /**
+         * MembershipStatus
+         * @description Where an enrolment stands, in the values of OpenSPP's published developer guide (the resources and search
+         *     pages): `enrolled` (accepted into the programme), `active` (receiving benefits), `suspended` (benefits on
+         *     hold), `graduated` (left the programme having met its goal), `exited` (left it otherwise).
+         *
+         *     OpenSPP's newer drafts and the deployed `spp_api_v2` module use another set — `draft`, `enrolled`, `paused`,
+         *     `exited`, `not_eligible`, `duplicated` — which is the deployed dialect's. Where the two disagree the published
+         *     guide is followed here.
+         * @enum {string}
+         */
+        MembershipStatus: "enrolled" | "active" | "suspended" | "graduated" | "exited";
         /**
          * @description Server-maintained metadata. `versionId` starts at "1" and grows by one with every change; it is the value of
          *     the `ETag` header and the value clients send back in `If-Match`.
@@ -968,8 +1364,11 @@ export interface components {
             active?: boolean;
             name?: components["schemas"]["Text"];
             description?: components["schemas"]["MultilineText"];
-            /** @description Kind of programme, system `urn:openspp:vocab:program-type` (e.g. `cash_transfer`). */
-            programType?: components["schemas"]["CodeableConcept"];
+            /**
+             * @description Kind of programme, system `urn:openspp:vocab:program-type` (e.g. `cash_transfer`). Named `programType` in
+             *     OpenSPP's newer drafts and the deployed module.
+             */
+            type?: components["schemas"]["CodeableConcept"];
             /**
              * @description Whether beneficiaries are Individuals or Groups.
              * @enum {string}
@@ -996,6 +1395,10 @@ export interface components {
         ProgramMembershipFields: {
             /** @constant */
             resourceType?: "ProgramMembership";
+            /**
+             * @description The enrolment's identifiers. Optional on create: without one the server assigns
+             *     `urn:openspp:program-membership|{uuid}` (the published "Enroll Beneficiary" example sends none).
+             */
             identifier?: components["schemas"]["Identifier"][];
             program?: {
                 reference?: unknown;
@@ -1004,8 +1407,7 @@ export interface components {
             beneficiary?: {
                 reference?: unknown;
             } & components["schemas"]["Reference"];
-            /** @enum {string} */
-            status?: "draft" | "enrolled" | "paused" | "exited" | "not_eligible" | "duplicated";
+            status?: components["schemas"]["MembershipStatus"];
             /** Format: date */
             enrollmentDate?: string;
             /** Format: date */
@@ -1020,7 +1422,7 @@ export interface components {
         ProgramMembershipInput: {
             /** @constant */
             resourceType: "ProgramMembership";
-        } & WithRequired<components["schemas"]["ProgramMembershipFields"], "resourceType" | "identifier" | "program" | "beneficiary" | "status">;
+        } & WithRequired<components["schemas"]["ProgramMembershipFields"], "resourceType" | "program" | "beneficiary" | "status">;
         /**
          * ProgramMembershipSearchBundle
          * @description A page of ProgramMembership search results.
@@ -1082,18 +1484,18 @@ export interface components {
          * @enum {string}
          */
         RelationshipCode: "head" | "spouse" | "child" | "parent" | "sibling" | "other";
-        /** @description A member's role; a coding of `urn:openspp:vocab:relationship` must use one of its codes. */
-        RoleConcept: {
-            coding?: unknown;
-        } & components["schemas"]["CodeableConcept"];
         ResourceCapability: {
-            operations: ("read" | "search" | "create" | "update" | "conditional-update")[];
+            operations: ("read" | "search" | "create" | "update" | "conditional-update" | "patch-member" | "revoke" | "delete" | "receipt" | "history" | "access-summary")[];
             searchParams: string[];
             /** @description For each operation, the scope alternatives that allow it (any one suffices). */
             scopes: {
                 [key: string]: string[];
             };
         };
+        /** @description A member's role; a coding of `urn:openspp:vocab:relationship` must use one of its codes. */
+        RoleConcept: {
+            coding?: unknown;
+        } & components["schemas"]["CodeableConcept"];
         /**
          * @description The parts every searchset Bundle shares. `total` is the exact number of matches the client may see, counted
          *     when the search starts (its first page); pages reached through `next`/`previous` repeat that count.
@@ -1565,16 +1967,33 @@ export interface components {
         /** @description Page size, 1 to 100. */
         count: number;
         /**
-         * @description Sort key, ascending, or descending with a leading `-`: `name` (family then given name), `birthdate`, `_lastUpdated`. Ties are broken by a stable internal order.
+         * @description Sort keys, comma-separated, most significant first (at most three); each ascending, or descending with a
+         *     leading `-`: `name`, `birthdate`, `birthDate`, `_lastUpdated`. `birthdate` and `birthDate` are the same key (the published pages write both). Ties are broken by a stable internal order.
          *     Default: `name`.
+         * @example name,-birthDate
          */
         "sort-individual": components["schemas"]["Text"];
         /**
-         * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-         *     Allowed: `active`, `name`, `birthDate`, `birthDateEstimated`, `gender`, `telecom`, `address`, `groupMembership`.
-         * @example name,birthDate
+         * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+         *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+         *     does not have is simply absent from the answer.
+         * @example identifier,name,birthDate
          */
         "elements-individual": components["schemas"]["Text"];
+        /**
+         * @description Extension blocks to return in `extension`, comma-separated by name (`farmer,disability`), or `*` for all the
+         *     record has. Extensions are returned only when asked for; a name the registry does not know is ignored, as the
+         *     published guide says. The names and their fields are in `/metadata` (`extension`).
+         * @example farmer,disability
+         */
+        extensions: components["schemas"]["Text"];
+        /**
+         * @description How many matches to skip before this page (default 0). Pages by offset link to each other by offset; pages
+         *     reached through a `_cursor` link by cursor. The two cannot be combined in one request (400). `total` is the
+         *     same on every page of a search.
+         * @example 0
+         */
+        offset: number;
         /**
          * @description Opaque position in a result set. Do not build it: take it from a `next` or `previous` link. It is only valid
          *     with the same search parameters it was issued with; otherwise the request gets 400.
@@ -1599,7 +2018,10 @@ export interface components {
          * @example urn:gov:ph:psa:national-id|PH-123456789
          */
         "identifier-path": components["schemas"]["Text"];
-        /** @description Only groups of this type. */
+        /**
+         * @description Only groups of this kind (the Group's `type`, e.g. `household`).
+         * @example household
+         */
         "group-type": "household" | "family" | "organization" | "other";
         /**
          * @description Groups that have this Individual as an active member (`Individual/{system}|{value}`).
@@ -1607,28 +2029,42 @@ export interface components {
          */
         member: components["schemas"]["Text"];
         /**
-         * @description Sort key, ascending, or descending with a leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
+         * @description Sort keys, comma-separated, most significant first (at most three); each ascending, or descending with a
+         *     leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
          *     Default: `name`.
          */
         "sort-group": components["schemas"]["Text"];
         /**
-         * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-         *     Allowed: `active`, `groupType`, `name`, `member`, `quantity`, `address`.
-         * @example name,quantity
+         * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+         *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+         *     does not have is simply absent from the answer.
+         * @example name,type
          */
         "elements-group": components["schemas"]["Text"];
+        /**
+         * @description The member's Individual identifier as `{system}|{value}`, encoded like the Group's identifier.
+         * @example urn:gov:ph:psa:national-id|PH-123456789
+         */
+        "member-path": components["schemas"]["Text"];
         /** @description `active` programmes (active and not past their period) or `ended` ones. */
         "program-status": "active" | "ended";
         /** @description Only programmes whose beneficiaries are of this kind. */
         "target-type": "individual" | "group";
         /**
-         * @description Sort key, ascending, or descending with a leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
+         * @description Only programmes of this kind, a code of `urn:openspp:vocab:program-type` (`cash_transfer`), with or without its system.
+         * @example cash_transfer
+         */
+        "program-type": components["schemas"]["Text"];
+        /**
+         * @description Sort keys, comma-separated, most significant first (at most three); each ascending, or descending with a
+         *     leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
          *     Default: `name`.
          */
         "sort-program": components["schemas"]["Text"];
         /**
-         * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-         *     Allowed: `active`, `name`, `description`, `programType`, `targetType`, `eligibilityCriteria`, `period`.
+         * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+         *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+         *     does not have is simply absent from the answer.
          * @example name,targetType
          */
         "elements-program": components["schemas"]["Text"];
@@ -1643,18 +2079,25 @@ export interface components {
          */
         "program-ref": components["schemas"]["Text"];
         /** @description Only memberships in this status. */
-        "membership-status": "draft" | "enrolled" | "paused" | "exited" | "not_eligible" | "duplicated";
+        "membership-status": components["schemas"]["MembershipStatus"];
         /**
-         * @description Sort key, ascending, or descending with a leading `-`: `enrollmentDate`, `_lastUpdated`. Ties are broken by a stable internal order.
+         * @description Sort keys, comma-separated, most significant first (at most three); each ascending, or descending with a
+         *     leading `-`: `enrollmentDate`, `_lastUpdated`. Ties are broken by a stable internal order.
          *     Default: `_lastUpdated`.
          */
         "sort-program-membership": components["schemas"]["Text"];
         /**
-         * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-         *     Allowed: `program`, `beneficiary`, `status`, `enrollmentDate`, `exitDate`, `exitReason`.
+         * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+         *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+         *     does not have is simply absent from the answer.
          * @example program,status
          */
         "elements-program-membership": components["schemas"]["Text"];
+        /**
+         * @description The consent's id (a UUID), as the registry issued it when the consent was recorded.
+         * @example 550e8400-e29b-41d4-a716-446655440000
+         */
+        "consent-id-path": string;
     };
     requestBodies: never;
     headers: {
@@ -1700,6 +2143,11 @@ export interface components {
          *     percent-encoded as a path segment (`:` stays, `|` becomes `%7C`, `#` becomes `%23`).
          */
         Location: string;
+        /**
+         * @description Sent with `X-Consent-Status: active`: the kind of record the consent that allows this read covers
+         *     (`individual`, `group`, `program_membership`). Absent when the client's legal basis needs no consent.
+         */
+        "X-Consent-Scope": "individual" | "group" | "program_membership";
     };
     pathItems: never;
 }
@@ -1964,16 +2412,33 @@ export interface operations {
                 /** @description Page size, 1 to 100. */
                 _count?: components["parameters"]["count"];
                 /**
-                 * @description Sort key, ascending, or descending with a leading `-`: `name` (family then given name), `birthdate`, `_lastUpdated`. Ties are broken by a stable internal order.
+                 * @description Sort keys, comma-separated, most significant first (at most three); each ascending, or descending with a
+                 *     leading `-`: `name`, `birthdate`, `birthDate`, `_lastUpdated`. `birthdate` and `birthDate` are the same key (the published pages write both). Ties are broken by a stable internal order.
                  *     Default: `name`.
+                 * @example name,-birthDate
                  */
                 _sort?: components["parameters"]["sort-individual"];
                 /**
-                 * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-                 *     Allowed: `active`, `name`, `birthDate`, `birthDateEstimated`, `gender`, `telecom`, `address`, `groupMembership`.
-                 * @example name,birthDate
+                 * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+                 *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+                 *     does not have is simply absent from the answer.
+                 * @example identifier,name,birthDate
                  */
                 _elements?: components["parameters"]["elements-individual"];
+                /**
+                 * @description Extension blocks to return in `extension`, comma-separated by name (`farmer,disability`), or `*` for all the
+                 *     record has. Extensions are returned only when asked for; a name the registry does not know is ignored, as the
+                 *     published guide says. The names and their fields are in `/metadata` (`extension`).
+                 * @example farmer,disability
+                 */
+                _extensions?: components["parameters"]["extensions"];
+                /**
+                 * @description How many matches to skip before this page (default 0). Pages by offset link to each other by offset; pages
+                 *     reached through a `_cursor` link by cursor. The two cannot be combined in one request (400). `total` is the
+                 *     same on every page of a search.
+                 * @example 0
+                 */
+                _offset?: components["parameters"]["offset"];
                 /**
                  * @description Opaque position in a result set. Do not build it: take it from a `next` or `previous` link. It is only valid
                  *     with the same search parameters it was issued with; otherwise the request gets 400.
@@ -2130,11 +2595,19 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-                 *     Allowed: `active`, `name`, `birthDate`, `birthDateEstimated`, `gender`, `telecom`, `address`, `groupMembership`.
-                 * @example name,birthDate
+                 * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+                 *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+                 *     does not have is simply absent from the answer.
+                 * @example identifier,name,birthDate
                  */
                 _elements?: components["parameters"]["elements-individual"];
+                /**
+                 * @description Extension blocks to return in `extension`, comma-separated by name (`farmer,disability`), or `*` for all the
+                 *     record has. Extensions are returned only when asked for; a name the registry does not know is ignored, as the
+                 *     published guide says. The names and their fields are in `/metadata` (`extension`).
+                 * @example farmer,disability
+                 */
+                _extensions?: components["parameters"]["extensions"];
             };
             header?: never;
             path: {
@@ -2155,6 +2628,7 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "X-Consent-Status": components["headers"]["X-Consent-Status"];
+                    "X-Consent-Scope": components["headers"]["X-Consent-Scope"];
                     "X-API-Version": components["headers"]["X-API-Version"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -2249,8 +2723,11 @@ export interface operations {
                  * @example santos
                  */
                 name?: components["parameters"]["name-contains"];
-                /** @description Only groups of this type. */
-                groupType?: components["parameters"]["group-type"];
+                /**
+                 * @description Only groups of this kind (the Group's `type`, e.g. `household`).
+                 * @example household
+                 */
+                type?: components["parameters"]["group-type"];
                 /**
                  * @description Groups that have this Individual as an active member (`Individual/{system}|{value}`).
                  * @example Individual/urn:gov:ph:psa:national-id|PH-123456789
@@ -2269,16 +2746,32 @@ export interface operations {
                 /** @description Page size, 1 to 100. */
                 _count?: components["parameters"]["count"];
                 /**
-                 * @description Sort key, ascending, or descending with a leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
+                 * @description Sort keys, comma-separated, most significant first (at most three); each ascending, or descending with a
+                 *     leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
                  *     Default: `name`.
                  */
                 _sort?: components["parameters"]["sort-group"];
                 /**
-                 * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-                 *     Allowed: `active`, `groupType`, `name`, `member`, `quantity`, `address`.
-                 * @example name,quantity
+                 * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+                 *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+                 *     does not have is simply absent from the answer.
+                 * @example name,type
                  */
                 _elements?: components["parameters"]["elements-group"];
+                /**
+                 * @description Extension blocks to return in `extension`, comma-separated by name (`farmer,disability`), or `*` for all the
+                 *     record has. Extensions are returned only when asked for; a name the registry does not know is ignored, as the
+                 *     published guide says. The names and their fields are in `/metadata` (`extension`).
+                 * @example farmer,disability
+                 */
+                _extensions?: components["parameters"]["extensions"];
+                /**
+                 * @description How many matches to skip before this page (default 0). Pages by offset link to each other by offset; pages
+                 *     reached through a `_cursor` link by cursor. The two cannot be combined in one request (400). `total` is the
+                 *     same on every page of a search.
+                 * @example 0
+                 */
+                _offset?: components["parameters"]["offset"];
                 /**
                  * @description Opaque position in a result set. Do not build it: take it from a `next` or `previous` link. It is only valid
                  *     with the same search parameters it was issued with; otherwise the request gets 400.
@@ -2435,11 +2928,19 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-                 *     Allowed: `active`, `groupType`, `name`, `member`, `quantity`, `address`.
-                 * @example name,quantity
+                 * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+                 *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+                 *     does not have is simply absent from the answer.
+                 * @example name,type
                  */
                 _elements?: components["parameters"]["elements-group"];
+                /**
+                 * @description Extension blocks to return in `extension`, comma-separated by name (`farmer,disability`), or `*` for all the
+                 *     record has. Extensions are returned only when asked for; a name the registry does not know is ignored, as the
+                 *     published guide says. The names and their fields are in `/metadata` (`extension`).
+                 * @example farmer,disability
+                 */
+                _extensions?: components["parameters"]["extensions"];
             };
             header?: never;
             path: {
@@ -2460,6 +2961,7 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "X-Consent-Status": components["headers"]["X-Consent-Status"];
+                    "X-Consent-Scope": components["headers"]["X-Consent-Scope"];
                     "X-API-Version": components["headers"]["X-API-Version"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -2541,6 +3043,70 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    patchGroupMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version the client last read, as the `ETag` gave it (`"3"`). When it is no longer current the update is
+                 *     refused with `409 VERSION_CONFLICT` and nothing is written. Without it the update is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["if-match"];
+            };
+            path: {
+                /**
+                 * @description The record's identifier as `{system}|{value}`. Percent-encode what a path segment cannot carry: `#` must be
+                 *     `%23` (or it is taken for a fragment) and `/` must be `%2F`; `|` may be sent raw or as `%7C`; `:` may stay.
+                 *     A value that is not of this form gets `422 INVALID_IDENTIFIER`.
+                 * @example urn:gov:ph:psa:national-id|PH-123456789
+                 */
+                identifier: components["parameters"]["identifier-path"];
+                /**
+                 * @description The member's Individual identifier as `{system}|{value}`, encoded like the Group's identifier.
+                 * @example urn:gov:ph:psa:national-id|PH-123456789
+                 */
+                member: components["parameters"]["member-path"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["GroupMemberPatch"];
+                "application/json": components["schemas"]["GroupMemberPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated; the body is the whole Group as stored. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     searchPrograms: {
         parameters: {
             query?: {
@@ -2559,6 +3125,11 @@ export interface operations {
                 /** @description Only programmes whose beneficiaries are of this kind. */
                 targetType?: components["parameters"]["target-type"];
                 /**
+                 * @description Only programmes of this kind, a code of `urn:openspp:vocab:program-type` (`cash_transfer`), with or without its system.
+                 * @example cash_transfer
+                 */
+                type?: components["parameters"]["program-type"];
+                /**
                  * @description Filter on `meta.lastUpdated`: a date or date-time with an optional prefix `eq` (default), `ne`, `lt`, `le`,
                  *     `gt`, `ge`. Repeat the parameter for a range: `_lastUpdated=ge2026-01-01&_lastUpdated=lt2026-02-01`.
                  * @example [
@@ -2569,16 +3140,25 @@ export interface operations {
                 /** @description Page size, 1 to 100. */
                 _count?: components["parameters"]["count"];
                 /**
-                 * @description Sort key, ascending, or descending with a leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
+                 * @description Sort keys, comma-separated, most significant first (at most three); each ascending, or descending with a
+                 *     leading `-`: `name`, `_lastUpdated`. Ties are broken by a stable internal order.
                  *     Default: `name`.
                  */
                 _sort?: components["parameters"]["sort-program"];
                 /**
-                 * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-                 *     Allowed: `active`, `name`, `description`, `programType`, `targetType`, `eligibilityCriteria`, `period`.
+                 * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+                 *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+                 *     does not have is simply absent from the answer.
                  * @example name,targetType
                  */
                 _elements?: components["parameters"]["elements-program"];
+                /**
+                 * @description How many matches to skip before this page (default 0). Pages by offset link to each other by offset; pages
+                 *     reached through a `_cursor` link by cursor. The two cannot be combined in one request (400). `total` is the
+                 *     same on every page of a search.
+                 * @example 0
+                 */
+                _offset?: components["parameters"]["offset"];
                 /**
                  * @description Opaque position in a result set. Do not build it: take it from a `next` or `previous` link. It is only valid
                  *     with the same search parameters it was issued with; otherwise the request gets 400.
@@ -2734,8 +3314,9 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-                 *     Allowed: `active`, `name`, `description`, `programType`, `targetType`, `eligibilityCriteria`, `period`.
+                 * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+                 *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+                 *     does not have is simply absent from the answer.
                  * @example name,targetType
                  */
                 _elements?: components["parameters"]["elements-program"];
@@ -2870,16 +3451,25 @@ export interface operations {
                 /** @description Page size, 1 to 100. */
                 _count?: components["parameters"]["count"];
                 /**
-                 * @description Sort key, ascending, or descending with a leading `-`: `enrollmentDate`, `_lastUpdated`. Ties are broken by a stable internal order.
+                 * @description Sort keys, comma-separated, most significant first (at most three); each ascending, or descending with a
+                 *     leading `-`: `enrollmentDate`, `_lastUpdated`. Ties are broken by a stable internal order.
                  *     Default: `_lastUpdated`.
                  */
                 _sort?: components["parameters"]["sort-program-membership"];
                 /**
-                 * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-                 *     Allowed: `program`, `beneficiary`, `status`, `enrollmentDate`, `exitDate`, `exitReason`.
+                 * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+                 *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+                 *     does not have is simply absent from the answer.
                  * @example program,status
                  */
                 _elements?: components["parameters"]["elements-program-membership"];
+                /**
+                 * @description How many matches to skip before this page (default 0). Pages by offset link to each other by offset; pages
+                 *     reached through a `_cursor` link by cursor. The two cannot be combined in one request (400). `total` is the
+                 *     same on every page of a search.
+                 * @example 0
+                 */
+                _offset?: components["parameters"]["offset"];
                 /**
                  * @description Opaque position in a result set. Do not build it: take it from a `next` or `previous` link. It is only valid
                  *     with the same search parameters it was issued with; otherwise the request gets 400.
@@ -3036,8 +3626,9 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Comma-separated top-level fields to return. `resourceType`, `identifier` and `meta` are always returned.
-                 *     Allowed: `program`, `beneficiary`, `status`, `enrollmentDate`, `exitDate`, `exitReason`.
+                 * @description Comma-separated fields to return; `resourceType`, `identifier` and `meta` are always returned. Each is a
+                 *     top-level field, or one field inside an object-valued one (`name.family`, `address.city`). A field the record
+                 *     does not have is simply absent from the answer.
                  * @example program,status
                  */
                 _elements?: components["parameters"]["elements-program-membership"];
@@ -3061,6 +3652,7 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "X-Consent-Status": components["headers"]["X-Consent-Status"];
+                    "X-Consent-Scope": components["headers"]["X-Consent-Scope"];
                     "X-API-Version": components["headers"]["X-API-Version"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -3137,6 +3729,405 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    readConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The consent's id (a UUID), as the registry issued it when the consent was recorded.
+                 * @example 550e8400-e29b-41d4-a716-446655440000
+                 */
+                consentId: components["parameters"]["consent-id-path"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Read a consent. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "consent_id": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "status": "given",
+                     *       "grantee": "Ministry of Agriculture",
+                     *       "effective_date": "2024-01-15",
+                     *       "expiry_date": "2025-06-30",
+                     *       "scopes": [
+                     *         {
+                     *           "resource_type": "individual",
+                     *           "field_access": "full",
+                     *           "purpose": "service_delivery",
+                     *           "include_extensions": true
+                     *         }
+                     *       ],
+                     *       "legal_basis": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsentStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteConsent: {
+        parameters: {
+            query?: {
+                /** @description Why the consent is revoked. */
+                reason?: components["schemas"]["MultilineText"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The consent's id (a UUID), as the registry issued it when the consent was recorded.
+                 * @example 550e8400-e29b-41d4-a716-446655440000
+                 */
+                consentId: components["parameters"]["consent-id-path"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoke a consent (DELETE form). */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "Consent",
+                     *       "consent_id": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "status": "revoked",
+                     *       "revokedDate": "2024-11-28T14:30:00.000Z",
+                     *       "revokedBy": {
+                     *         "reference": "Client/demo-consent",
+                     *         "display": "Ministry of Agriculture (consent-based)"
+                     *       },
+                     *       "revocationReason": "The household moved out of the programme area."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsentRevocation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The consent's id (a UUID), as the registry issued it when the consent was recorded.
+                 * @example 550e8400-e29b-41d4-a716-446655440000
+                 */
+                consentId: components["parameters"]["consent-id-path"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "The household moved out of the programme area."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConsentRevokeRequest"];
+            };
+        };
+        responses: {
+            /** @description Revoke a consent. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "Consent",
+                     *       "consent_id": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "status": "revoked",
+                     *       "revokedDate": "2024-11-28T14:30:00.000Z",
+                     *       "revokedBy": {
+                     *         "reference": "Client/demo-consent",
+                     *         "display": "Ministry of Agriculture (consent-based)"
+                     *       },
+                     *       "revocationReason": "The household moved out of the programme area."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsentRevocation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    readConsentReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The consent's id (a UUID), as the registry issued it when the consent was recorded.
+                 * @example 550e8400-e29b-41d4-a716-446655440000
+                 */
+                consentId: components["parameters"]["consent-id-path"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Read a consent receipt. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "receipt_id": "6f1c2b3a-4d5e-4f60-8a9b-0c1d2e3f4a5b",
+                     *       "version": "1.0",
+                     *       "timestamp": "2026-03-02T09:15:00.000Z",
+                     *       "data_subject": {
+                     *         "identifier": "Individual/urn:gov:ph:psa:national-id|PH-123456789"
+                     *       },
+                     *       "data_controller": {
+                     *         "name": "OpenSPP registry",
+                     *         "contact": "dpo@registry.example.gov"
+                     *       },
+                     *       "consent_id": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "consent_date": "2024-01-15T08:00:00.000Z",
+                     *       "collection_method": "written",
+                     *       "purposes": [
+                     *         {
+                     *           "id": "service_delivery",
+                     *           "description": "Delivering services and benefits to the data subject",
+                     *           "resource_type": "individual",
+                     *           "field_access": "full"
+                     *         }
+                     *       ],
+                     *       "data_categories": [
+                     *         "identity",
+                     *         "demographics",
+                     *         "contact",
+                     *         "location"
+                     *       ],
+                     *       "effective_date": "2024-01-15",
+                     *       "expiry_date": "2025-06-30",
+                     *       "withdrawal_uri": "https://registry.example.gov/api/v2/spp/Consent/550e8400-e29b-41d4-a716-446655440000/$revoke",
+                     *       "data_subject_rights": [
+                     *         "access",
+                     *         "rectification",
+                     *         "erasure",
+                     *         "restriction",
+                     *         "withdraw consent"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsentReceipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    readConsentHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The consent's id (a UUID), as the registry issued it when the consent was recorded.
+                 * @example 550e8400-e29b-41d4-a716-446655440000
+                 */
+                consentId: components["parameters"]["consent-id-path"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Read a consent history. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "consent_id": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "current_version": 2,
+                     *       "history": [
+                     *         {
+                     *           "version": 1,
+                     *           "action": "created",
+                     *           "changed_date": "2024-01-15T08:00:00.000Z",
+                     *           "changed_by": "system",
+                     *           "changed_fields": [
+                     *             "status",
+                     *             "effective_date",
+                     *             "expiry_date",
+                     *             "scopes"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "version": 2,
+                     *           "action": "withdrawn",
+                     *           "changed_date": "2024-11-28T14:30:00.000Z",
+                     *           "changed_by": "Client/demo-consent",
+                     *           "changed_fields": [
+                     *             "status"
+                     *           ],
+                     *           "reason": "The household moved out of the programme area."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsentHistory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    readConsentAccessSummary: {
+        parameters: {
+            query?: {
+                /** @description Count accesses from this day (UTC) on. */
+                date_from?: string;
+                /** @description Count accesses up to and including this day (UTC). */
+                date_to?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The consent's id (a UUID), as the registry issued it when the consent was recorded.
+                 * @example 550e8400-e29b-41d4-a716-446655440000
+                 */
+                consentId: components["parameters"]["consent-id-path"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Read who accessed the data a consent covers. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "consent_id": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "total_accesses": 12,
+                     *       "by_action": {
+                     *         "read": 9,
+                     *         "search": 3,
+                     *         "export": 0
+                     *       },
+                     *       "by_resource_type": {
+                     *         "individual": 10,
+                     *         "group": 0,
+                     *         "program": 0,
+                     *         "program_membership": 2
+                     *       },
+                     *       "by_client": {
+                     *         "Ministry of Agriculture (consent-based)": 12
+                     *       },
+                     *       "date_range": {
+                     *         "first": "2026-02-01T10:12:03.000Z",
+                     *         "last": "2026-03-01T16:40:11.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsentAccessSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];

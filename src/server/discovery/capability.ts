@@ -7,25 +7,45 @@ import type { OperationSpec } from '../../contract/operations.js';
 import type { components } from '../../contract/generated/types.js';
 import type { ServerConfig } from '../config.js';
 import { LEGAL_BASES } from '../clients/repository.js';
+import { CONTROL_PARAMETERS } from '../registry/search/specs.js';
 
 type CapabilityStatement = components['schemas']['CapabilityStatement'];
 type ResourceCapability = components['schemas']['ResourceCapability'];
 type Operation = ResourceCapability['operations'][number];
 
-const RESOURCE_TYPES = ['Individual', 'Group', 'Program', 'ProgramMembership'] as const;
-/** Paging and shaping parameters are not search criteria. */
-const CONTROL_PARAMETERS = new Set(['_count', '_sort', '_elements', '_cursor']);
+const RESOURCE_TYPES = ['Individual', 'Group', 'Program', 'ProgramMembership', 'Consent'] as const;
+const CONTROL: ReadonlySet<string> = new Set(CONTROL_PARAMETERS);
 
 /** Which capability an operation of a resource is, from its method and path shape. */
 function capabilityOf(op: OperationSpec, type: string): Operation | undefined {
-  const collection = `/${type}`;
-  const single = `/${type}/{identifier}`;
-  if (op.pathTemplate === collection && op.method === 'GET') return 'search';
-  if (op.pathTemplate === collection && op.method === 'POST') return 'create';
-  if (op.pathTemplate === collection && op.method === 'PUT') return 'conditional-update';
-  if (op.pathTemplate === single && op.method === 'GET') return 'read';
-  if (op.pathTemplate === single && op.method === 'PUT') return 'update';
-  return undefined;
+  const [, first, id, rest, more] = op.pathTemplate.split('/');
+  if (first !== type) return undefined;
+  if (id === undefined) return ({ GET: 'search', POST: 'create', PUT: 'conditional-update' } as const)[op.method as 'GET'];
+  if (rest === undefined) return ({ GET: 'read', PUT: 'update', DELETE: 'delete' } as const)[op.method as 'GET'];
+  if (rest === 'member' && more && op.method === 'PATCH') return 'patch-member';
+  const named = rest.startsWith('$') ? rest.slice(1) : undefined;
+  return (['revoke', 'receipt', 'history', 'access-summary'] as const).find((n) => n === named);
+}
+
+/** The extension blocks the contract defines (schemas carrying `x-extension`), with their fields. */
+export function extensionCatalogue(): CapabilityStatement['extension'] {
+  const out: CapabilityStatement['extension'] = [];
+  for (const schema of Object.values(publishedContract.document.components.schemas)) {
+    const s = schema as {
+      'x-extension'?: { name: string; module: string; appliesTo: Array<'Individual' | 'Group'> };
+      properties?: { url?: { const?: string } } & Record<string, unknown>;
+    };
+    const x = s['x-extension'];
+    if (!x) continue;
+    out.push({
+      name: x.name,
+      url: s.properties?.url?.const ?? '',
+      module: x.module,
+      appliesTo: x.appliesTo,
+      fields: Object.keys(s.properties ?? {}).filter((f) => f !== 'url'),
+    });
+  }
+  return out;
 }
 
 function resourceCapability(type: string): ResourceCapability {
@@ -37,9 +57,21 @@ function resourceCapability(type: string): ResourceCapability {
     if (!capability) continue;
     operations.push(capability);
     scopes[capability] = op.security.map((alt) => alt.join(' '));
-    if (capability === 'search') searchParams = op.parameters.filter((p) => p.in === 'query' && !CONTROL_PARAMETERS.has(p.name)).map((p) => p.name);
+    if (capability === 'search') searchParams = op.parameters.filter((p) => p.in === 'query' && !CONTROL.has(p.name)).map((p) => p.name);
   }
-  const order: Operation[] = ['read', 'search', 'create', 'update', 'conditional-update'];
+  const order: Operation[] = [
+    'read',
+    'search',
+    'create',
+    'update',
+    'conditional-update',
+    'patch-member',
+    'revoke',
+    'delete',
+    'receipt',
+    'history',
+    'access-summary',
+  ];
   return { operations: order.filter((o) => operations.includes(o)), searchParams, scopes };
 }
 
@@ -53,6 +85,7 @@ export function capabilityStatement(config: ServerConfig, software: { name: stri
     version: publishedContract.document.info.version,
     software,
     resources: Object.fromEntries(RESOURCE_TYPES.map((t) => [t, resourceCapability(t)])) as CapabilityStatement['resources'],
+    extension: extensionCatalogue(),
     authentication: {
       type: 'oauth2',
       tokenEndpoint: path('issueToken'),

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import { formatReference, parseReference, type ParsedReference } from './identifiers.js';
 import { findRecordId, primaryIdentifier } from './store/records.js';
+import { registryChanged } from './store/version.js';
 import type { ConsentedType } from './store/consent.js';
 
 export class ConsentAdminError extends Error {}
@@ -25,6 +26,37 @@ export interface GrantInput {
   expiryDate: string;
   /** Default `given`; other statuses record consents as they stand elsewhere (e.g. an import). */
   status?: Exclude<ConsentStatus, 'withdrawn'>;
+  /** Default `service_delivery`. */
+  purpose?: ConsentPurpose;
+  /** Default `written`. */
+  collectionMethod?: CollectionMethod;
+  /** `full` (default) or `basic` (identifier, name, active). */
+  fieldAccess?: 'full' | 'basic';
+  /** Whether extension blocks are covered (default yes). */
+  includeExtensions?: boolean;
+}
+
+export const CONSENT_PURPOSES = ['service_delivery', 'eligibility_verification', 'analytics', 'research', 'audit'] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
+export type CollectionMethod = 'written' | 'verbal' | 'electronic' | 'biometric';
+
+/** Appends a version to a consent's history. */
+export function recordHistory(
+  db: Db,
+  consentRowId: number,
+  entry: { action: 'created' | 'status_changed' | 'withdrawn'; at: string; by: string; fields: string[]; reason?: string | null },
+): void {
+  const version = ((db.prepare('SELECT max(version) FROM consent_history WHERE consent_id = ?').pluck().get(consentRowId) as number | null) ?? 0) + 1;
+  db.prepare('INSERT INTO consent_history (consent_id, version, action, changed_at, changed_by, changed_fields, reason) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    consentRowId,
+    version,
+    entry.action,
+    entry.at,
+    entry.by,
+    JSON.stringify(entry.fields),
+    entry.reason ?? null,
+  );
+  registryChanged(db);
 }
 
 export interface ConsentView {
@@ -97,8 +129,9 @@ export function grant(db: Db, input: GrantInput, now: Date = new Date()): string
     const stamp = now.toISOString();
     const row = db
       .prepare(
-        `INSERT INTO consents (consent_id, organization_id, subject_individual_id, subject_group_id, status, effective_date, expiry_date, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO consents (consent_id, organization_id, subject_individual_id, subject_group_id, status, effective_date, expiry_date, created_at, updated_at,
+                               purpose, collection_method, field_access, include_extensions)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         consentId,
@@ -110,9 +143,19 @@ export function grant(db: Db, input: GrantInput, now: Date = new Date()): string
         input.expiryDate,
         stamp,
         stamp,
+        input.purpose ?? 'service_delivery',
+        input.collectionMethod ?? 'written',
+        input.fieldAccess ?? 'full',
+        input.includeExtensions === false ? 0 : 1,
       );
     const insertType = db.prepare('INSERT INTO consent_resource_types (consent_id, resource_type) VALUES (?, ?)');
     for (const t of types) insertType.run(row.lastInsertRowid, t);
+    recordHistory(db, Number(row.lastInsertRowid), {
+      action: 'created',
+      at: stamp,
+      by: 'system',
+      fields: ['status', 'effective_date', 'expiry_date', 'scopes'],
+    });
     return consentId;
   })();
 }
@@ -121,7 +164,7 @@ export function grant(db: Db, input: GrantInput, now: Date = new Date()): string
 export function withdraw(db: Db, consentId: string, reason: string, now: Date = new Date()): ConsentView {
   if (!reason.trim()) throw new ConsentAdminError('give the reason for the withdrawal');
   return db.transaction(() => {
-    const row = db.prepare('SELECT status FROM consents WHERE consent_id = ?').get(consentId) as { status: ConsentStatus } | undefined;
+    const row = db.prepare('SELECT id, status FROM consents WHERE consent_id = ?').get(consentId) as { id: number; status: ConsentStatus } | undefined;
     if (!row) throw new ConsentAdminError(`no consent has the id ${consentId}`);
     if (!['requested', 'given', 'renewed'].includes(row.status)) throw new ConsentAdminError(`consent ${consentId} is ${row.status} and cannot be withdrawn`);
     const stamp = now.toISOString();
@@ -131,6 +174,7 @@ export function withdraw(db: Db, consentId: string, reason: string, now: Date = 
       stamp,
       consentId,
     );
+    recordHistory(db, row.id, { action: 'withdrawn', at: stamp, by: 'system', fields: ['status'], reason });
     return list(db, {}, now).find((c) => c.consentId === consentId)!;
   })();
 }

@@ -60,7 +60,7 @@ export function loadDemoRegistry(db: Db, now: Date = new Date()): boolean {
       const type = resource.resourceType;
       const issues = publishedContract.validator.validateBody(publishedContract.operation(CREATE[type]), 'application/json', resource);
       if (issues.length)
-        throw new Error(`demo ${type} ${JSON.stringify(resource.identifier[0])} breaks the contract: ${issues.map((i) => i.message).join(' ')}`);
+        throw new Error(`demo ${type} ${JSON.stringify(resource.identifier?.[0])} breaks the contract: ${issues.map((i) => i.message).join(' ')}`);
       createRecord(db, access, type, resource as never);
     }
     for (const c of demo.consents) {

@@ -29,7 +29,7 @@ export interface SeedPerson {
 }
 
 export interface Enrolment {
-  status: 'enrolled' | 'paused';
+  status: 'enrolled' | 'active' | 'suspended';
   enrollmentDate: string;
   age: number;
 }
@@ -71,7 +71,7 @@ export function* households(individuals: number, seed: number, year: number): Ge
   const month = () => pad(1 + Math.floor(rnd() * 12), 2);
   const date = (y: number) => `${y}-${month()}-${pad(1 + Math.floor(rnd() * 28), 2)}`;
   const enrolment = (): Enrolment => ({
-    status: rnd() < 0.9 ? 'enrolled' : 'paused',
+    status: ((r) => (r < 0.3 ? 'enrolled' : r < 0.9 ? 'active' : 'suspended'))(rnd()),
     enrollmentDate: `${year - 1 - Math.floor(rnd() * 8)}-${month()}-01`,
     age: Math.floor(rnd() * TWO_YEARS),
   });

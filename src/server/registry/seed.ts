@@ -191,7 +191,7 @@ export function seedRegistry(db: Db, options: SeedOptions): SeedReport {
     for (const h of households(options.individuals, options.seed ?? 1, now.getUTCFullYear())) {
       const gid = groupId++;
       insGroup.run(gid, stamp(h.age), SEED_SOURCE, h.name, sortKey([h.name]));
-      insGroupDoc.run(gid, JSON.stringify({ active: true, groupType: 'household', name: h.name, address: [h.address] }));
+      insGroupDoc.run(gid, JSON.stringify({ active: true, type: 'household', name: h.name, address: [h.address] }));
       text.add('group_text', gid, textField([h.name]));
       insIdentifier.run('Group', 'urn:openspp:group', `HH-S-${pad(gid, 9)}`, gid, 0);
       report.groups++;

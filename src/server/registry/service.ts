@@ -4,13 +4,24 @@
  * writes; a refusal (an ApiError) rolls all of it back.
  */
 import { ApiError } from '../../contract/errors.js';
+import type { components } from '../../contract/generated/types.js';
 import type { Db } from '../store/db.js';
-import { narrow, parseElements } from './elements.js';
-import { formatIdentifier, parseIdentifier, recordUrl, sameIdentifier, type IdentifierKey } from './identifiers.js';
+import { randomUUID } from 'node:crypto';
+import { narrow, type Shape } from './elements.js';
+import { formatIdentifier, formatReference, parseIdentifier, recordUrl, sameIdentifier, type IdentifierKey } from './identifiers.js';
 import { KINDS } from './kinds/index.js';
-import { mayRead } from './store/consent.js';
-import { checkIdentifiers, findRecordId, primaryIdentifier, transact, versionOf, writeIdentifiers } from './store/records.js';
-import type { Access, InputOf, ResourceOf, ResourceType } from './types.js';
+import { accessEntry } from './store/access-log.js';
+import { coveringConsent, type CoveringConsent } from './store/consent.js';
+import { checkIdentifiers, findRecordId, identifiersOf, primaryIdentifier, transact, versionOf, writeIdentifiers } from './store/records.js';
+import type { Access, Identifier, InputOf, ResourceOf, ResourceType } from './types.js';
+
+/** The identifier system of identifiers the registry assigns (only enrolments may be created without one). */
+const GENERATED_SYSTEM: Readonly<Record<ResourceType, string>> = {
+  Individual: 'urn:openspp:registry:individual',
+  Group: 'urn:openspp:registry:group',
+  Program: 'urn:openspp:program',
+  ProgramMembership: 'urn:openspp:program-membership',
+};
 
 export interface Stored<T extends ResourceType> {
   resource: ResourceOf[T];
@@ -37,8 +48,8 @@ export function parseIfMatch(text: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function stored<T extends ResourceType>(db: Db, access: Access, type: T, id: number, elements?: ReadonlySet<string>): Stored<T> {
-  const resource = narrow<ResourceOf[T]>(KINDS[type].render(db, id, access.today, elements), elements);
+function stored<T extends ResourceType>(db: Db, access: Access, type: T, id: number, shape?: Shape): Stored<T> {
+  const resource = narrow<ResourceOf[T]>(KINDS[type].render(db, id, access.today, shape), shape);
   return {
     resource,
     location: recordUrl(access.basePath, type, primaryIdentifier(db, type, id)),
@@ -47,30 +58,53 @@ function stored<T extends ResourceType>(db: Db, access: Access, type: T, id: num
   };
 }
 
+/** The shape a consent leaves of what the client asked for: a `basic` consent shows the basic fields only. */
+export function consentedShape(shape: Shape, consent: CoveringConsent | undefined): Shape {
+  if (!consent) return shape;
+  const { extensions, ...rest } = shape;
+  return {
+    ...rest,
+    ...(consent.fieldAccess === 'basic' ? { basicOnly: true } : {}),
+    ...(extensions !== undefined && consent.includeExtensions ? { extensions } : {}),
+  };
+}
+
 /**
  * Reads a record. For a consent-bound client (on every type but Program) an unknown identifier and a record
- * without valid consent take the same path — one lookup, one consent query — and give the same error.
+ * without valid consent take the same path — one lookup, one consent query — and give the same error. The read
+ * is recorded in the access log.
  */
-export function readRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, elements?: string): ReadResult<T> {
+export function readRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, shape: Shape = {}): ReadResult<T> {
   const key = parseIdentifier(identifier);
   const id = findRecordId(db, type, key);
   const consentChecked = access.consentBound && type !== 'Program';
+  let consent: CoveringConsent | undefined;
   if (consentChecked) {
-    if (!mayRead(db, access, type, id)) throw new ApiError('CONSENT_REQUIRED', CONSENT_REQUIRED_TEXT);
+    consent = coveringConsent(db, access, type, id);
+    if (!consent) throw new ApiError('CONSENT_REQUIRED', CONSENT_REQUIRED_TEXT);
   } else if (id === undefined) {
     throw notFound(type, key);
   }
-  return { ...stored(db, access, type, id!, parseElements(elements)), consentStatus: consentChecked ? 'active' : 'legal_basis' };
+  access.logAccess?.([accessEntry(db, 'read', type, id!)]);
+  return { ...stored(db, access, type, id!, consentedShape(shape, consent)), consentStatus: consentChecked ? 'active' : 'legal_basis' };
+}
+
+/** The identifiers a write stores: the body's, else the record's own, else the URL's, else (create) a new one. */
+function identifiersFor(db: Db, type: ResourceType, input: InputOf[ResourceType], existing: number | undefined, named?: IdentifierKey): Identifier[] {
+  if (input.identifier) return input.identifier;
+  if (existing !== undefined) return identifiersOf(db, type, existing);
+  return [named ?? { system: GENERATED_SYSTEM[type], value: randomUUID() }];
 }
 
 /** Checks, then writes a new record or a new version of `existing`. Must run inside a transaction. */
-function write<T extends ResourceType>(db: Db, access: Access, type: T, input: InputOf[T], existing?: number): number {
-  checkIdentifiers(db, type, input.identifier, existing);
+function write<T extends ResourceType>(db: Db, access: Access, type: T, input: InputOf[T], existing?: number, named?: IdentifierKey): number {
+  const identifiers = identifiersFor(db, type, input, existing, named);
+  checkIdentifiers(db, type, identifiers, existing);
   const kind = KINDS[type];
   const prepared = kind.prepare(db, input, existing, access.today);
   const version = existing === undefined ? 1 : versionOf(db, type, existing).version_id + 1;
   const id = kind.write(db, existing, prepared, { version_id: version, last_updated: access.now.toISOString(), source: access.source });
-  writeIdentifiers(db, type, id, input.identifier);
+  writeIdentifiers(db, type, id, identifiers);
   return id;
 }
 
@@ -84,7 +118,7 @@ function checkVersion(db: Db, type: ResourceType, id: number, ifMatch: string | 
 
 /** The body must carry the identifier its URL names (the path's, or the conditional update's query). */
 function requireIdentifier(input: InputOf[ResourceType], key: IdentifierKey, where: string): void {
-  if (input.identifier.some((i) => sameIdentifier(i, key))) return;
+  if (!input.identifier || input.identifier.some((i) => sameIdentifier(i, key))) return;
   throw new ApiError('VALIDATION_ERROR', `The body's identifier list must contain the identifier in the ${where} (${formatIdentifier(key)}).`, {
     expression: 'identifier',
   });
@@ -128,7 +162,48 @@ export function upsertRecord<T extends ResourceType>(
       throw new ApiError('VERSION_CONFLICT', `If-Match names version ${ifMatch}, but no ${type} has the identifier ${formatIdentifier(key)}.`);
     }
     if (existing !== undefined) checkVersion(db, type, existing, ifMatch);
-    return { id: write(db, access, type, input, existing), created: existing === undefined };
+    return { id: write(db, access, type, input, existing, key), created: existing === undefined };
   });
   return { ...stored(db, access, type, id), created };
+}
+
+export type MemberPatch = components['schemas']['GroupMemberPatch'];
+
+/** The Group as a client would send it back: every stored field and its members, by reference. */
+function groupAsInput(db: Db, access: Access, groupId: number): InputOf['Group'] {
+  const { meta: _meta, quantity: _quantity, ...rest } = KINDS.Group.render(db, groupId, access.today, { extensions: '*' });
+  return rest as InputOf['Group'];
+}
+
+/**
+ * `PATCH /Group/{identifier}/member/{member}`: merges a patch into one member (role, period, inactive) and stores
+ * a new version of the Group. 404 when the Group does not exist or the Individual is not one of its members.
+ */
+export function patchGroupMember(db: Db, access: Access, group: string, member: string, patch: MemberPatch, ifMatch?: string): Stored<'Group'> {
+  const groupKey = parseIdentifier(group);
+  const memberKey = parseIdentifier(member, 'member');
+  const id = transact(db, () => {
+    const groupId = findRecordId(db, 'Group', groupKey);
+    if (groupId === undefined) throw notFound('Group', groupKey);
+    checkVersion(db, 'Group', groupId, ifMatch);
+    const input = groupAsInput(db, access, groupId);
+    // Members are rendered by their first identifier; the URL may name the person by any of theirs.
+    const individualId = findRecordId(db, 'Individual', memberKey);
+    const reference = individualId === undefined ? undefined : formatReference('Individual', primaryIdentifier(db, 'Individual', individualId));
+    const target = (input.member ?? []).find((m) => m.entity.reference === reference);
+    if (!target) throw new ApiError('RESOURCE_NOT_FOUND', `${formatIdentifier(memberKey)} is not a member of the Group ${formatIdentifier(groupKey)}.`);
+    for (const field of ['role', 'period'] as const) {
+      if (patch[field] === null) delete target[field];
+      else if (patch[field] !== undefined) (target as Record<string, unknown>)[field] = patch[field];
+    }
+    if (patch.inactive !== undefined) target.inactive = patch.inactive;
+    const at = (input.member ?? []).indexOf(target);
+    try {
+      return write(db, access, 'Group', input, groupId);
+    } catch (e) {
+      // The member's own fields are what the patch changed: point errors about them at the patch.
+      throw e instanceof ApiError ? e.relocated((x) => x.replace(`member[${at}].`, '')) : e;
+    }
+  });
+  return stored(db, access, 'Group', id);
 }

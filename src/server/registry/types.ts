@@ -4,6 +4,7 @@
  * with and is rendered where every error is.
  */
 import type { components } from '../../contract/generated/types.js';
+import type { AccessEntry } from './store/access-log.js';
 
 type Schemas = components['schemas'];
 
@@ -65,6 +66,8 @@ export interface SqlFragment {
 export interface Access {
   organizationId: number;
   consentBound: boolean;
+  /** Records reads of registrants in the access log (absent for the registry's own work: seeding, demo data). */
+  logAccess?: (entries: readonly AccessEntry[]) => void;
   /** The moment of the request; `today` is its UTC date, against which periods and consents are judged. */
   now: Date;
   today: string;

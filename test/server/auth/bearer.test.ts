@@ -180,7 +180,9 @@ describe('RS-11: scopes (403 SCOPE_INSUFFICIENT)', () => {
     const body = (await res.json()) as any;
     expect(res.status).toBe(403);
     expect(body.issue[0].details.coding[0].code).toBe('SCOPE_INSUFFICIENT');
-    expect(body.issue[0].details.text).toMatch(/^Required scope: individual:create or individual:all\. Granted: group:read, group:search, individual:read/);
+    expect(body.issue[0].details.text).toMatch(
+      /^Required scope: individual:create or individual:all\. Granted: consent:read, group:read, group:search, individual:read/,
+    );
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="openspp", error="insufficient_scope", scope="individual:create"');
   });
   it('resource:all covers every action of that resource and nothing else', async () => {

@@ -127,7 +127,7 @@ export const person = (value: string, family: string, given: string, extra: Reco
 export const household = (value: string, name: string, members: Array<string | Record<string, unknown>>, extra: Record<string, unknown> = {}) => ({
   resourceType: 'Group',
   identifier: [{ system: 'urn:openspp:group', value }],
-  groupType: 'household',
+  type: 'household',
   name,
   member: members.map((m) => (typeof m === 'string' ? { entity: { reference: `Individual/urn:gov:ph:psa:national-id|${m}` } } : m)),
   ...extra,
@@ -198,7 +198,7 @@ export function planOf(db: Db, sql: string, args: unknown[]): string[] {
  * (all records of a type). A MATCH on a text index is a search of that index.
  */
 export function fullScans(plan: string[], sql: string): string[] {
-  const stopsEarly = /ORDER BY .* LIMIT \?$/.test(sql);
+  const stopsEarly = /ORDER BY .* LIMIT \?( OFFSET \?)?$/.test(sql);
   return plan.filter(
     (l) =>
       (/^SCAN /.test(l) && !/VIRTUAL TABLE INDEX \d+:[=M]|CONSTANT ROW/.test(l) && !(stopsEarly && / USING (COVERING )?INDEX /.test(l))) ||

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodePathSegment, formatReference, parseIdentifier, parseReference, recordUrl } from '../../../src/server/registry/identifiers.js';
-import { narrow } from '../../../src/server/registry/elements.js';
+import { narrow, shapeOf } from '../../../src/server/registry/elements.js';
 import { parseIfMatch } from '../../../src/server/registry/service.js';
 import { thrown } from '../../thrown.js';
 
@@ -48,9 +48,38 @@ describe('identifiers', () => {
     expect(parseIfMatch(undefined)).toBeUndefined();
   });
 
-  it('_elements keeps resourceType, identifier and meta', () => {
-    const r = { resourceType: 'Individual', identifier: [], active: true, name: {}, birthDate: 'x', meta: {} };
-    expect(Object.keys(narrow(r, new Set(['birthDate'])))).toEqual(['resourceType', 'identifier', 'birthDate', 'meta']);
+  it('_elements keeps resourceType, identifier and meta, and selects fields inside fields', () => {
+    const r = {
+      resourceType: 'Individual',
+      identifier: [],
+      active: true,
+      name: { family: 'A', given: 'B' },
+      address: [{ city: 'C', line: ['x'] }, { line: ['y'] }],
+      birthDate: 'x',
+      meta: {},
+    };
+    expect(Object.keys(narrow(r, shapeOf({ _elements: 'birthDate' })))).toEqual(['resourceType', 'identifier', 'birthDate', 'meta']);
+    expect(narrow(r, shapeOf({ _elements: 'name.family,address.city' }))).toEqual({
+      resourceType: 'Individual',
+      identifier: [],
+      name: { family: 'A' },
+      address: [{ city: 'C' }],
+      meta: {},
+    });
     expect(narrow(r, undefined)).toBe(r);
+    // Sub-fields of what is always returned do not cut it down.
+    expect(narrow(r, shapeOf({ _elements: 'identifier.system,meta.versionId,resourceType.x' }))).toEqual({
+      resourceType: 'Individual',
+      identifier: [],
+      meta: {},
+    });
+  });
+
+  it('_extensions returns the blocks asked for (or all with *), and none unless asked', () => {
+    const r = { resourceType: 'Individual', identifier: [], extension: { farmer: { url: 'f' }, disability: { url: 'd' } }, meta: {} };
+    expect(narrow(r, shapeOf({}))).toEqual({ resourceType: 'Individual', identifier: [], meta: {} });
+    expect(narrow(r, shapeOf({ _extensions: 'farmer,unknown' })).extension).toEqual({ farmer: { url: 'f' } });
+    expect(narrow(r, shapeOf({ _extensions: '*' })).extension).toEqual(r.extension);
+    expect(narrow(r, shapeOf({ _extensions: 'unknown' }))).not.toHaveProperty('extension');
   });
 });

@@ -256,9 +256,9 @@ describe('Group', () => {
     const r = await h.call('dswd', 'PUT', '/Group/urn:openspp:group|HH-1', {
       ...household('HH-1', 'Santos family', ['PH-2']),
       quantity: 99,
-      groupType: 'family',
+      type: 'family',
     });
-    expect([r.status, r.body.quantity, r.body.member.length, r.body.groupType, r.body.address]).toEqual([200, 1, 1, 'family', undefined]);
+    expect([r.status, r.body.quantity, r.body.member.length, r.body.type, r.body.address]).toEqual([200, 1, 1, 'family', undefined]);
     expect((await h.call('dswd', 'GET', `/Individual/${NID}|PH-1`)).body.groupMembership).toBeUndefined();
     await h.call('dswd', 'POST', '/Group', household('HH-2', 'Other', []));
     const dup = await h.call('dswd', 'POST', '/Group', household('HH-2', 'Other', []));
@@ -344,7 +344,7 @@ describe('Program and ProgramMembership', () => {
     const q = `/ProgramMembership?identifier=${encodeURIComponent('urn:openspp:program-membership|SP-1')}`;
     const body = enrolment('SP-1', 'SOCPEN', `Individual/${NID}|PH-1`);
     expect((await h.call('dswd', 'PUT', q, body)).status).toBe(201);
-    expect((await h.call('dswd', 'PUT', q, { ...body, status: 'paused' })).body.status).toBe('paused');
+    expect((await h.call('dswd', 'PUT', q, { ...body, status: 'suspended' })).body.status).toBe('suspended');
   });
 });
 
@@ -388,7 +388,7 @@ describe('query plans of the write path', () => {
       ['POST', '/Program', programme('4Ps', '4Ps', 'group')],
       ['PUT', '/Program/urn:openspp:program|4Ps', programme('4Ps', 'Pantawid', 'group')],
       ['POST', '/ProgramMembership', enrolment('M-1', '4Ps', 'Group/urn:openspp:group|HH-1')],
-      ['PUT', '/ProgramMembership/urn:openspp:program-membership|M-1', enrolment('M-1', '4Ps', 'Group/urn:openspp:group|HH-1', { status: 'paused' })],
+      ['PUT', '/ProgramMembership/urn:openspp:program-membership|M-1', enrolment('M-1', '4Ps', 'Group/urn:openspp:group|HH-1', { status: 'suspended' })],
     ];
     runs.length = 0;
     for (const [method, path, body] of calls) expect((await r.call('dswd', method, path, body)).status, path).toBeLessThan(300);

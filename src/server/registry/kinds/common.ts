@@ -2,6 +2,7 @@
  * Pieces the four resource kinds share: the Kind interface, references between records, and displays.
  */
 import type { Db } from '../../store/db.js';
+import type { Shape } from '../elements.js';
 import { stmt } from '../../store/statements.js';
 import { formatReference, parseReference } from '../identifiers.js';
 import { findRecordId, primaryIdentifier, type VersionRow } from '../store/records.js';
@@ -18,11 +19,9 @@ export interface Kind<T extends ResourceType, P> {
   type: T;
   prepare(db: Db, input: InputOf[T], selfId: number | undefined, today: string): P;
   write(db: Db, recordId: number | undefined, prepared: P, version: VersionRow): number;
-  /** `elements` (when given) lists the optional fields wanted; derived ones not listed are not computed. */
-  render(db: Db, recordId: number, today: string, elements?: ReadonlySet<string>): ResourceOf[T];
+  /** The stored record; derived fields the shape does not want are not computed (the caller narrows the rest). */
+  render(db: Db, recordId: number, today: string, shape?: Shape): ResourceOf[T];
 }
-
-export const wants = (elements: ReadonlySet<string> | undefined, field: string) => !elements || elements.has(field);
 
 /** Resolves a reference to a row id of one of the allowed types. */
 export function resolveReference(db: Db, ref: Reference, allowed: readonly ResourceType[], expression: string): { type: ResourceType; id: number } {

@@ -8,9 +8,10 @@ import { stmt } from '../../store/statements.js';
 import { identifiersOf, metaOf, readDoc, versionOf, writeDoc } from '../store/records.js';
 import { indexGroupText, textField } from '../store/text-index.js';
 import type { Group, GroupMember } from '../types.js';
-import { checkPeriod, compact, periodOf, referenceTo, resolveReference, sortKey, wants, withDisplays, type Kind } from './common.js';
+import { wants } from '../elements.js';
+import { checkPeriod, compact, periodOf, referenceTo, resolveReference, sortKey, withDisplays, type Kind } from './common.js';
 
-type GroupDoc = Pick<Group, 'active' | 'groupType' | 'name' | 'address'>;
+type GroupDoc = Pick<Group, 'active' | 'type' | 'name' | 'address' | 'characteristic' | 'extension'>;
 
 interface PreparedMember {
   individualId: number;
@@ -54,8 +55,15 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
   prepare(db, input) {
     const members = prepareMembers(db, input.member ?? []);
     const active = input.active ?? true;
-    const doc: GroupDoc = compact({ active, groupType: input.groupType, name: input.name, address: input.address });
-    return { doc, active, groupType: input.groupType, name: input.name, members };
+    const doc: GroupDoc = compact({
+      active,
+      type: input.type,
+      name: input.name,
+      address: input.address,
+      characteristic: input.characteristic,
+      extension: input.extension,
+    });
+    return { doc, active, groupType: input.type, name: input.name, members };
   },
 
   write(db, recordId, p, v) {
@@ -79,7 +87,7 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
     return id;
   },
 
-  render(db, id, today, elements) {
+  render(db, id, today, shape) {
     const doc = readDoc<GroupDoc>(db, 'Group', id);
     const rows = stmt(db, 'SELECT individual_id, role, period_start, period_end, inactive FROM group_members WHERE group_id = ? ORDER BY position').all(
       id,
@@ -90,7 +98,7 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
       period_end: string | null;
       inactive: number;
     }>;
-    const member = wants(elements, 'member')
+    const member = wants(shape, 'member')
       ? rows.map((r) =>
           compact({
             entity: referenceTo(db, 'Individual', r.individual_id),
@@ -105,11 +113,13 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
       resourceType: 'Group' as const,
       identifier: identifiersOf(db, 'Group', id),
       active: doc.active ?? true,
-      groupType: doc.groupType,
+      type: doc.type,
       name: doc.name,
       member: member.length ? member : undefined,
       quantity,
       address: doc.address,
+      characteristic: doc.characteristic,
+      extension: doc.extension,
       meta: metaOf(versionOf(db, 'Group', id)),
     });
   },

@@ -10,11 +10,12 @@ import { indexIndividualText, textField } from '../store/text-index.js';
 import { ApiError } from '../../../contract/errors.js';
 import { publishedContract } from '../../../contract/contract.js';
 import type { Address, Individual, IndividualInput } from '../types.js';
-import { compact, periodOf, referenceTo, sortKey, wants, withDisplays, type Kind } from './common.js';
+import { wants } from '../elements.js';
+import { compact, periodOf, referenceTo, sortKey, withDisplays, type Kind } from './common.js';
 
 type Name = NonNullable<Individual['name']>;
 /** The client-writable fields, as stored. */
-type IndividualDoc = Pick<Individual, 'active' | 'name' | 'birthDate' | 'birthDateEstimated' | 'gender' | 'telecom' | 'address'>;
+type IndividualDoc = Pick<Individual, 'active' | 'name' | 'birthDate' | 'birthDateEstimated' | 'gender' | 'telecom' | 'address' | 'extension'>;
 
 interface PreparedIndividual {
   doc: IndividualDoc;
@@ -87,6 +88,7 @@ export const individualKind: Kind<'Individual', PreparedIndividual> = {
     if (input.gender !== undefined) doc.gender = input.gender;
     if (input.telecom !== undefined) doc.telecom = input.telecom;
     if (input.address !== undefined) doc.address = input.address;
+    if (input.extension !== undefined) doc.extension = input.extension;
     return {
       doc,
       active,
@@ -112,9 +114,9 @@ export const individualKind: Kind<'Individual', PreparedIndividual> = {
     return id;
   },
 
-  render(db, id, today, elements) {
+  render(db, id, today, shape) {
     const doc = readDoc<IndividualDoc>(db, 'Individual', id);
-    const groupMembership = wants(elements, 'groupMembership') ? groupMembershipOf(db, id, today) : [];
+    const groupMembership = wants(shape, 'groupMembership') ? groupMembershipOf(db, id, today) : [];
     return compact({
       resourceType: 'Individual' as const,
       identifier: identifiersOf(db, 'Individual', id),
@@ -126,6 +128,7 @@ export const individualKind: Kind<'Individual', PreparedIndividual> = {
       telecom: doc.telecom,
       address: doc.address,
       groupMembership: groupMembership.length ? groupMembership : undefined,
+      extension: doc.extension,
       meta: metaOf(versionOf(db, 'Individual', id)),
     });
   },

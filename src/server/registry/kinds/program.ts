@@ -8,7 +8,7 @@ import { ApiError } from '../../../contract/errors.js';
 import type { Program } from '../types.js';
 import { checkPeriod, compact, sortKey, type Kind } from './common.js';
 
-type ProgramDoc = Pick<Program, 'active' | 'name' | 'description' | 'programType' | 'targetType' | 'eligibilityCriteria' | 'period'>;
+type ProgramDoc = Pick<Program, 'active' | 'name' | 'description' | 'type' | 'targetType' | 'eligibilityCriteria' | 'period'>;
 
 interface PreparedProgram {
   doc: ProgramDoc;
@@ -39,7 +39,7 @@ export const programKind: Kind<'Program', PreparedProgram> = {
       active,
       name: input.name,
       description: input.description,
-      programType: input.programType,
+      type: input.type,
       targetType,
       eligibilityCriteria: input.eligibilityCriteria,
       period: input.period,

@@ -1,5 +1,5 @@
 /**
- * The `_cursor` of search links: a keyset position (sort value + row id), a direction and a digest of the other
+ * The `_cursor` of search links: a keyset position (the sort keys' values + row id), a direction and a digest of the other
  * search parameters. It is sealed with AES-256-GCM under a key kept in the database, so it is opaque, cannot be
  * forged, and the row id inside never leaves the server readable.
  */
@@ -10,8 +10,8 @@ import { ApiError } from '../../../contract/errors.js';
 export type Direction = 'next' | 'previous';
 
 export interface Position {
-  /** Sort value of the anchor row. */
-  value: string;
+  /** Sort key values of the anchor row, one per key of the search's `_sort`. */
+  values: string[];
   /** Row id of the anchor row (tie-break). */
   id: number;
   /** `next`: rows after the anchor; `previous`: rows before it. */
@@ -43,7 +43,7 @@ export function parametersDigest(params: ReadonlyArray<readonly [string, unknown
 }
 
 export function sealCursor(key: Buffer, position: Position, digest: string): string {
-  const payload = JSON.stringify([position.value, position.id, position.direction === 'next' ? 1 : 0, digest, position.total ?? null]);
+  const payload = JSON.stringify([position.values, position.id, position.direction === 'next' ? 1 : 0, digest, position.total ?? null]);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(payload, 'utf8'), cipher.final()]);
@@ -63,7 +63,11 @@ export function openCursor(key: Buffer, cursor: string, digest: string): Positio
   } catch {
     throw new ApiError('MALFORMED_REQUEST', BAD, { expression: '_cursor' });
   }
-  const [value, id, dir, issuedFor, total] = parsed as [string, number, number, string, number | null];
+  const [values, id, dir, issuedFor, total] = parsed as [string[], number, number, string, number | null];
+  // A cursor sealed before sort keys were lists (one value) is no longer understood.
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'string') || typeof id !== 'number') {
+    throw new ApiError('MALFORMED_REQUEST', BAD, { expression: '_cursor' });
+  }
   if (issuedFor !== digest) {
     throw new ApiError(
       'MALFORMED_REQUEST',
@@ -71,5 +75,5 @@ export function openCursor(key: Buffer, cursor: string, digest: string): Positio
       { expression: '_cursor' },
     );
   }
-  return { value, id, direction: dir === 1 ? 'next' : 'previous', ...(typeof total === 'number' ? { total } : {}) };
+  return { values, id, direction: dir === 1 ? 'next' : 'previous', ...(typeof total === 'number' ? { total } : {}) };
 }

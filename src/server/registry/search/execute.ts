@@ -1,20 +1,26 @@
 /**
  * Runs a search: the filters of the type's spec (plus the consent rule for consent-bound clients), an exact
- * total, and one page by keyset from the `_cursor` position — so a deep page costs what the first one does.
- * `next` is given when more rows follow the page; `previous` when the page was reached through a cursor and rows
- * lie before it (walking forward, the cursor's anchor row is that evidence; walking back, one extra row is read).
+ * total, and one page in the order `_sort` asks for (up to three keys) — the first page; a page by keyset from a
+ * `_cursor` position, so a deep page costs what the first one does; or a page at an `_offset`. `next` is given
+ * when more rows follow the page, `previous` when rows lie before it. Every record returned is recorded in the
+ * access log, and shaped by `_elements`, `_extensions` and the consent that lets the client see it.
  */
+import { ApiError } from '../../../contract/errors.js';
 import type { OperationSpec } from '../../../contract/operations.js';
 import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
-import { narrow, parseElements } from '../elements.js';
+import { narrow, shapeOf } from '../elements.js';
 import { recordUrl } from '../identifiers.js';
 import { KINDS } from '../kinds/index.js';
-import { visibilityCondition } from '../store/consent.js';
+import { consentedShape } from '../service.js';
+import { accessEntry } from '../store/access-log.js';
+import { coveringConsent, visibilityCondition } from '../store/consent.js';
 import { primaryIdentifier } from '../store/records.js';
 import type { Access, BundleLink, ResourceType, SearchBundleOf, SqlFragment } from '../types.js';
 import { cursorKey, openCursor, parametersDigest, sealCursor, type Position } from './cursor.js';
-import { CONTROL_PARAMETERS, SEARCH_SPECS } from './specs.js';
+import { keysetAfter, orderBy, parseSort, scanDirections, type SortKey } from './order.js';
+import { CONTROL_PARAMETERS, SEARCH_SPECS, type SearchSpec } from './specs.js';
+import { totalOf } from './totals.js';
 
 export interface SearchRequest<T extends ResourceType> {
   type: T;
@@ -38,15 +44,17 @@ function probeBudget(total: number): number {
 
 interface Row {
   id: number;
-  k: string;
+  values: string[];
 }
 
-/** The keyset condition for rows beyond `pos` in scan order (`forward` = ascending). */
-function keyset(expr: string, forward: boolean, pos: { value: string; id: number }): SqlFragment {
-  return forward
-    ? { sql: `${expr} >= ? AND (${expr}, r.id) > (?, ?)`, args: [pos.value, pos.value, pos.id] }
-    : { sql: `${expr} <= ? AND (${expr}, r.id) < (?, ?)`, args: [pos.value, pos.value, pos.id] };
+interface Page {
+  rows: Row[];
+  hasNext: boolean;
+  hasPrevious: boolean;
 }
+
+/** Where the page starts: the beginning, a cursor's position, or an offset. */
+type Paging = { kind: 'first' } | { kind: 'cursor'; position: Position; cursor: string } | { kind: 'offset'; offset: number };
 
 function conditions<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): SqlFragment[] {
   const spec = SEARCH_SPECS[req.type];
@@ -62,102 +70,137 @@ function conditions<T extends ResourceType>(db: Db, access: Access, req: SearchR
   return out;
 }
 
-/** The request's parameters without `_cursor`, in the contract's order: what a cursor is bound to. */
+/** The request's parameters without the paging ones, in the contract's order: what a cursor is bound to. */
 function canonical(req: SearchRequest<ResourceType>): Array<[string, unknown]> {
-  return req.op.parameters.filter((p) => p.in === 'query' && p.name !== '_cursor' && req.query[p.name] !== undefined).map((p) => [p.name, req.query[p.name]]);
+  return req.op.parameters
+    .filter((p) => p.in === 'query' && p.name !== '_cursor' && p.name !== '_offset' && req.query[p.name] !== undefined)
+    .map((p) => [p.name, req.query[p.name]]);
 }
 
-function linkUrl(access: Access, type: ResourceType, params: Array<[string, unknown]>, cursor?: string): string {
+function linkUrl(access: Access, type: ResourceType, params: Array<[string, unknown]>, extra?: [string, string]): string {
   const qs = new URLSearchParams();
   for (const [name, value] of params) for (const v of Array.isArray(value) ? value : [value]) qs.append(name, String(v));
-  if (cursor) qs.append('_cursor', cursor);
+  if (extra) qs.append(...extra);
   return `${access.basePath}/${type}?${qs.toString()}`;
 }
 
-/**
- * The exact number of matches. When every condition is a match on one text index, the index alone answers
- * (each record has exactly one row there), without visiting the matched records.
- */
-function countOf(db: Db, conds: SqlFragment[], from: string, whereArgs: unknown[]): number {
-  const table = conds[0]?.fts?.table;
-  if (table && conds.every((c) => c.fts?.table === table)) {
-    const expression = conds.map((c) => `(${c.fts!.expression})`).join(' AND ');
-    return stmt(db, `SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck().get(expression) as number;
+function pagingOf(req: SearchRequest<ResourceType>, key: Buffer, digest: string): Paging {
+  const cursor = req.query._cursor;
+  const offset = req.query._offset;
+  if (typeof cursor === 'string' && offset !== undefined) {
+    throw new ApiError('MALFORMED_REQUEST', 'A page is reached either by _cursor (from a link) or by _offset, not both.', {
+      expression: ['_cursor', '_offset'],
+    });
   }
-  return stmt(db, `SELECT count(*) ${from}`)
-    .pluck()
-    .get(...whereArgs) as number;
+  if (typeof cursor === 'string') return { kind: 'cursor', position: openCursor(key, cursor, digest), cursor };
+  if (typeof offset === 'number') return { kind: 'offset', offset };
+  return { kind: 'first' };
 }
 
-interface Page {
-  rows: Row[];
-  hasNext: boolean;
-  hasPrevious: boolean;
-}
+const columnsOf = (keys: readonly SortKey[]) => keys.map((k, i) => `${k.expr} AS k${i}`).join(', ');
+const rowOf = (r: Record<string, unknown>, n: number): Row => ({ id: r.id as number, values: Array.from({ length: n }, (_, i) => r[`k${i}`] as string) });
 
-/** Scan order: the display order, reversed when walking back to a previous page; the keyset past the cursor. */
-function scanOrder(
-  sort: { expr: string; descending: boolean },
-  position: Position | undefined,
-): { forward: boolean; order: 'ASC' | 'DESC'; ks: SqlFragment | undefined } {
-  const forward = sort.descending === (position?.direction === 'previous');
-  return { forward, order: forward ? 'ASC' : 'DESC', ks: position ? keyset(sort.expr, forward, position) : undefined };
-}
-
-/** One page in display order from the cursor position (or the start), with whether rows lie beyond it. */
-function readPage(db: Db, from: string, args: unknown[], sort: { expr: string; descending: boolean }, position: Position | undefined, count: number): Page {
-  const { expr, descending } = sort;
-  const { forward, order, ks } = scanOrder(sort, position);
-  const sql = `SELECT r.id AS id, ${expr} AS k ${from}${ks ? ` AND ${ks.sql}` : ''} ORDER BY ${expr} ${order}, r.id ${order} LIMIT ?`;
-  const fetched = stmt(db, sql).all(...args, ...(ks?.args ?? []), count + 1) as Row[];
-  return pageOf(fetched, count, forward, descending, position);
-}
-
-/** Up to `count + 1` rows in scan order → the page in display order, with whether rows lie beyond it. */
-function pageOf(fetched: Row[], count: number, forward: boolean, descending: boolean, position: Position | undefined): Page {
+/** One page from the start, from a cursor position (either direction) or from an offset. */
+function readPage(db: Db, spec: SearchSpec, conds: SqlFragment[], keys: SortKey[], paging: Paging, count: number): Page {
+  const position = paging.kind === 'cursor' ? paging.position : undefined;
+  const reversed = position?.direction === 'previous';
+  const descending = scanDirections(keys, reversed);
+  const ks = position ? keysetAfter(keys, descending, position.values, position.id) : undefined;
+  const where = [...conds.map((c) => c.sql), ...(ks ? [ks.sql] : [])].join(' AND ') || '1';
+  const offset = paging.kind === 'offset' ? paging.offset : 0;
+  const sql = `SELECT r.id AS id, ${columnsOf(keys)} FROM ${spec.table} r WHERE ${where} ORDER BY ${orderBy(keys, descending)} LIMIT ? OFFSET ?`;
+  const fetched = (stmt(db, sql).all(...conds.flatMap((c) => c.args), ...(ks?.args ?? []), count + 1, offset) as Array<Record<string, unknown>>).map((r) =>
+    rowOf(r, keys.length),
+  );
   const more = fetched.length > count;
   const rows = fetched.slice(0, count);
-  if (forward === descending) rows.reverse();
-  // A cursor is evidence of its anchor row on the other side: the page it came from.
-  const walkingBack = position?.direction === 'previous';
+  if (reversed) rows.reverse();
   return {
     rows,
-    hasNext: rows.length > 0 && (walkingBack || more),
-    hasPrevious: rows.length > 0 && (walkingBack ? more : position !== undefined),
+    hasNext: rows.length > 0 && (reversed || more),
+    // A cursor is evidence of its anchor row on the other side: the page it came from.
+    hasPrevious: paging.kind === 'offset' ? offset > 0 : rows.length > 0 && (reversed ? more : position !== undefined),
   };
 }
 
 /**
  * A dense text search's page found by walking the sort order and probing the text index for each row, or
- * undefined when the budget ran out first (the caller then lists the matches). Same rows as readPage.
+ * undefined when the budget ran out first (the caller then lists the matches). Same rows as readPage; one sort
+ * key, no offset.
  */
 function probePage(
   db: Db,
-  spec: { table: string },
+  spec: SearchSpec,
   conds: SqlFragment[],
-  sort: { expr: string; descending: boolean },
+  keys: SortKey[],
   position: Position | undefined,
   count: number,
   budget: number,
 ): Page | undefined {
   const text = conds.filter((c) => c.fts);
-  if (!text.length) return undefined;
+  if (!text.length || keys.length !== 1) return undefined;
   const rest = conds.filter((c) => !c.fts);
   const hit = text.map((c) => `EXISTS (SELECT 1 FROM ${c.fts!.table} t WHERE ${c.fts!.table} MATCH ? AND t.rowid = r.id)`).join(' AND ');
-  const { expr, descending } = sort;
-  const { forward, order, ks } = scanOrder(sort, position);
+  const reversed = position?.direction === 'previous';
+  const descending = scanDirections(keys, reversed);
+  const ks = position ? keysetAfter(keys, descending, position.values, position.id) : undefined;
   const where = [...rest.map((c) => c.sql), ...(ks ? [ks.sql] : [])].join(' AND ') || '1';
-  const sql = `SELECT r.id AS id, ${expr} AS k, ${hit} AS hit FROM ${spec.table} r WHERE ${where} ORDER BY ${expr} ${order}, r.id ${order} LIMIT ?`;
+  const sql = `SELECT r.id AS id, ${columnsOf(keys)}, ${hit} AS hit FROM ${spec.table} r WHERE ${where} ORDER BY ${orderBy(keys, descending)} LIMIT ?`;
   const args = [...text.flatMap((c) => c.args), ...rest.flatMap((c) => c.args), ...(ks?.args ?? []), budget];
   const fetched: Row[] = [];
   let walked = 0;
-  for (const row of stmt(db, sql).iterate(...args) as IterableIterator<Row & { hit: number }>) {
+  for (const r of stmt(db, sql).iterate(...args) as IterableIterator<Record<string, unknown>>) {
     walked++;
-    if (row.hit) fetched.push({ id: row.id, k: row.k });
+    if (r.hit) fetched.push(rowOf(r, keys.length));
     if (fetched.length > count) break; // leaving the loop resets the statement
   }
   if (fetched.length <= count && walked >= budget) return undefined;
-  return pageOf(fetched, count, forward, descending, position);
+  const rows = fetched.slice(0, count);
+  if (reversed) rows.reverse();
+  return {
+    rows,
+    hasNext: rows.length > 0 && (reversed || fetched.length > count),
+    hasPrevious: rows.length > 0 && (reversed ? fetched.length > count : position !== undefined),
+  };
+}
+
+/** When text matches are dense, walking the sort index and probing the matches finds a page sooner than sorting every match. */
+function pageFor(db: Db, spec: SearchSpec, conds: SqlFragment[], keys: SortKey[], paging: Paging, count: number, total: number): Page {
+  const rows = (stmt(db, `SELECT max(id) FROM ${spec.table}`).pluck().get() as number | null) ?? 0;
+  const dense = total * DENSE_RATIO > rows;
+  const position = paging.kind === 'cursor' ? paging.position : undefined;
+  const probed = dense && paging.kind !== 'offset' ? probePage(db, spec, conds, keys, position, count, probeBudget(total)) : undefined;
+  // A unary + keeps SQLite from driving the scan from the text index when the matches are dense.
+  return probed ?? readPage(db, spec, dense ? conds.map((c) => (c.fts ? { ...c, sql: `+${c.sql}` } : c)) : conds, keys, paging, count);
+}
+
+function links(
+  access: Access,
+  req: SearchRequest<ResourceType>,
+  params: Array<[string, unknown]>,
+  paging: Paging,
+  page: Page,
+  seal: (p: Position) => string,
+): BundleLink[] {
+  const url = (extra?: [string, string]) => linkUrl(access, req.type, params, extra);
+  const count = Number(req.query._count);
+  if (paging.kind === 'offset') {
+    const { offset } = paging;
+    return [
+      { relation: 'self', url: url(['_offset', String(offset)]) },
+      ...(page.hasNext ? [{ relation: 'next' as const, url: url(['_offset', String(offset + count)]) }] : []),
+      ...(page.hasPrevious ? [{ relation: 'previous' as const, url: url(['_offset', String(Math.max(0, offset - count))]) }] : []),
+    ];
+  }
+  const first = page.rows[0];
+  const last = page.rows[page.rows.length - 1];
+  return [
+    { relation: 'self', url: url(paging.kind === 'cursor' ? ['_cursor', paging.cursor] : undefined) },
+    ...(page.hasNext && last ? [{ relation: 'next' as const, url: url(['_cursor', seal({ values: last.values, id: last.id, direction: 'next' })]) }] : []),
+    ...(page.hasPrevious && first
+      ? [{ relation: 'previous' as const, url: url(['_cursor', seal({ values: first.values, id: first.id, direction: 'previous' })]) }]
+      : []),
+  ];
 }
 
 /** One page of a search as a searchset Bundle; a malformed parameter or cursor is refused with a 400 ApiError. */
@@ -167,39 +210,25 @@ export function search<T extends ResourceType>(db: Db, access: Access, req: Sear
   const params = canonical(req);
   const digest = parametersDigest(params);
   const key = cursorKey(db);
-  let position: Position | undefined;
-  if (typeof req.query._cursor === 'string') position = openCursor(key, req.query._cursor, digest);
-  const sortParam = String(req.query._sort);
-  const expr = spec.sorts[sortParam.replace(/^-/, '')];
-  if (!expr) throw new Error(`sort key ${sortParam} of ${req.type} has no expression`);
+  const paging = pagingOf(req, key, digest);
+  const keys = parseSort(String(req.query._sort), spec.sorts, spec.sortAliases);
+  const filters = params.filter(([name]) => !(CONTROL_PARAMETERS as readonly string[]).includes(name));
+  const totalKey = `${req.type}|${parametersDigest(filters)}|${access.consentBound ? access.organizationId : '-'}|${access.today}`;
+  const total = (paging.kind === 'cursor' ? paging.position.total : undefined) ?? totalOf(db, totalKey, conds, spec.table);
+  const page = pageFor(db, spec, conds, keys, paging, Number(req.query._count), total);
+  const link = links(access, req, params, paging, page, (p) => sealCursor(key, { ...p, total }, digest));
 
-  const args = conds.flatMap((c) => c.args);
-  const fromWhere = (cs: SqlFragment[]) => `FROM ${spec.table} r WHERE ${cs.map((c) => c.sql).join(' AND ') || '1'}`;
-  // Counting all matches dominates a page at 1M rows; pages reached through a cursor repeat the first page's count.
-  const total = position?.total ?? countOf(db, conds, fromWhere(conds), args);
-  // When text matches are dense, walking the sort index and probing the matches finds a page sooner than
-  // sorting every match; a unary + keeps SQLite from driving the scan from the text index.
-  const rows = (stmt(db, `SELECT max(id) FROM ${spec.table}`).pluck().get() as number | null) ?? 0;
-  const dense = total * DENSE_RATIO > rows;
-  const from = fromWhere(dense ? conds.map((c) => (c.fts ? { ...c, sql: `+${c.sql}` } : c)) : conds);
-  const sort = { expr, descending: sortParam.startsWith('-') };
-  const pageSize = Number(req.query._count);
-  const page = (dense && probePage(db, spec, conds, sort, position, pageSize, probeBudget(total))) || readPage(db, from, args, sort, position, pageSize);
-
-  const url = (cursor?: string) => linkUrl(access, req.type, params, cursor);
-  const link: BundleLink[] = [{ relation: 'self', url: url(position ? String(req.query._cursor) : undefined) }];
-  const first = page.rows[0];
-  const last = page.rows[page.rows.length - 1];
-  if (page.hasNext && last) link.push({ relation: 'next', url: url(sealCursor(key, { value: last.k, id: last.id, direction: 'next', total }, digest)) });
-  if (page.hasPrevious && first)
-    link.push({ relation: 'previous', url: url(sealCursor(key, { value: first.k, id: first.id, direction: 'previous', total }, digest)) });
-
-  const elements = parseElements(req.query._elements);
+  const shape = shapeOf(req.query);
   const kind = KINDS[req.type];
-  const entry = page.rows.map((r) => ({
-    fullUrl: recordUrl(access.basePath, req.type, primaryIdentifier(db, req.type, r.id)),
-    resource: narrow(kind.render(db, r.id, access.today, elements), elements),
-    search: { mode: 'match' as const },
-  }));
+  access.logAccess?.(page.rows.map((r) => accessEntry(db, 'search', req.type, r.id)));
+  const entry = page.rows.map((r) => {
+    const consent = access.consentBound && spec.consent ? coveringConsent(db, access, spec.consent, r.id) : undefined;
+    const shaped = consentedShape(shape, consent);
+    return {
+      fullUrl: recordUrl(access.basePath, req.type, primaryIdentifier(db, req.type, r.id)),
+      resource: narrow(kind.render(db, r.id, access.today, shaped), shaped),
+      search: { mode: 'match' as const },
+    };
+  });
   return { resourceType: 'Bundle', type: 'searchset', total, link, entry } as unknown as SearchBundleOf[T];
 }

@@ -17,12 +17,15 @@ export interface SearchSpec {
   table: string;
   /** `_sort` key → SQL expression; each has an index whose last column is the rowid. */
   sorts: Readonly<Record<string, string>>;
+  /** Other names of sort keys (the published pages write `birthdate` and `birthDate`). */
+  sortAliases?: Readonly<Record<string, string>>;
   filters: Readonly<Record<string, Filter>>;
   /** The resource type whose consent rules apply (undefined: none). */
   consent?: ConsentedType;
 }
 
-export const CONTROL_PARAMETERS = ['_count', '_sort', '_elements', '_cursor'] as const;
+/** Parameters that shape or page a search rather than filter it. */
+export const CONTROL_PARAMETERS = ['_count', '_sort', '_elements', '_extensions', '_cursor', '_offset'] as const;
 
 const NO_ROW = { sql: '0', args: [] };
 /** The birth date as its index has it (a missing one is ''). */
@@ -72,6 +75,7 @@ export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
     table: 'individuals',
     consent: 'Individual',
     sorts: { name: 'r.name_key', birthdate: BIRTH_DATE, _lastUpdated: 'r.last_updated' },
+    sortAliases: { birthDate: 'birthdate' },
     filters: {
       identifier: identifierFilter,
       name: textFilter('individual_text', ['name']),
@@ -101,7 +105,7 @@ export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
     filters: {
       identifier: identifierFilter,
       name: textFilter('group_text', ['name']),
-      groupType: equals('r.group_type'),
+      type: equals('r.group_type'),
       member: (v, { access }) => {
         const ref = parseReference(str(v), 'member', 'MALFORMED_REQUEST');
         if (ref.type !== 'Individual') return NO_ROW;
@@ -126,6 +130,16 @@ export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
         return { sql: v === 'active' ? running : `NOT ${running}`, args: [access.today] };
       },
       targetType: equals('r.target_type'),
+      type: (v) => {
+        const text = str(v);
+        const bar = text.lastIndexOf('|');
+        const [system, code] = bar < 0 ? [null, text] : [text.slice(0, bar), text.slice(bar + 1)];
+        return {
+          sql: `r.id IN (SELECT d.id FROM program_docs d, json_each(d.doc, '$.type.coding') c
+                 WHERE json_extract(c.value, '$.code') = ? AND (? IS NULL OR json_extract(c.value, '$.system') = ?))`,
+          args: [code, system, system],
+        };
+      },
       _lastUpdated: lastUpdatedFilter,
     },
   },

@@ -92,3 +92,38 @@ export function mayRead(db: Db, access: Access, type: ConsentedType, recordId: n
       .get(row?.i ?? -1, ...vi.args, row?.g ?? -1, ...vg.args),
   );
 }
+
+/** The consent that lets a consent-bound client read a record: the most permissive valid one, if any. */
+export interface CoveringConsent {
+  consentRowId: number;
+  fieldAccess: 'full' | 'basic';
+  includeExtensions: boolean;
+}
+
+const PERMISSIVE = "ORDER BY c.field_access = 'full' DESC, c.include_extensions DESC, c.id LIMIT 1";
+
+/**
+ * `mayRead` with the consent that allows it. For an unknown record (`undefined`) the same statements run with ids
+ * no row has, so that "does not exist" and "not consented" cost the same.
+ */
+export function coveringConsent(db: Db, access: Access, type: ConsentedType, recordId: number | undefined): CoveringConsent | undefined {
+  const { organizationId: org, today } = access;
+  const id = recordId ?? -1;
+  let individual = -1;
+  let group = -1;
+  if (type === 'Individual') individual = id;
+  else if (type === 'Group') group = id;
+  else {
+    const row = stmt(db, 'SELECT beneficiary_individual_id AS i, beneficiary_group_id AS g FROM program_memberships WHERE id = ?').get(id) as
+      { i: number | null; g: number | null } | undefined;
+    individual = row?.i ?? -1;
+    group = row?.g ?? -1;
+  }
+  const sql = `SELECT c.id AS consentRowId, c.field_access AS fieldAccess, c.include_extensions AS includeExtensions FROM consents c ${COVERS}
+               WHERE ${VALID} AND (c.subject_individual_id = ? OR c.subject_group_id = ?
+                 OR c.subject_group_id IN (SELECT m.group_id FROM group_members m WHERE m.individual_id = ? AND ${ACTIVE_MEMBER('m')}))
+               ${PERMISSIVE}`;
+  const row = stmt(db, sql).get(type, org, today, today, individual, group, individual, today) as
+    { consentRowId: number; fieldAccess: 'full' | 'basic'; includeExtensions: number } | undefined;
+  return row ? { consentRowId: row.consentRowId, fieldAccess: row.fieldAccess, includeExtensions: row.includeExtensions === 1 } : undefined;
+}

@@ -6,6 +6,7 @@ import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
 import { formatIdentifier, type IdentifierKey } from '../identifiers.js';
 import { ApiError } from '../../../contract/errors.js';
+import { registryChanged } from './version.js';
 import type { Identifier, Meta, ResourceType } from '../types.js';
 
 export const TABLES: Readonly<Record<ResourceType, { table: string; docs: string }>> = {
@@ -110,5 +111,7 @@ export function writeDoc(db: Db, type: ResourceType, recordId: number, doc: obje
  * — an ApiError refusing the write, or a bug — undoes everything `fn` wrote and is thrown on.
  */
 export function transact<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn)();
+  const result = db.transaction(fn)();
+  registryChanged(db);
+  return result;
 }

@@ -6,6 +6,7 @@ import { core } from './0001-core.js';
 import { registry } from './0100-registry.js';
 import { textCharsRepair } from './0101-text-chars-repair.js';
 import { controlCharacters } from './0102-control-characters.js';
+import { publishedApi } from './0103-published-api.js';
 import type { Db } from '../db.js';
 
 /** A schema change (`sql`) or a data repair that needs code (`run`), applied once, in its own transaction. */
@@ -14,6 +15,8 @@ export interface Migration {
   name: string;
   sql?: string;
   run?: (db: Db) => void;
+  /** Rebuilds a table other tables reference: foreign keys are checked after it, not during. */
+  foreignKeysOff?: boolean;
 }
 
-export const migrations: readonly Migration[] = [core, registry, textCharsRepair, controlCharacters];
+export const migrations: readonly Migration[] = [core, registry, textCharsRepair, controlCharacters, publishedApi];
