@@ -71,7 +71,7 @@ const consentHeader = <T extends ResourceType>(type: T, status: 'active' | 'lega
     ? {}
     : {
         'X-Consent-Status': status,
-        ...(withScope && status === 'active' ? { 'X-Consent-Scope': SCOPE[type] } : {}),
+        ...(withScope && status === 'active' ? { 'X-Consent-Scope': (SCOPE as Record<string, string>)[type] } : {}),
       }) as ConsentHeader<T>;
 
 function searched<T extends ResourceType>(ctx: ServerContext, type: T, req: { op: OperationSpec; query: object }) {
