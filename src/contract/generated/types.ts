@@ -1006,6 +1006,7 @@ export interface components {
          *     | RESOURCE_NOT_FOUND | 404 | no record has this identifier, or no such endpoint |
          *     | METHOD_NOT_ALLOWED | 405 | the endpoint exists but not with this method (`Allow` lists the methods) |
          *     | VERSION_CONFLICT | 409 | `If-Match` names a version that is no longer current |
+         *     | STATE_CONFLICT | 409 | the request conflicts with the record's current state (e.g. the Individual is already an active member of the group) |
          *     | PAYLOAD_TOO_LARGE | 413 | the request body exceeds 1 MiB |
          *     | URI_TOO_LONG | 414 | the request URL exceeds 8 KiB |
          *     | UNSUPPORTED_MEDIA_TYPE | 415 | the request body is not `application/json` |
@@ -1019,7 +1020,7 @@ export interface components {
          *     | INTERNAL_ERROR | 500 | an unexpected server error; `diagnostics` carries an error id for the logs |
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_REQUEST" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SCOPE_INSUFFICIENT" | "CONSENT_REQUIRED" | "CONSENT_EXPIRED" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_IDENTIFIER" | "DUPLICATE_IDENTIFIER" | "VALIDATION_ERROR" | "INVALID_REFERENCE" | "TRANSACTION_FAILED" | "HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR";
+        ErrorCode: "MALFORMED_REQUEST" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SCOPE_INSUFFICIENT" | "CONSENT_REQUIRED" | "CONSENT_EXPIRED" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "VERSION_CONFLICT" | "STATE_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_IDENTIFIER" | "DUPLICATE_IDENTIFIER" | "VALIDATION_ERROR" | "INVALID_REFERENCE" | "TRANSACTION_FAILED" | "HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR";
         /**
          * FarmerExtension
          * @description The farmer registry's block (module `spp_farmer_registry`).
