@@ -2,7 +2,7 @@
  * Regenerates the artefacts derived from the contract: the bundled document (one JSON file, loaded by the
  * server, the validators and the kit) and the TypeScript types (openapi-typescript).
  *
- *   npm run gen            write src/contract/generated/{openapi.json,types.ts}
+ *   npm run gen            write src/contract/generated/{openapi,deployed}.json and {types,deployed-types}.ts
  *   npm run gen -- --check exit 1 if the committed files differ from what the contract generates
  */
 import { readFile, writeFile } from 'node:fs/promises';

@@ -1,8 +1,9 @@
 /**
  * A contract as a value: one OpenAPI document with everything derived from it — its operations, validators, error
  * catalogue, scope catalogue, code systems, base path and version. The server, the kit and the docs take a
- * Contract rather than reaching for module globals, so that a second document (another dialect of the API) is
- * just another instance. `publishedContract` is the one under openapi/.
+ * Contract rather than reaching for module globals, so that the second dialect of the API is just another
+ * instance: `publishedContract` is openapi/openapi.yaml (the published pages), `deployedContract`
+ * openapi/deployed/openapi.yaml (what OpenSPP deployments serve).
  */
 import { readFileSync } from 'node:fs';
 import type { OpenApiDocument } from './document.js';
@@ -16,6 +17,13 @@ export interface CodeSystem {
   codes: readonly string[];
   displays: Readonly<Record<string, string>>;
 }
+
+/** The two dialects of API V2 this kit serves and judges. */
+export const DIALECTS = ['published', 'deployed'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+/** How a dialect renders refusals: OperationOutcome bodies, or FastAPI's `{"detail": …}`. */
+export type ErrorStyle = 'operation-outcome' | 'detail';
 
 export type RouteMatch = { op: OperationSpec; params: Record<string, string> };
 
@@ -40,11 +48,18 @@ export class Contract {
   readonly scopes: ReadonlyMap<string, string>;
   /** Code systems by system URI (from schemas carrying `x-code-system`). */
   readonly codeSystems: ReadonlyMap<string, CodeSystem>;
+  /** The document's `x-error-style`: how refusals are rendered. */
+  readonly errorStyle: ErrorStyle;
 
-  constructor(readonly document: OpenApiDocument) {
+  /** `base`: the catalogue a dialect that keeps error codes off the wire maps to statuses (`x-error-codes`). */
+  constructor(
+    readonly document: OpenApiDocument,
+    base?: Contract,
+  ) {
     this.operations = indexOperations(document);
-    this.validator = new ContractValidator(document);
-    this.errors = errorCatalogue(document);
+    this.errorStyle = document['x-error-style'] === 'detail' ? 'detail' : 'operation-outcome';
+    this.validator = new ContractValidator(document, { unknownQueryParameters: document['x-unknown-query-parameters'] === 'ignore' ? 'ignore' : 'refuse' });
+    this.errors = errorCatalogue(document, base?.errors);
     this.basePath = basePathOf(document.servers?.[0]?.url);
     this.version = document.info.version;
     const flows = (document.components.securitySchemes?.oauth2?.flows ?? {}) as Record<string, { scopes?: Record<string, string> }>;
@@ -104,9 +119,19 @@ function codeSystemsOf(doc: OpenApiDocument): Map<string, CodeSystem> {
 }
 
 /** Reads a bundled contract (the JSON `npm run gen` writes). */
-export function loadContract(url: URL): Contract {
-  return new Contract(JSON.parse(readFileSync(url, 'utf8')) as OpenApiDocument);
+export function loadContract(url: URL, base?: Contract): Contract {
+  return new Contract(JSON.parse(readFileSync(url, 'utf8')) as OpenApiDocument, base);
 }
 
 /** The published dialect: openapi/openapi.yaml, bundled by `npm run gen`. */
 export const publishedContract: Contract = loadContract(new URL('./generated/openapi.json', import.meta.url));
+/** The deployed dialect: openapi/deployed/openapi.yaml; its refusals map the published catalogue's codes. */
+export const deployedContract: Contract = loadContract(new URL('./generated/deployed.json', import.meta.url), publishedContract);
+
+export function contractFor(dialect: Dialect): Contract {
+  return dialect === 'deployed' ? deployedContract : publishedContract;
+}
+
+export function isDialect(value: string): value is Dialect {
+  return (DIALECTS as readonly string[]).includes(value);
+}

@@ -10,6 +10,7 @@
 import { toOAuthText } from '../rfc/oauth.js';
 import type { OpenApiDocument } from './document.js';
 import type { components } from './generated/types.js';
+import type { ValidationIssue } from './validation.js';
 
 export type OperationOutcome = components['schemas']['OperationOutcome'];
 export type OperationOutcomeIssue = components['schemas']['OperationOutcomeIssue'];
@@ -22,16 +23,35 @@ export interface ErrorCodeDefinition {
   status: number | null;
   issue: OperationOutcomeIssue['code'];
   display: string;
+  /**
+   * The fixed text a dialect answers with instead of the error's own (`{name}` filled from the error's
+   * params), where the dialect's clients see one text for several causes (`Access denied`).
+   */
+  detail?: string;
 }
 
 export type ErrorCatalogue = Readonly<Record<ErrorCode, ErrorCodeDefinition>>;
 
-/** The error catalogue of a document (its `ErrorCode` schema's `x-codes`), checked complete. */
-export function errorCatalogue(doc: OpenApiDocument): ErrorCatalogue {
-  const schema = doc.components.schemas.ErrorCode as { enum: ErrorCode[]; 'x-codes': Record<string, ErrorCodeDefinition> };
-  const defs = schema['x-codes'];
-  for (const code of schema.enum) if (!defs[code]) throw new Error(`ErrorCode ${code} has no x-codes entry`);
-  return defs as ErrorCatalogue;
+/** The engine's vocabulary of refusals: the published contract's `ErrorCode` schema and its `x-codes`. */
+const ENGINE_CODES = (doc: OpenApiDocument) =>
+  doc.components.schemas.ErrorCode as { enum: ErrorCode[]; 'x-codes': Record<string, ErrorCodeDefinition> } | undefined;
+
+/**
+ * The error catalogue of a document, checked complete: its `ErrorCode` schema's `x-codes` (the published
+ * dialect, whose codes are on the wire), or its root `x-error-codes` (a dialect that keeps the codes internal and
+ * says only which status and text each one answers with), over the engine's definitions in `base`.
+ */
+export function errorCatalogue(doc: OpenApiDocument, base?: ErrorCatalogue): ErrorCatalogue {
+  const own = ENGINE_CODES(doc);
+  if (own) {
+    for (const code of own.enum) if (!own['x-codes'][code]) throw new Error(`ErrorCode ${code} has no x-codes entry`);
+    return own['x-codes'] as ErrorCatalogue;
+  }
+  const overrides = doc['x-error-codes'] as Record<string, Partial<ErrorCodeDefinition>> | undefined;
+  if (!overrides || !base) throw new Error(`${doc.info.title} has neither an ErrorCode schema nor x-error-codes`);
+  const missing = Object.keys(base).filter((code) => !overrides[code]);
+  if (missing.length) throw new Error(`x-error-codes of ${doc.info.title} lacks ${missing.join(', ')}`);
+  return Object.fromEntries(Object.entries(base).map(([code, def]) => [code, { ...def, ...overrides[code] }])) as ErrorCatalogue;
 }
 
 export interface ApiErrorOptions {
@@ -46,6 +66,10 @@ export interface ApiErrorOptions {
   status?: number;
   /** What `expression` names: request parameters (by name), or fields of the body (the default for writes). */
   target?: 'parameters' | 'body';
+  /** Values a dialect's fixed text may name (`{scope}`). */
+  params?: Record<string, string>;
+  /** The contract violations this error reports, when it reports some (a dialect may list them one by one). */
+  issues?: readonly ValidationIssue[];
 }
 
 /** A refusal the contract describes: its code decides the status; its text is for people. */
@@ -57,6 +81,8 @@ export class ApiError extends Error {
   readonly more: readonly ApiError[];
   readonly status: number | undefined;
   readonly target: 'parameters' | 'body' | undefined;
+  readonly params: Readonly<Record<string, string>>;
+  readonly issues: readonly ValidationIssue[] | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -72,6 +98,8 @@ export class ApiError extends Error {
     this.more = options.more ?? [];
     this.status = options.status;
     this.target = options.target;
+    this.params = options.params ?? {};
+    this.issues = options.issues;
   }
 
   get text(): string {
@@ -96,6 +124,8 @@ export class ApiError extends Error {
       more: [...this.more],
       ...(this.status !== undefined ? { status: this.status } : {}),
       ...(this.target ? { target: this.target } : {}),
+      params: { ...this.params },
+      ...(this.issues ? { issues: this.issues } : {}),
     };
   }
 }

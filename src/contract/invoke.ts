@@ -48,6 +48,7 @@ export function validationError(issues: ValidationIssue[]): ApiError {
   return new ApiError(code, issues.map((i) => i.message).join(' '), {
     expression: [...new Set(issues.map(issueExpression).filter(Boolean))],
     target: first?.in === 'body' ? 'body' : 'parameters',
+    issues,
   });
 }
 
@@ -57,6 +58,7 @@ function authorize(op: OperationSpec, granted: ReadonlySet<string> | undefined, 
   const alternatives = op.security.map((alt) => alt.join(' + ')).join(' or ');
   const held = [...granted].sort().join(', ') || '(none)';
   throw new ApiError('SCOPE_INSUFFICIENT', `Required scope: ${alternatives}. Granted: ${held}`, {
+    params: { scope: (op.security[0] ?? []).join("' and '") },
     headers: { 'WWW-Authenticate': bearerChallenge(realm, { error: 'insufficient_scope', scope: (op.security[0] ?? []).join(' ') }) },
   });
 }

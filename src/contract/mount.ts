@@ -114,7 +114,8 @@ async function readBody(op: OperationSpec, raw: Request, maxBytes: number): Prom
   } catch (e) {
     // The parser's message quotes the body; the answer names the place only (a body may hold a secret).
     const at = /position (\d+)/.exec((e as Error).message)?.[1];
-    throw new ApiError('MALFORMED_REQUEST', `The request body is not valid JSON${at ? ` (at character ${Number(at) + 1})` : ''}.`);
+    const text = `The request body is not valid JSON${at ? ` (at character ${Number(at) + 1})` : ''}.`;
+    throw new ApiError('MALFORMED_REQUEST', text, { issues: [{ in: 'body', pointer: '', message: text }] });
   }
 }
 

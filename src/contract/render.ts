@@ -1,13 +1,16 @@
 /**
  * Where every answer becomes an HTTP response: a handler's result, or a refusal thrown anywhere on the request
- * path. `X-API-Version` is set here and nowhere else. An error is rendered in the style of its operation: an
- * OperationOutcome, or an RFC 6749 error body for the token endpoint (`x-error-style: oauth2`). A refusal whose
- * status the operation does not declare is a bug and is answered as a 500, never as an undeclared status.
+ * path. `X-API-Version` is set here and nowhere else. An error is rendered in the style of its contract and
+ * operation: an OperationOutcome, an RFC 6749 error body for the published token endpoint (`x-error-style:
+ * oauth2`), or — in the deployed dialect (`x-error-style: detail` on the document) — FastAPI's `{"detail": …}`,
+ * with contract violations listed one by one at 422. A refusal whose status the operation does not declare is a
+ * bug and is answered as a 500, never as an undeclared status.
  */
 import type { Contract } from './contract.js';
 import { ApiError, OAuthError, oauthErrorBody, operationOutcome, type ErrorCode } from './errors.js';
 import type { AnyHandlerResponse } from './invoke.js';
 import type { OperationSpec } from './operations.js';
+import type { ValidationIssue } from './validation.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 /** Request problems that an RFC 6749 endpoint reports as `invalid_request`. */
@@ -60,15 +63,40 @@ export function statusOf(contract: Contract, error: ApiError): number {
   return status;
 }
 
+/** One contract violation as FastAPI lists it: where (`["body", "identifier", 0]`), what, and a kind. */
+function fastApiIssue(issue: ValidationIssue): { loc: Array<string | number>; msg: string; type: string } {
+  const place = issue.pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const where = issue.in === 'body' ? ['body'] : [issue.in, ...(issue.name && place[0] !== issue.name ? [issue.name] : [])];
+  return { loc: [...where, ...place], msg: issue.message, type: /is required\.?$/.test(issue.message) ? 'missing' : 'value_error' };
+}
+
+/** The text a dialect answers with: its catalogue's fixed text for the code (placeholders filled), else the error's own. */
+function detailText(contract: Contract, error: ApiError): string {
+  const fixed = contract.errors[error.code].detail;
+  return fixed ? fixed.replace(/\{(\w+)\}/g, (_, name: string) => error.params[name] ?? '') : error.message;
+}
+
+/** An error's status and body in the contract's style. */
+function errorBody(contract: Contract, op: OperationSpec | undefined, error: ApiError): { status: number; body: unknown } {
+  if (contract.errorStyle === 'operation-outcome') return { status: statusOf(contract, error), body: operationOutcome(contract.errors, error) };
+  // FastAPI answers a request that breaks its model or a parameter's type with 422 and the list of problems.
+  if (error.issues?.length && (!op || op.responses.has(422))) return { status: 422, body: { detail: error.issues.map(fastApiIssue) } };
+  return { status: statusOf(contract, error), body: { detail: detailText(contract, error) } };
+}
+
 /** A 500 for something nobody meant to happen, with an id to find it in the logs. */
 function unexpected(contract: Contract, op: OperationSpec | undefined, error: unknown, options: RenderOptions, extra?: Headers): Response {
   const errorId = crypto.randomUUID();
   options.onError?.(op, error, errorId);
-  const outcome = operationOutcome(
-    contract.errors,
-    new ApiError('INTERNAL_ERROR', 'An unexpected error occurred. Quote the error id to your administrator.', { diagnostics: `Error id: ${errorId}` }),
-  );
-  return json(contract, 500, outcome, extra);
+  const failure = new ApiError('INTERNAL_ERROR', 'An unexpected error occurred. Quote the error id to your administrator.', {
+    diagnostics: `Error id: ${errorId}`,
+  });
+  const body = contract.errorStyle === 'detail' ? { detail: `Internal Server Error (error id ${errorId})` } : operationOutcome(contract.errors, failure);
+  return json(contract, 500, body, extra);
 }
 
 /**
@@ -84,9 +112,9 @@ export function errorResponse(contract: Contract, op: OperationSpec | undefined,
   if (op?.errorStyle === 'oauth2' && OAUTH_REQUEST_PROBLEMS.has(error.code)) {
     return json(contract, 400, oauthErrorBody('invalid_request', error.message), extra, NO_STORE, error.headers);
   }
-  const status = statusOf(contract, error);
+  const { status, body } = errorBody(contract, op, error);
   if (op && !op.responses.has(status)) {
     return unexpected(contract, op, new Error(`${error.code} (${status}) is not a declared answer of ${op.id}: ${error.message}`), options, extra);
   }
-  return json(contract, status, operationOutcome(contract.errors, error), extra, error.headers);
+  return json(contract, status, body, extra, error.headers);
 }

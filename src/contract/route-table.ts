@@ -1,13 +1,17 @@
 /**
- * The typed route table: one handler per operationId, typed from the generated `operations`. A handler can only
- * return a status the contract declares for its operation, with the body the contract declares for that status.
+ * The typed route table: one handler per operationId, typed from a dialect's generated `operations` (the
+ * published dialect's by default; `DeployedOperations` for the deployed one). A handler can only return a status
+ * the contract declares for its operation, with the body the contract declares for that status.
  */
+import type { operations as DeployedOperations } from './generated/deployed-types.js';
 import type { operations } from './generated/types.js';
 import { publishedContract, type Contract } from './contract.js';
 import type { OperationId, OperationSpec } from './operations.js';
 
-type Op<K extends OperationId> = operations[K];
-type Responses<K extends OperationId> = Op<K>['responses'];
+export type { DeployedOperations };
+
+type Op<K extends keyof O, O = operations> = O[K] & { parameters: unknown; responses: unknown };
+type Responses<K extends keyof O, O = operations> = Op<K, O>['responses'];
 
 /** Keys of T without its index signature (`[name: string]: unknown` in generated header maps). */
 type KnownKeys<T> = keyof { [P in keyof T as string extends P ? never : number extends P ? never : P]: T[P] };
@@ -17,18 +21,18 @@ type BodyOfResponse<R> = [ContentOf<R>] extends [never] ? undefined : ContentOf<
 type HeaderNamesOf<R> = R extends { headers: infer H } ? KnownKeys<H> & string : never;
 
 /** One declared response of an operation: its status, its body and any of its declared headers. */
-export type HandlerResponse<K extends OperationId> = {
-  [S in keyof Responses<K> & number]: {
+export type HandlerResponse<K extends keyof O, O = operations> = {
+  [S in keyof Responses<K, O> & number]: {
     status: S;
-    body: BodyOfResponse<Responses<K>[S]>;
+    body: BodyOfResponse<Responses<K, O>[S]>;
     /** Declared headers only (checked at run time with `validateResponses`). X-API-Version is added where every response is rendered (render.ts). */
-    headers?: Partial<Record<HeaderNamesOf<Responses<K>[S]>, string | number>>;
+    headers?: Partial<Record<HeaderNamesOf<Responses<K, O>[S]>, string | number>>;
     /** Needed only when the contract declares several media types for this status. */
-    contentType?: keyof ContentOf<Responses<K>[S]> & string;
+    contentType?: keyof ContentOf<Responses<K, O>[S]> & string;
   };
-}[keyof Responses<K> & number];
+}[keyof Responses<K, O> & number];
 
-type ParamsOf<K extends OperationId, In extends 'path' | 'query' | 'header'> = Op<K>['parameters'] extends infer P
+type ParamsOf<K extends keyof O, In extends 'path' | 'query' | 'header', O = operations> = Op<K, O>['parameters'] extends infer P
   ? P extends Record<In, infer V>
     ? V
     : P extends Partial<Record<In, infer V>>
@@ -38,28 +42,36 @@ type ParamsOf<K extends OperationId, In extends 'path' | 'query' | 'header'> = O
       : Record<string, never>
   : never;
 
-type RequestBodyOf<K extends OperationId> =
-  Op<K> extends { requestBody: { content: infer C } } ? C[keyof C] : Op<K> extends { requestBody?: { content: infer C } } ? C[keyof C] | undefined : undefined;
+type RequestBodyOf<K extends keyof O, O = operations> =
+  Op<K, O> extends { requestBody: { content: infer C } }
+    ? C[keyof C]
+    : Op<K, O> extends { requestBody?: { content: infer C } }
+      ? C[keyof C] | undefined
+      : undefined;
 
 /** What a handler receives: parameters already validated and coerced, the body parsed and validated. */
-export interface HandlerRequest<K extends OperationId> {
+export interface HandlerRequest<K extends keyof O, O = operations> {
   operationId: K;
   /** The operation being served, as the contract describes it. */
   op: OperationSpec;
-  params: ParamsOf<K, 'path'>;
-  query: ParamsOf<K, 'query'>;
-  headers: ParamsOf<K, 'header'>;
-  body: RequestBodyOf<K>;
+  params: ParamsOf<K, 'path', O>;
+  query: ParamsOf<K, 'query', O>;
+  headers: ParamsOf<K, 'header', O>;
+  body: RequestBodyOf<K, O>;
   /** The media type the body arrived in (for operations that accept several). */
   mediaType: string | undefined;
   /** The original HTTP request, for what the contract does not model (client address); absent inside `$batch`. */
   raw: Request | undefined;
 }
 
-export type Handler<K extends OperationId, Ctx> = (req: HandlerRequest<K>, ctx: Ctx) => HandlerResponse<K> | Promise<HandlerResponse<K>>;
+export type Handler<K extends keyof O, Ctx, O = operations> = (req: HandlerRequest<K, O>, ctx: Ctx) => HandlerResponse<K, O> | Promise<HandlerResponse<K, O>>;
 
-/** The full route table: tsc requires a handler for every operation of the contract. */
+/** The full route table of a dialect: tsc requires a handler for every operation of its contract. */
+export type RouteTableOf<O, Ctx> = { [K in Extract<keyof O, string>]: Handler<K, Ctx, O> };
+/** The published dialect's route table. */
 export type RouteTable<Ctx> = { [K in OperationId]: Handler<K, Ctx> };
+/** The deployed dialect's route table. */
+export type DeployedRouteTable<Ctx> = RouteTableOf<DeployedOperations, Ctx>;
 
 export interface RouteTableReport {
   /** Operations of the contract without a handler. */

@@ -165,7 +165,10 @@ export class ContractValidator {
   private readonly coercingAjv: Ajv2020;
   private readonly cache = new Map<string, ValidateFunction>();
 
-  constructor(doc: OpenApiDocument) {
+  constructor(
+    doc: OpenApiDocument,
+    private readonly options: { unknownQueryParameters: 'refuse' | 'ignore' } = { unknownQueryParameters: 'refuse' },
+  ) {
     this.strictAjv = makeAjv(false, doc);
     this.coercingAjv = makeAjv(true, doc);
   }
@@ -187,7 +190,8 @@ export class ContractValidator {
       type: 'object',
       properties: Object.fromEntries(specs.map((p) => [p.name, p.schema])),
       required: specs.filter((p) => p.required).map((p) => p.name),
-      // Unknown query parameters are an error (the contract is closed); other headers are none of our business.
+      // Unknown query parameters are an error where the contract is closed (they are dropped before validation
+      // where it says to ignore them); other headers are none of our business.
       additionalProperties: where !== 'query',
     };
     return {
@@ -203,7 +207,9 @@ export class ContractValidator {
   validateParameters(op: OperationSpec, raw: RawRequest): { value: ParsedParameters; issues: ValidationIssue[] } {
     const issues: ValidationIssue[] = [];
     const value: ParsedParameters = { path: { ...raw.path }, query: {}, header: {} };
+    const ignoreUnknown = this.options.unknownQueryParameters === 'ignore';
     for (const [key, v] of raw.query) {
+      if (ignoreUnknown && !op.parameters.some((p) => p.in === 'query' && p.name === key)) continue;
       const prev = value.query[key];
       value.query[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
