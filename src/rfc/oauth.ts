@@ -49,8 +49,11 @@ export function basicAuthorization(clientId: string, clientSecret: string): stri
   return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
 }
 
-/** The client id and secret of an HTTP Basic `Authorization` value (RFC 6749 §2.3.1), or undefined when malformed. */
-export function parseBasicAuthorization(header: string): { id: string; secret: string } | undefined {
+/**
+ * The client id and secret of an HTTP Basic `Authorization` value, or undefined when malformed. RFC 6749 §2.3.1
+ * form-encodes both; `{ formEncoded: false }` takes them verbatim, as RFC 7617 and the deployed module do.
+ */
+export function parseBasicAuthorization(header: string, options: { formEncoded?: boolean } = {}): { id: string; secret: string } | undefined {
   const m = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
   if (!m) return undefined;
   let decoded: string;
@@ -61,6 +64,7 @@ export function parseBasicAuthorization(header: string): { id: string; secret: s
   }
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
+  if (options.formEncoded === false) return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
   try {
     const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
     return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };

@@ -3,7 +3,7 @@
  * reported as one readable line (ConfigError), never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { publishedContract } from '../contract/contract.js';
+import { contractFor, DIALECTS, isDialect, type Dialect } from '../contract/contract.js';
 
 export type SigningAlgorithm = 'HS256' | 'ES256' | 'RS256';
 
@@ -13,6 +13,8 @@ export interface RateLimitSettings {
 }
 
 export interface ServerConfig {
+  /** Which dialect of API V2 the server speaks: the published pages' (default) or what deployments serve. */
+  dialect: Dialect;
   host: string;
   port: number;
   /** SQLite file, or `:memory:`. */
@@ -90,6 +92,10 @@ export function checkJwtSecret(secret: string): void {
  * Builds the configuration. `input` merges the environment (upper-case names) with CLI flags (which win).
  */
 export function loadConfig(input: ConfigInput = process.env): ServerConfig {
+  const dialect = String(input.SPP_DIALECT || 'published');
+  if (!isDialect(dialect)) throw new ConfigError(`SPP_DIALECT must be ${DIALECTS.join(' or ')}, got '${dialect}'`);
+  const deployed = dialect === 'deployed';
+  const basePath = contractFor(dialect).basePath;
   const host = String(input.HOST || '127.0.0.1');
   const port = int('PORT', input.PORT, 8069, 0, 65535);
   const publicOrigin = String(input.SPP_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, '');
@@ -116,18 +122,20 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
       throw new ConfigError(`SPP_JWT_KEY_FILE ${keyFile} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)`);
     jwt.keyFile = keyFile;
   }
-  const issuer = String(input.SPP_ISSUER || `${publicOrigin}${publishedContract.basePath}`);
+  // The deployed module's tokens name fixed parties (iss openspp-api-v2, aud openspp) and last 24 hours.
+  const issuer = String(input.SPP_ISSUER || (deployed ? 'openspp-api-v2' : `${publicOrigin}${basePath}`));
   return {
+    dialect,
     host,
     port,
     dbPath: String(input.SPP_DB || 'spp-api-kit.db'),
     demo: bool('SPP_DEMO', input.SPP_DEMO, true),
-    basePath: publishedContract.basePath,
+    basePath,
     publicOrigin,
     issuer,
-    audience: String(input.SPP_AUDIENCE || issuer),
+    audience: String(input.SPP_AUDIENCE || (deployed ? 'openspp' : issuer)),
     jwt,
-    tokenLifetime: int('SPP_TOKEN_LIFETIME', input.SPP_TOKEN_LIFETIME, 3600, 1, 86400),
+    tokenLifetime: int('SPP_TOKEN_LIFETIME', input.SPP_TOKEN_LIFETIME, deployed ? 86400 : 3600, 1, 86400),
     leeway: int('SPP_JWT_LEEWAY', input.SPP_JWT_LEEWAY, 10, 0, 300),
     tokenRateLimit: {
       perMinute: int('SPP_TOKEN_RATE_PER_MINUTE', input.SPP_TOKEN_RATE_PER_MINUTE, 5, 1, 1_000_000_000),

@@ -3,6 +3,7 @@ import { loadConfig, type ConfigInput } from '../../server/config.js';
 import { startReferenceServer } from '../../server/reference.js';
 
 interface ServeOptions {
+  dialect?: string;
   port?: string;
   host?: string;
   demo?: boolean;
@@ -20,17 +21,19 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description('Run the reference server (demo data in an embedded SQLite file by default)')
+    .option('--dialect <dialect>', 'published (the published pages, default) | deployed (what OpenSPP deployments serve) (env SPP_DIALECT)')
     .option('-p, --port <port>', 'port (env PORT, default 8069)')
     .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
     .option('--no-demo', 'do not load the demo clients and registry into an empty database (env SPP_DEMO=false)')
     .option('--jwt-alg <alg>', 'HS256 | ES256 | RS256 (env SPP_JWT_ALG)')
     .option('--jwt-key-file <file>', 'PKCS#8 PEM private key for ES256/RS256 (env SPP_JWT_KEY_FILE)')
-    .option('--token-lifetime <seconds>', 'default token lifetime (env SPP_TOKEN_LIFETIME, default 3600)')
+    .option('--token-lifetime <seconds>', 'default token lifetime (env SPP_TOKEN_LIFETIME, default 3600; 86400 with --dialect deployed)')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (env SPP_TRUST_PROXY)')
     .option('--allow-query-credentials', 'accept token credentials in the URL query, OpenCRVS style (env SPP_ALLOW_QUERY_CREDENTIALS)')
     .option('--validate-responses', 'check every response against the contract before sending it (env SPP_VALIDATE_RESPONSES)')
     .action(async (opts: ServeOptions) => {
       const flags: ConfigInput = {
+        SPP_DIALECT: opts.dialect,
         PORT: opts.port,
         HOST: opts.host,
         SPP_DB: program.opts().db as string | undefined,
@@ -47,7 +50,7 @@ export function register(program: Command): void {
       const server = await startReferenceServer(config, { log: (line) => console.log(line) });
       console.log(
         [
-          'OpenSPP API V2 reference server (spp-api-kit)',
+          `OpenSPP API V2 reference server (spp-api-kit), ${config.dialect} dialect`,
           `  API        ${server.baseUrl}`,
           `  Docs       ${server.baseUrl}/docs`,
           `  Metadata   ${server.baseUrl}/metadata`,

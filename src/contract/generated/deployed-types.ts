@@ -1503,13 +1503,18 @@ export interface components {
         };
         /**
          * TokenRequest
-         * @description Client credentials. Sent as JSON (all three fields), as a form, or left out entirely when HTTP Basic carries
-         *     the id and secret. A `scope` field is ignored: a token always carries every scope of its client.
+         * @description Client credentials: a JSON object or a form with `grant_type`, `client_id` and `client_secret` (strings), or no
+         *     body at all when HTTP Basic carries the id and secret. A `scope` field is ignored: a token always carries every
+         *     scope of its client. The endpoint reads what it can and answers 400 `Unable to parse token request…` for the
+         *     rest, so any body is accepted here.
          */
         TokenRequest: {
-            grant_type?: string;
-            client_id?: string;
-            client_secret?: string;
+            /** @description `client_credentials`. */
+            grant_type?: unknown;
+            /** @description The client's id. */
+            client_id?: unknown;
+            /** @description The client's secret. */
+            client_secret?: unknown;
         };
         /**
          * TokenResponse

@@ -19,11 +19,62 @@ export interface ClientLimits {
   perDay: number | null;
 }
 
+/** Why a sent token was refused. */
+export type TokenRefusal = 'invalid' | 'expired' | 'client-inactive' | 'secret-rotated';
+
+/** How a dialect finds the token in a request and words its 401s. */
+export interface BearerStyle {
+  /** The token of an `Authorization` header; throws the 401 for a missing or malformed header. */
+  token(header: string | null, url: string): string;
+  /** The 401 for a token that was sent and refused (`error` says why in the published words). */
+  refuse(error: ApiError, why: TokenRefusal): ApiError;
+  /** Whether a token allows the client's scopes as they are now (the module's rule) rather than those it was issued with. */
+  currentScopes?: boolean;
+}
+
 /** A 401 with the RFC 6750 challenge: no `error` attribute when no credentials were sent (§3.1). */
 function unauthorized(error: ApiError, credentialsSent: boolean): ApiError {
   const params = credentialsSent ? { error: 'invalid_token', error_description: error.message } : {};
   return error.withHeaders({ 'WWW-Authenticate': bearerChallenge(REALM, params) });
 }
+
+/** The published dialect: RFC 6750 to the letter — `Bearer <token>` only, a challenge on every 401. */
+export const rfc6750Bearer: BearerStyle = {
+  token(header, url) {
+    if (!header) {
+      const inQuery = new URL(url).searchParams.has('access_token');
+      const text = inQuery
+        ? "Access tokens are not accepted in the URL. Send 'Authorization: Bearer <token>'."
+        : "This operation needs an access token: send 'Authorization: Bearer <token>'.";
+      throw unauthorized(new ApiError('AUTHENTICATION_REQUIRED', text), false);
+    }
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!match) throw unauthorized(new ApiError('INVALID_TOKEN', "The Authorization header must be 'Bearer <token>'."), true);
+    return match[1]!;
+  },
+  refuse: (error) => unauthorized(error, true),
+};
+
+const DEPLOYED_TEXT: Record<TokenRefusal, string> = {
+  invalid: 'Invalid token',
+  expired: 'Token expired',
+  'client-inactive': 'Client not found or inactive',
+  'secret-rotated': 'Invalid token',
+};
+
+/**
+ * The deployed module's wording: `Bearer ` is optional (a bare token is accepted), only the missing-header 401
+ * carries `WWW-Authenticate: Bearer`, and the texts are the module's fixed ones.
+ */
+export const deployedBearer: BearerStyle = {
+  token(header) {
+    const value = header?.trim();
+    if (!value) throw new ApiError('AUTHENTICATION_REQUIRED', 'Missing Authorization header', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    return /^bearer /i.test(value) ? value.slice(7).trim() : value;
+  },
+  refuse: (error, why) => new ApiError(error.code, DEPLOYED_TEXT[why]),
+  currentScopes: true,
+};
 
 /** The authenticated client of a request, with its own limits; throws a 401 ApiError for anything else. */
 export async function authenticateBearer(
@@ -32,31 +83,24 @@ export async function authenticateBearer(
   settings: TokenSettings,
   request: { headers: Headers; url: string },
   now: Date,
+  style: BearerStyle = rfc6750Bearer,
 ): Promise<{ principal: Principal; limits: ClientLimits }> {
-  const header = request.headers.get('authorization');
-  if (!header) {
-    const inQuery = new URL(request.url).searchParams.has('access_token');
-    const text = inQuery
-      ? "Access tokens are not accepted in the URL. Send 'Authorization: Bearer <token>'."
-      : "This operation needs an access token: send 'Authorization: Bearer <token>'.";
-    throw unauthorized(new ApiError('AUTHENTICATION_REQUIRED', text), false);
-  }
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-  if (!match) throw unauthorized(new ApiError('INVALID_TOKEN', "The Authorization header must be 'Bearer <token>'."), true);
+  const token = style.token(request.headers.get('authorization'), request.url);
   let claims;
   try {
-    claims = await verifyAccessToken(keys, settings, match[1]!, now);
+    claims = await verifyAccessToken(keys, settings, token, now);
   } catch (e) {
-    throw e instanceof ApiError ? unauthorized(e, true) : e;
+    throw e instanceof ApiError ? style.refuse(e, e.code === 'TOKEN_EXPIRED' ? 'expired' : 'invalid') : e;
   }
   const client = findClient(db, claims.client_id);
-  if (!client || !client.active) throw unauthorized(new ApiError('INVALID_TOKEN', 'The client of this access token is disabled.'), true);
+  if (!client || !client.active) throw style.refuse(new ApiError('INVALID_TOKEN', 'The client of this access token is disabled.'), 'client-inactive');
   if (client.secretVersion !== claims.sver) {
-    throw unauthorized(new ApiError('INVALID_TOKEN', 'The client secret was rotated after this access token was issued. Request a new one.'), true);
+    const error = new ApiError('INVALID_TOKEN', 'The client secret was rotated after this access token was issued. Request a new one.');
+    throw style.refuse(error, 'secret-rotated');
   }
-  // The token's scopes, less any the client has lost since it was issued.
+  // The token's scopes, less any the client has lost since it was issued (or, in the module's rule, the client's own).
   const current = new Set(client.scopes);
-  const scopes = new Set(claims.scope.split(' ').filter((s) => current.has(s)));
+  const scopes = style.currentScopes ? current : new Set(claims.scope.split(' ').filter((s) => current.has(s)));
   return {
     limits: { perMinute: client.rateLimitPerMinute, perDay: client.rateLimitPerDay },
     principal: {

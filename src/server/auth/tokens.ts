@@ -1,8 +1,9 @@
 /**
- * Access tokens: RFC 9068 JWTs (`typ: at+jwt`) signed with the configured key, verified with the algorithm
- * pinned, then `typ`, `iss`, `aud`, `exp`, `nbf` and `iat` checked with a small leeway. A token that fails is
- * refused with an ApiError whose code says why (INVALID_TOKEN, TOKEN_EXPIRED), as jose's errors carry a stable
- * code. HS256 goes through hs256.ts (synchronous); ES256/RS256 through jose.
+ * Access tokens, in one of two formats: RFC 9068 JWTs (`typ: at+jwt`, a `scope` string; the published dialect)
+ * or the deployed module's JWTs (`typ: JWT`, a `scopes` list, no `jti`/`nbf`). Signed with the configured key,
+ * verified with the algorithm pinned, then `typ`, `iss`, `aud`, `exp`, `nbf` and `iat` checked with a small
+ * leeway. A token that fails is refused with an ApiError whose code says why (INVALID_TOKEN, TOKEN_EXPIRED), as
+ * jose's errors carry a stable code. HS256 goes through hs256.ts (synchronous); ES256/RS256 through jose.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { compactVerify, SignJWT } from 'jose';
@@ -14,6 +15,8 @@ export interface TokenSettings {
   issuer: string;
   audience: string;
   leeway: number;
+  /** `rfc9068` (default) or `openspp` (the deployed module's claims). */
+  format?: 'rfc9068' | 'openspp';
 }
 
 export interface IssuedToken {
@@ -36,12 +39,34 @@ export interface AccessTokenClaims {
   sver: number;
 }
 
+/**
+ * The deployed module's claims: iss, sub, aud, exp, iat, client_id and `scopes` (a list) — plus `sver`, the
+ * reference server's own, so that rotating a secret revokes the tokens issued before (the module lets them run).
+ */
+function opensppClaims(settings: TokenSettings, grant: { clientId: string; scope: string; secretVersion: number }, iat: number, exp: number) {
+  return {
+    iss: settings.issuer,
+    sub: grant.clientId,
+    aud: settings.audience,
+    exp,
+    iat,
+    client_id: grant.clientId,
+    scopes: grant.scope.split(' ').filter(Boolean),
+    sver: grant.secretVersion,
+  };
+}
+
 export async function issueAccessToken(
   keys: SigningKeys,
   settings: TokenSettings,
   grant: { clientId: string; scope: string; lifetime: number; secretVersion: number; now: Date },
 ): Promise<IssuedToken> {
   const iat = Math.floor(grant.now.getTime() / 1000);
+  if (settings.format === 'openspp') {
+    const header = { alg: keys.algorithm, typ: 'JWT', ...(keys.kid ? { kid: keys.kid } : {}) };
+    const claims = opensppClaims(settings, grant, iat, iat + grant.lifetime);
+    return { token: await sign(keys, header, claims), expiresIn: grant.lifetime, scope: grant.scope };
+  }
   const claims: AccessTokenClaims = {
     iss: settings.issuer,
     sub: grant.clientId,
@@ -55,11 +80,11 @@ export async function issueAccessToken(
     sver: grant.secretVersion,
   };
   const header = { alg: keys.algorithm, typ: 'at+jwt', ...(keys.kid ? { kid: keys.kid } : {}) };
-  const token =
-    keys.algorithm === 'HS256'
-      ? signHs256(header, { ...claims }, keys.signKey as KeyObject)
-      : await new SignJWT({ ...claims }).setProtectedHeader(header).sign(keys.signKey);
-  return { token, expiresIn: grant.lifetime, scope: grant.scope };
+  return { token: await sign(keys, header, { ...claims }), expiresIn: grant.lifetime, scope: grant.scope };
+}
+
+async function sign(keys: SigningKeys, header: { alg: string; typ: string; kid?: string }, claims: Record<string, unknown>): Promise<string> {
+  return keys.algorithm === 'HS256' ? signHs256(header, claims, keys.signKey as KeyObject) : new SignJWT(claims).setProtectedHeader(header).sign(keys.signKey);
 }
 
 const invalid = (reason: string) => new ApiError('INVALID_TOKEN', reason);
@@ -86,10 +111,21 @@ async function verifySignature(keys: SigningKeys, token: string): Promise<{ head
   return { header: verified.protectedHeader, payload: claims as Record<string, unknown> };
 }
 
-/** RFC 9068 §4 and RFC 7519 §4.1 claim checks, the same for every algorithm. */
-export function checkClaims(header: Record<string, unknown>, c: Record<string, unknown>, settings: TokenSettings, now: Date): AccessTokenClaims {
+/** The deployed module's claims as the RFC 9068 ones the rest of the server reads (`scopes` → `scope`). */
+function fromOpensppClaims(c: Record<string, unknown>): Record<string, unknown> {
+  const scopes = c.scopes;
+  if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string')) throw invalid('The access token lacks the scopes claim.');
+  return { ...c, scope: scopes.join(' '), jti: typeof c.jti === 'string' ? c.jti : '' };
+}
+
+/** RFC 9068 §4 and RFC 7519 §4.1 claim checks (or the deployed module's), the same for every algorithm. */
+export function checkClaims(header: Record<string, unknown>, claims: Record<string, unknown>, settings: TokenSettings, now: Date): AccessTokenClaims {
   const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
-  if (typ !== 'at+jwt' && typ !== 'application/at+jwt') throw invalid('The token is not an access token (typ must be at+jwt).');
+  const openspp = settings.format === 'openspp';
+  if (openspp ? typ !== 'jwt' : typ !== 'at+jwt' && typ !== 'application/at+jwt') {
+    throw invalid(`The token is not an access token (typ must be ${openspp ? 'JWT' : 'at+jwt'}).`);
+  }
+  const c = openspp ? fromOpensppClaims(claims) : claims;
   if (c.iss !== settings.issuer) throw invalid("The access token's iss claim is not acceptable.");
   const aud = c.aud;
   if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) throw invalid("The access token's aud claim is not acceptable.");

@@ -70,11 +70,17 @@ function conditions<T extends ResourceType>(db: Db, access: Access, req: SearchR
   return out;
 }
 
-/** The request's parameters without the paging ones, in the contract's order: what a cursor is bound to. */
+/**
+ * The request's parameters without the paging ones, in the contract's order (then any the operation does not
+ * declare — another dialect's filters — by name): what a cursor and a cached total are bound to.
+ */
 function canonical(req: SearchRequest<ResourceType>): Array<[string, unknown]> {
-  return req.op.parameters
-    .filter((p) => p.in === 'query' && p.name !== '_cursor' && p.name !== '_offset' && req.query[p.name] !== undefined)
-    .map((p) => [p.name, req.query[p.name]]);
+  const paging = (name: string) => name === '_cursor' || name === '_offset';
+  const declared = req.op.parameters.filter((p) => p.in === 'query').map((p) => p.name);
+  const others = Object.keys(req.query)
+    .filter((name) => !declared.includes(name))
+    .sort();
+  return [...declared, ...others].filter((name) => !paging(name) && req.query[name] !== undefined).map((name) => [name, req.query[name]]);
 }
 
 function linkUrl(access: Access, type: ResourceType, params: Array<[string, unknown]>, extra?: [string, string]): string {

@@ -1,7 +1,8 @@
 /**
  * The search parameters of each resource type as SQL conditions on its table (alias `r`), and its sort keys.
- * Every filter parameter the contract declares for a search has an entry here (a test holds the two equal);
- * `_count`, `_sort`, `_elements` and `_cursor` are handled by the executor.
+ * Every filter parameter either dialect's contract declares for a search has an entry here (a test holds them
+ * equal); `_count`, `_sort`, `_elements`, `_cursor` and `_offset` are handled by the executor. The `id` sort keys
+ * (creation order) serve the deployed dialect's Program and ProgramMembership searches; no contract offers them.
  */
 import type { Db } from '../../store/db.js';
 import { ACTIVE_MEMBER, type ConsentedType } from '../store/consent.js';
@@ -80,7 +81,13 @@ export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
       identifier: identifierFilter,
       name: textFilter('individual_text', ['name']),
       birthdate: (v) => list(v).map((text) => dateCondition(BIRTH_DATE, text, 'birthdate')),
-      gender: (v) => ({ sql: 'r.gender = ?', args: [str(v).split('|').pop()] }),
+      gender: (v) => {
+        // A bare code, or `{system}|{code}`: a code of another system than ISO/IEC 5218 matches nobody.
+        const text = str(v);
+        const bar = text.lastIndexOf('|');
+        if (bar >= 0 && text.slice(0, bar) !== 'urn:iso:std:iso:5218') return NO_ROW;
+        return { sql: 'r.gender = ?', args: [text.slice(bar + 1)] };
+      },
       address: textFilter('individual_text', ['address']),
       group: (v, { access }) => {
         const text = str(v);
@@ -94,6 +101,11 @@ export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
           args: [id.system, id.value, access.today],
         };
       },
+      'membership-role': (v, { access }) => ({
+        sql: `r.id IN (SELECT m.individual_id FROM group_members m, json_each(m.role, '$.coding') c
+               WHERE ${ACTIVE_MEMBER('m')} AND json_extract(c.value, '$.code') = ?)`,
+        args: [access.today, str(v)],
+      }),
       active: activeFilter,
       _lastUpdated: lastUpdatedFilter,
     },
@@ -121,7 +133,7 @@ export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
   },
   Program: {
     table: 'programs',
-    sorts: { name: 'r.name_key', _lastUpdated: 'r.last_updated' },
+    sorts: { name: 'r.name_key', _lastUpdated: 'r.last_updated', id: 'r.id' },
     filters: {
       identifier: identifierFilter,
       name: (v) => ({ sql: 'instr(r.name_fold, ?) > 0', args: [str(v).toLowerCase()] }),
@@ -146,7 +158,7 @@ export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
   ProgramMembership: {
     table: 'program_memberships',
     consent: 'ProgramMembership',
-    sorts: { enrollmentDate: "ifnull(r.enrollment_date, '')", _lastUpdated: 'r.last_updated' },
+    sorts: { enrollmentDate: "ifnull(r.enrollment_date, '')", _lastUpdated: 'r.last_updated', id: 'r.id' },
     filters: {
       identifier: identifierFilter,
       beneficiary: (v) => {
@@ -159,7 +171,11 @@ export const SEARCH_SPECS: Readonly<Record<ResourceType, SearchSpec>> = {
         const target = referencedId(str(v), 'program');
         return { sql: `r.program_id = ${target.sql}`, args: target.args };
       },
-      status: equals('r.status'),
+      // One status, or (the deployed dialect's words for several stored ones) a list.
+      status: (v) => {
+        const values = list(v);
+        return { sql: `r.status IN (${values.map(() => '?').join(', ')})`, args: values };
+      },
       _lastUpdated: lastUpdatedFilter,
     },
   },
