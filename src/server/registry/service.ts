@@ -48,7 +48,8 @@ export function parseIfMatch(text: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function stored<T extends ResourceType>(db: Db, access: Access, type: T, id: number, shape?: Shape): Stored<T> {
+/** A record as a write returns it: the resource, where to read it, its ETag. */
+export function stored<T extends ResourceType>(db: Db, access: Access, type: T, id: number, shape?: Shape): Stored<T> {
   const resource = narrow<ResourceOf[T]>(KINDS[type].render(db, id, access.today, shape), shape);
   return {
     resource,
@@ -70,23 +71,29 @@ export function consentedShape(shape: Shape, consent: CoveringConsent | undefine
 }
 
 /**
- * Reads a record. For a consent-bound client (on every type but Program) an unknown identifier and a record
- * without valid consent take the same path — one lookup, one consent query — and give the same error. The read
- * is recorded in the access log.
+ * The record a client reads, by identifier: its row id, and for a consent-bound client (on every type but
+ * Program) the consent that allows the read. For such a client an unknown identifier and a record without valid
+ * consent take the same path — one lookup, one consent query — and give the same error. The read is recorded in
+ * the access log. Every read of one record (and of what hangs off it: a Group's history, an Individual's
+ * memberships) opens it here.
  */
-export function readRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, shape: Shape = {}): ReadResult<T> {
-  const key = parseIdentifier(identifier);
+export function openForRead(db: Db, access: Access, type: ResourceType, key: IdentifierKey): { id: number; consent?: CoveringConsent } {
   const id = findRecordId(db, type, key);
-  const consentChecked = access.consentBound && type !== 'Program';
   let consent: CoveringConsent | undefined;
-  if (consentChecked) {
+  if (access.consentBound && type !== 'Program') {
     consent = coveringConsent(db, access, type, id);
     if (!consent) throw new ApiError('CONSENT_REQUIRED', CONSENT_REQUIRED_TEXT);
   } else if (id === undefined) {
     throw notFound(type, key);
   }
   access.logAccess?.([accessEntry(db, 'read', type, id!)]);
-  return { ...stored(db, access, type, id!, consentedShape(shape, consent)), consentStatus: consentChecked ? 'active' : 'legal_basis' };
+  return { id: id!, ...(consent ? { consent } : {}) };
+}
+
+/** Reads a record (see openForRead for who may, and what is logged). */
+export function readRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, shape: Shape = {}): ReadResult<T> {
+  const { id, consent } = openForRead(db, access, type, parseIdentifier(identifier));
+  return { ...stored(db, access, type, id, consentedShape(shape, consent)), consentStatus: consent ? 'active' : 'legal_basis' };
 }
 
 /** The identifiers a write stores: the body's, else the record's own, else the URL's, else (create) a new one. */
@@ -176,6 +183,17 @@ function groupAsInput(db: Db, access: Access, groupId: number): InputOf['Group']
 }
 
 /**
+ * Stores a new version of a stored Group after `edit` changed it as a client would (members by reference), through
+ * the one write path — version, members, text index and membership history stay consistent. The member operations
+ * (patchGroupMember, group-operations.ts) are built on it. Must run inside a transaction; returns the row id.
+ */
+export function rewriteGroup(db: Db, access: Access, groupId: number, edit: (input: InputOf['Group']) => void): number {
+  const input = groupAsInput(db, access, groupId);
+  edit(input);
+  return write(db, access, 'Group', input, groupId);
+}
+
+/**
  * `PATCH /Group/{identifier}/member/{member}`: merges a patch into one member (role, period, inactive) and stores
  * a new version of the Group. 404 when the Group does not exist or the Individual is not one of its members.
  */
@@ -186,23 +204,24 @@ export function patchGroupMember(db: Db, access: Access, group: string, member: 
     const groupId = findRecordId(db, 'Group', groupKey);
     if (groupId === undefined) throw notFound('Group', groupKey);
     checkVersion(db, 'Group', groupId, ifMatch);
-    const input = groupAsInput(db, access, groupId);
     // Members are rendered by their first identifier; the URL may name the person by any of theirs.
     const individualId = findRecordId(db, 'Individual', memberKey);
     const reference = individualId === undefined ? undefined : formatReference('Individual', primaryIdentifier(db, 'Individual', individualId));
-    const target = (input.member ?? []).find((m) => m.entity.reference === reference);
-    if (!target) throw new ApiError('RESOURCE_NOT_FOUND', `${formatIdentifier(memberKey)} is not a member of the Group ${formatIdentifier(groupKey)}.`);
-    for (const field of ['role', 'period'] as const) {
-      if (patch[field] === null) delete target[field];
-      else if (patch[field] !== undefined) (target as Record<string, unknown>)[field] = patch[field];
-    }
-    if (patch.inactive !== undefined) target.inactive = patch.inactive;
-    const at = (input.member ?? []).indexOf(target);
+    let at = -1;
     try {
-      return write(db, access, 'Group', input, groupId);
+      return rewriteGroup(db, access, groupId, (input) => {
+        const target = (input.member ?? []).find((m) => m.entity.reference === reference);
+        if (!target) throw new ApiError('RESOURCE_NOT_FOUND', `${formatIdentifier(memberKey)} is not a member of the Group ${formatIdentifier(groupKey)}.`);
+        for (const field of ['role', 'period'] as const) {
+          if (patch[field] === null) delete target[field];
+          else if (patch[field] !== undefined) (target as Record<string, unknown>)[field] = patch[field];
+        }
+        if (patch.inactive !== undefined) target.inactive = patch.inactive;
+        at = (input.member ?? []).indexOf(target);
+      });
     } catch (e) {
       // The member's own fields are what the patch changed: point errors about them at the patch.
-      throw e instanceof ApiError ? e.relocated((x) => x.replace(`member[${at}].`, '')) : e;
+      throw e instanceof ApiError && at >= 0 ? e.relocated((x) => x.replace(`member[${at}].`, '')) : e;
     }
   });
   return stored(db, access, 'Group', id);

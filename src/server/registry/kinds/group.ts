@@ -1,11 +1,13 @@
 /**
  * Groups: households and other groups of registrants. Members are stored as rows (other queries need them:
  * an Individual's groupMembership, the `group` and `member` searches, consent through a group); `quantity` is
- * the number of members active today and never stored.
+ * the number of members active today and never stored. Every write records the membership changes it makes in
+ * the membership history (store/membership-history.ts).
  */
 import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
 import { identifiersOf, metaOf, readDoc, versionOf, writeDoc } from '../store/records.js';
+import { membershipChanges, recordMembershipChanges, type MemberState } from '../store/membership-history.js';
 import { indexGroupText, textField } from '../store/text-index.js';
 import type { Group, GroupMember } from '../types.js';
 import { wants } from '../elements.js';
@@ -27,10 +29,27 @@ interface PreparedGroup {
   groupType: string;
   name: string;
   members: PreparedMember[];
+  /** The day of the write: whether a member is active, for the history. */
+  today: string;
 }
 
 export function isActiveMember(m: { inactive: boolean; end: string | null }, today: string): boolean {
   return !m.inactive && (m.end === null || m.end >= today);
+}
+
+function memberState(individualId: number, role: string | null, end: string | null, inactive: boolean, today: string): MemberState {
+  return { individualId, role, end, inactive, active: isActiveMember({ inactive, end }, today) };
+}
+
+/** The member rows of a stored Group, before a write replaces them. */
+function storedMembers(db: Db, groupId: number, today: string): MemberState[] {
+  const rows = stmt(db, 'SELECT individual_id, role, period_end, inactive FROM group_members WHERE group_id = ? ORDER BY position').all(groupId) as Array<{
+    individual_id: number;
+    role: string | null;
+    period_end: string | null;
+    inactive: number;
+  }>;
+  return rows.map((r) => memberState(r.individual_id, r.role, r.period_end, r.inactive === 1, today));
 }
 
 function prepareMembers(db: Db, members: readonly GroupMember[]): PreparedMember[] {
@@ -52,7 +71,7 @@ function prepareMembers(db: Db, members: readonly GroupMember[]): PreparedMember
 export const groupKind: Kind<'Group', PreparedGroup> = {
   type: 'Group',
 
-  prepare(db, input) {
+  prepare(db, input, _selfId, today) {
     const members = prepareMembers(db, input.member ?? []);
     const active = input.active ?? true;
     const doc: GroupDoc = compact({
@@ -63,7 +82,7 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
       characteristic: input.characteristic,
       extension: input.extension,
     });
-    return { doc, active, groupType: input.type, name: input.name, members };
+    return { doc, active, groupType: input.type, name: input.name, members, today };
   },
 
   write(db, recordId, p, v) {
@@ -77,12 +96,15 @@ export const groupKind: Kind<'Group', PreparedGroup> = {
       stmt(db, sql).run(...cols, id);
     }
     writeDoc(db, 'Group', id, p.doc);
+    const before = recordId === undefined ? [] : storedMembers(db, recordId, p.today);
     stmt(db, 'DELETE FROM group_members WHERE group_id = ?').run(id);
     const insert = stmt(
       db,
       'INSERT INTO group_members (group_id, position, individual_id, role, period_start, period_end, inactive) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     for (const [i, m] of p.members.entries()) insert.run(id, i, m.individualId, m.role, m.start, m.end, m.inactive ? 1 : 0);
+    const after = p.members.map((m) => memberState(m.individualId, m.role, m.end, m.inactive, p.today));
+    recordMembershipChanges(db, id, v, membershipChanges(before, after));
     indexGroupText(db, id, textField([p.name]));
     return id;
   },

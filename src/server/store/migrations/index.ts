@@ -7,6 +7,7 @@ import { registry } from './0100-registry.js';
 import { textCharsRepair } from './0101-text-chars-repair.js';
 import { controlCharacters } from './0102-control-characters.js';
 import { publishedApi } from './0103-published-api.js';
+import { membershipHistory } from './0104-membership-history.js';
 import { enrolmentStatuses } from './0105-enrolment-statuses.js';
 import type { Db } from '../db.js';
 
@@ -20,4 +21,4 @@ export interface Migration {
   foreignKeysOff?: boolean;
 }
 
-export const migrations: readonly Migration[] = [core, registry, textCharsRepair, controlCharacters, publishedApi, enrolmentStatuses];
+export const migrations: readonly Migration[] = [core, registry, textCharsRepair, controlCharacters, publishedApi, membershipHistory, enrolmentStatuses];
