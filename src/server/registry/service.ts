@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { narrow, type Shape } from './elements.js';
 import { formatIdentifier, formatReference, parseIdentifier, recordUrl, sameIdentifier, type IdentifierKey } from './identifiers.js';
 import { KINDS } from './kinds/index.js';
-import { accessEntry } from './store/access-log.js';
+import { accessEntry, type AccessOperation } from './store/access-log.js';
 import { coveringConsent, type CoveringConsent } from './store/consent.js';
 import { checkIdentifiers, findRecordId, identifiersOf, primaryIdentifier, transact, versionOf, writeIdentifiers } from './store/records.js';
 import type { Access, Identifier, InputOf, ResourceOf, ResourceType } from './types.js';
@@ -75,6 +75,18 @@ export function consentedShape(shape: Shape, consent: CoveringConsent | undefine
  * is recorded in the access log.
  */
 export function readRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, shape: Shape = {}): ReadResult<T> {
+  return readRecordAs(db, access, type, identifier, shape, 'read');
+}
+
+/** `readRecord`, recorded in the access log as `operation` (a bulk export reads each record the same way). */
+export function readRecordAs<T extends ResourceType>(
+  db: Db,
+  access: Access,
+  type: T,
+  identifier: string,
+  shape: Shape,
+  operation: AccessOperation,
+): ReadResult<T> {
   const key = parseIdentifier(identifier);
   const id = findRecordId(db, type, key);
   const consentChecked = access.consentBound && type !== 'Program';
@@ -85,7 +97,7 @@ export function readRecord<T extends ResourceType>(db: Db, access: Access, type:
   } else if (id === undefined) {
     throw notFound(type, key);
   }
-  access.logAccess?.([accessEntry(db, 'read', type, id!)]);
+  access.logAccess?.([accessEntry(db, operation, type, id!)]);
   return { ...stored(db, access, type, id!, consentedShape(shape, consent)), consentStatus: consentChecked ? 'active' : 'legal_basis' };
 }
 
@@ -133,11 +145,27 @@ export function createRecord<T extends ResourceType>(db: Db, access: Access, typ
 export function updateRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, input: InputOf[T], ifMatch?: string): Stored<T> {
   const key = parseIdentifier(identifier);
   requireIdentifier(input, key, 'path');
+  return reviseRecord(db, access, type, key, ifMatch, () => input);
+}
+
+/**
+ * The write path of every change to an existing record (PUT, PATCH): in one transaction, find it (404 when there
+ * is none), check `If-Match`, build the new input from the record as it stands (`revise`, given its row id) and
+ * write it as the next version — the same checks and business rules as any write.
+ */
+export function reviseRecord<T extends ResourceType>(
+  db: Db,
+  access: Access,
+  type: T,
+  key: IdentifierKey,
+  ifMatch: string | undefined,
+  revise: (recordId: number) => InputOf[T],
+): Stored<T> {
   const id = transact(db, () => {
     const existing = findRecordId(db, type, key);
     if (existing === undefined) throw notFound(type, key);
     checkVersion(db, type, existing, ifMatch);
-    return write(db, access, type, input, existing);
+    return write(db, access, type, revise(existing), existing);
   });
   return stored(db, access, type, id);
 }
