@@ -22,13 +22,13 @@ export interface Engine {
   logged: AccessEntry[];
   /** The Access of a client: `dswd` (public_task) or `consent` (legal basis consent). */
   as(who: 'dswd' | 'consent', now?: Date): Access;
-  create(type: ResourceType, input: object): void;
+  /** Creates a record as dswd (at `at`, default `now`: its meta.lastUpdated). */
+  create(type: ResourceType, input: object, at?: Date): void;
   /** A consent of ministry-of-agriculture on a subject (`Individual/…` or `Group/…`). */
   consent(subject: string, resourceTypes: string[], extra?: Partial<GrantInput>): void;
 }
 
-export function makeEngine(now = new Date('2026-03-02T09:15:00.000Z')): Engine {
-  const db = openDatabase(':memory:');
+export function makeEngine(now = new Date('2026-03-02T09:15:00.000Z'), db: Db = openDatabase(':memory:')): Engine {
   const orgs = addOrganizations(db);
   const logged: AccessEntry[] = [];
   const as = (who: 'dswd' | 'consent', at: Date = now): Access => ({
@@ -45,7 +45,7 @@ export function makeEngine(now = new Date('2026-03-02T09:15:00.000Z')): Engine {
     now,
     logged,
     as,
-    create: (type, input) => void createRecord(db, as('dswd'), type, input as never),
+    create: (type, input, at) => void createRecord(db, as('dswd', at), type, input as never),
     consent: (subject, resourceTypes, extra = {}) =>
       void grant(
         db,
