@@ -132,7 +132,7 @@ function checkMerged(type: PatchableType, merged: Json): void {
 }
 
 /** The record `currentInput` describes with `patch` merged in, checked. */
-export function mergedRecord(type: PatchableType, current: Json, patch: unknown): Json {
+function mergedRecord(type: PatchableType, current: Json, patch: unknown): Json {
   const changes = patchableOf(type, patch);
   const merged = mergePatch(current, changes) as Json;
   if (type === 'Individual') dropComposedText(current, changes, merged);

@@ -14,7 +14,7 @@ import { checkValue, invalid } from './values.js';
 
 export const MAX_FILTER_COMPLEXITY = 10;
 /** How deep compound conditions may nest (a top-level compound is depth 1). */
-export const MAX_DEPTH = 5;
+const MAX_DEPTH = 5;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -27,7 +27,7 @@ interface Scope {
 }
 
 /** Conditions joined by `logic`; one condition stands as it is (a text-index match keeps its `fts` mark). */
-export function joined(parts: readonly SqlFragment[], logic: Logic): SqlFragment {
+function joined(parts: readonly SqlFragment[], logic: Logic): SqlFragment {
   if (parts.length === 1) return parts[0]!;
   return { sql: `(${parts.map((p) => `(${p.sql})`).join(` ${logic} `)})`, args: parts.flatMap((p) => p.args) };
 }
@@ -103,7 +103,7 @@ function presetConditions(scope: Scope, name: unknown): SqlFragment[] {
   return conditionList({ ...scope, counted: undefined }, preset.conditions(scope.env.access.today), 'preset');
 }
 
-export function fieldsOf(type: ResourceType): ReadonlyMap<string, FilterField> {
+function fieldsOf(type: ResourceType): ReadonlyMap<string, FilterField> {
   return new Map(FILTER_FIELDS[type].map((f) => [f.name, f]));
 }
 

@@ -7,7 +7,7 @@ import type { ResourceType } from '../types.js';
 import type { Condition, Preset } from './types.js';
 
 /** How far back "recently updated" reaches. */
-export const RECENT_DAYS = 30;
+const RECENT_DAYS = 30;
 
 /**
  * The same calendar day `years` earlier, or the last day of that month when it has no such day (29 February in a
