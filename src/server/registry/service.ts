@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { narrow, type Shape } from './elements.js';
 import { formatIdentifier, formatReference, parseIdentifier, recordUrl, sameIdentifier, type IdentifierKey } from './identifiers.js';
 import { KINDS } from './kinds/index.js';
-import { accessEntry } from './store/access-log.js';
+import { accessEntry, type AccessOperation } from './store/access-log.js';
 import { coveringConsent, type CoveringConsent } from './store/consent.js';
 import { checkIdentifiers, findRecordId, identifiersOf, primaryIdentifier, transact, versionOf, writeIdentifiers } from './store/records.js';
 import type { Access, Identifier, InputOf, ResourceOf, ResourceType } from './types.js';
@@ -77,7 +77,13 @@ export function consentedShape(shape: Shape, consent: CoveringConsent | undefine
  * the access log. Every read of one record (and of what hangs off it: a Group's history, an Individual's
  * memberships) opens it here.
  */
-export function openForRead(db: Db, access: Access, type: ResourceType, key: IdentifierKey): { id: number; consent?: CoveringConsent } {
+export function openForRead(
+  db: Db,
+  access: Access,
+  type: ResourceType,
+  key: IdentifierKey,
+  operation: AccessOperation = 'read',
+): { id: number; consent?: CoveringConsent } {
   const id = findRecordId(db, type, key);
   let consent: CoveringConsent | undefined;
   if (access.consentBound && type !== 'Program') {
@@ -86,13 +92,25 @@ export function openForRead(db: Db, access: Access, type: ResourceType, key: Ide
   } else if (id === undefined) {
     throw notFound(type, key);
   }
-  access.logAccess?.([accessEntry(db, 'read', type, id!)]);
+  access.logAccess?.([accessEntry(db, operation, type, id!)]);
   return { id: id!, ...(consent ? { consent } : {}) };
 }
 
 /** Reads a record (see openForRead for who may, and what is logged). */
 export function readRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, shape: Shape = {}): ReadResult<T> {
-  const { id, consent } = openForRead(db, access, type, parseIdentifier(identifier));
+  return readRecordAs(db, access, type, identifier, shape, 'read');
+}
+
+/** `readRecord`, recorded in the access log as `operation` (a bulk export reads each record the same way). */
+export function readRecordAs<T extends ResourceType>(
+  db: Db,
+  access: Access,
+  type: T,
+  identifier: string,
+  shape: Shape,
+  operation: AccessOperation,
+): ReadResult<T> {
+  const { id, consent } = openForRead(db, access, type, parseIdentifier(identifier), operation);
   return { ...stored(db, access, type, id, consentedShape(shape, consent)), consentStatus: consent ? 'active' : 'legal_basis' };
 }
 
@@ -140,11 +158,27 @@ export function createRecord<T extends ResourceType>(db: Db, access: Access, typ
 export function updateRecord<T extends ResourceType>(db: Db, access: Access, type: T, identifier: string, input: InputOf[T], ifMatch?: string): Stored<T> {
   const key = parseIdentifier(identifier);
   requireIdentifier(input, key, 'path');
+  return reviseRecord(db, access, type, key, ifMatch, () => input);
+}
+
+/**
+ * The write path of every change to an existing record (PUT, PATCH): in one transaction, find it (404 when there
+ * is none), check `If-Match`, build the new input from the record as it stands (`revise`, given its row id) and
+ * write it as the next version — the same checks and business rules as any write.
+ */
+export function reviseRecord<T extends ResourceType>(
+  db: Db,
+  access: Access,
+  type: T,
+  key: IdentifierKey,
+  ifMatch: string | undefined,
+  revise: (recordId: number) => InputOf[T],
+): Stored<T> {
   const id = transact(db, () => {
     const existing = findRecordId(db, type, key);
     if (existing === undefined) throw notFound(type, key);
     checkVersion(db, type, existing, ifMatch);
-    return write(db, access, type, input, existing);
+    return write(db, access, type, revise(existing), existing);
   });
   return stored(db, access, type, id);
 }

@@ -9,7 +9,12 @@ import type { AccessEntry } from './store/access-log.js';
 type Schemas = components['schemas'];
 
 export type Individual = Schemas['Individual'];
-export type IndividualInput = Schemas['IndividualInput'];
+/**
+ * An Individual as the engine stores it: the contract's input, except that `name` may be absent. The deployed
+ * dialect does not require a name (and a PATCH may clear it); the published contract does, and enforces that
+ * itself before a body reaches the registry.
+ */
+export type IndividualInput = Omit<Schemas['IndividualInput'], 'name'> & { name?: Schemas['IndividualInput']['name'] };
 export type Group = Schemas['Group'];
 export type GroupInput = Schemas['GroupInput'];
 export type Program = Schemas['Program'];

@@ -1,6 +1,8 @@
 /**
  * Individuals: registrant persons. `name.text` is composed when the client leaves it out; `groupMembership` is
- * derived from the active memberships of groups and never stored.
+ * derived from the active memberships of groups and never stored. A person may have no name at all (the deployed
+ * dialect requires only an identifier): such a record sorts first by name, has nothing in the name index and is
+ * referenced without a display.
  */
 import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
@@ -29,16 +31,18 @@ interface PreparedIndividual {
 /** ISO/IEC 5218, as the contract enumerates it (`GenderCode`). */
 const GENDER = publishedContract.codeSystems.get('urn:iso:std:iso:5218')!;
 
-/** `FAMILY, Given Middle` (the parts that are there). */
-export function composeNameText(name: Name): string | undefined {
+/** `FAMILY, Given Middle` (the parts that are there); undefined when there are none. */
+export function composeNameText(name: Name | undefined): string | undefined {
+  if (!name) return undefined;
   const rest = [name.given, name.middle].filter(Boolean).join(' ');
   const family = name.family?.toUpperCase();
   const text = family && rest ? `${family}, ${rest}` : family || rest;
   return text || undefined;
 }
 
-/** The name with its display text, composed when the client left it out. */
-function withText(name: Name): Name {
+/** The name with its display text, composed when the client left it out. A name with no field is no name. */
+function withText(name: Name | undefined): Name | undefined {
+  if (!name || Object.keys(name).length === 0) return undefined;
   if (name.text !== undefined) return name;
   const text = composeNameText(name);
   return text ? { ...name, text } : name;
@@ -82,7 +86,8 @@ export const individualKind: Kind<'Individual', PreparedIndividual> = {
     const name = withText(input.name);
     const active = input.active ?? true;
     // Built field by field rather than filtered: the seed generator runs this a million times.
-    const doc: IndividualDoc = { active, name };
+    const doc: IndividualDoc = { active };
+    if (name !== undefined) doc.name = name;
     if (input.birthDate !== undefined) doc.birthDate = input.birthDate;
     if (input.birthDateEstimated !== undefined) doc.birthDateEstimated = input.birthDateEstimated;
     if (input.gender !== undefined) doc.gender = input.gender;

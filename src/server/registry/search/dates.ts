@@ -19,7 +19,8 @@ function splitPrefix(text: string): { prefix: Prefix; rest: string } {
   return m ? { prefix: m[1] as Prefix, rest: text.slice(2) } : { prefix: 'eq', rest: text };
 }
 
-function isRealDate(date: string): boolean {
+/** Whether a text is a `YYYY-MM-DD` date that exists on the calendar. */
+export function isRealDate(date: string): boolean {
   const d = new Date(`${date}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
 }
@@ -49,6 +50,11 @@ function instantInterval(text: string): Interval | undefined {
   // Precision: minutes, seconds, or the given fraction (the column keeps milliseconds, so at most 1 ms).
   const step = ss === undefined ? 60_000 : frac === undefined ? 1000 : Math.max(1, 1000 / 10 ** Math.min(frac.length, 3));
   return { lo: new Date(start).toISOString(), hi: new Date(start + step).toISOString() };
+}
+
+/** Whether a text is a date or a date-time `_lastUpdated`-style filters accept (no prefix). */
+export function isInstant(text: string): boolean {
+  return instantInterval(text) !== undefined;
 }
 
 function condition(column: string, prefix: Prefix, { lo, hi }: Interval): SqlFragment {

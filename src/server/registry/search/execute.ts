@@ -9,14 +9,14 @@ import { ApiError } from '../../../contract/errors.js';
 import type { OperationSpec } from '../../../contract/operations.js';
 import type { Db } from '../../store/db.js';
 import { stmt } from '../../store/statements.js';
-import { narrow, shapeOf } from '../elements.js';
+import { narrow, shapeOf, type Shape } from '../elements.js';
 import { recordUrl } from '../identifiers.js';
 import { KINDS } from '../kinds/index.js';
 import { consentedShape } from '../service.js';
 import { accessEntry } from '../store/access-log.js';
 import { coveringConsent, visibilityCondition } from '../store/consent.js';
 import { primaryIdentifier } from '../store/records.js';
-import type { Access, BundleLink, ResourceType, SearchBundleOf, SqlFragment } from '../types.js';
+import type { Access, BundleLink, ResourceOf, ResourceType, SearchBundleOf, SqlFragment } from '../types.js';
 import { cursorKey, openCursor, parametersDigest, sealCursor, type Position } from './cursor.js';
 import { keysetAfter, orderBy, parseSort, scanDirections, type SortKey } from './order.js';
 import { CONTROL_PARAMETERS, SEARCH_SPECS, type SearchSpec } from './specs.js';
@@ -225,16 +225,19 @@ export function search<T extends ResourceType>(db: Db, access: Access, req: Sear
   const link = links(access, req, params, paging, page, (p) => sealCursor(key, { ...p, total }, digest));
 
   const shape = shapeOf(req.query);
-  const kind = KINDS[req.type];
   access.logAccess?.(page.rows.map((r) => accessEntry(db, 'search', req.type, r.id)));
-  const entry = page.rows.map((r) => {
-    const consent = access.consentBound && spec.consent ? coveringConsent(db, access, spec.consent, r.id) : undefined;
-    const shaped = consentedShape(shape, consent);
-    return {
-      fullUrl: recordUrl(access.basePath, req.type, primaryIdentifier(db, req.type, r.id)),
-      resource: narrow(kind.render(db, r.id, access.today, shaped), shaped),
-      search: { mode: 'match' as const },
-    };
-  });
+  const entry = page.rows.map((r) => ({
+    fullUrl: recordUrl(access.basePath, req.type, primaryIdentifier(db, req.type, r.id)),
+    resource: renderFound(db, access, req.type, r.id, shape),
+    search: { mode: 'match' as const },
+  }));
   return { resourceType: 'Bundle', type: 'searchset', total, link, entry } as unknown as SearchBundleOf[T];
+}
+
+/** A record a search found, as the client may see it: shaped by the request and by the consent that shows it to the client. */
+export function renderFound<T extends ResourceType>(db: Db, access: Access, type: T, recordId: number, shape: Shape): ResourceOf[T] {
+  const consented = SEARCH_SPECS[type].consent;
+  const consent = access.consentBound && consented ? coveringConsent(db, access, consented, recordId) : undefined;
+  const shaped = consentedShape(shape, consent);
+  return narrow(KINDS[type].render(db, recordId, access.today, shaped), shaped);
 }
