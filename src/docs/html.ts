@@ -22,12 +22,12 @@ function redoclyBin(): string {
   return join(dirname(pkgPath), bin);
 }
 
-/** Writes the documentation page and returns its absolute path and size. */
-export async function renderHtmlDocs(outFile = defaultHtmlPath): Promise<{ path: string; bytes: number }> {
+/** Writes the documentation page of a bundled contract (the published one by default) and returns its absolute path and size. */
+export async function renderHtmlDocs(outFile = defaultHtmlPath, contractPath = bundledContractPath): Promise<{ path: string; bytes: number }> {
   const out = resolve(outFile);
   await mkdir(dirname(out), { recursive: true });
   const title = 'OpenSPP API V2';
-  await run(process.execPath, [redoclyBin(), 'build-docs', bundledContractPath, '--output', out, '--inlineBundle', '--title', title, '--lint-config', 'off'], {
+  await run(process.execPath, [redoclyBin(), 'build-docs', contractPath, '--output', out, '--inlineBundle', '--title', title, '--lint-config', 'off'], {
     // Redocly otherwise phones home for telemetry and update checks; this machine (and many CI runners) are offline.
     env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
     maxBuffer: 16 * 1024 * 1024,

@@ -1,39 +1,52 @@
 /**
- * Composes the reference server: the contract's route table mounted on Hono, with these edge steps in front of
- * the operation call (contract/mount.ts), which then checks scopes, validates, and runs the handler:
+ * Composes the reference server: the route table of the configured dialect's contract mounted on Hono, with
+ * these edge steps in front of the operation call (contract/mount.ts), which then checks scopes, validates, and
+ * runs the handler:
  *
  *   token endpoint:      per-address rate limit (429)
  *   secured operations:  bearer token (401) → per-client rate limit (429)
- *   every response:      rendered in one place (contract/render.ts); secured ones carry the remaining quota
+ *   every response:      rendered in one place (contract/render.ts); in the published dialect secured ones
+ *                        carry the remaining quota
+ *
+ * The dialect (dialects/) decides the contract, how tokens are read, issued and refused, and what a 429 looks
+ * like; the store, the clients, the limiter and the registry engine are the same for both.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
-import { publishedContract } from '../contract/contract.js';
 import { ApiError } from '../contract/errors.js';
 import { mountOperations, type EdgeStep } from '../contract/mount.js';
 import { isPublic, type OperationSpec } from '../contract/operations.js';
 import { errorResponse } from '../contract/render.js';
-import type { RouteTable } from '../contract/route-table.js';
+import type { DeployedRouteTable, RouteTable } from '../contract/route-table.js';
 import { authenticateBearer, REALM, type ClientLimits } from './auth/bearer.js';
 import type { SigningKeys } from './auth/keys.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import type { ServerConfig } from './config.js';
 import type { Principal, ServerContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
-import { policiesFor, RateLimiter, rateLimitHeaders, type RateDecision } from './rate-limit/limiter.js';
+import { policiesFor, RateLimiter, rateLimitHeaders } from './rate-limit/limiter.js';
+import type { TokenSettings } from './auth/tokens.js';
 import type { Db } from './store/db.js';
+import { deployedDiscovery } from './dialects/deployed/discovery.js';
+import { deployedEdge } from './dialects/deployed/edge.js';
+import { deployedTokenEndpoint } from './dialects/deployed/token-endpoint.js';
+import type { DialectEdge } from './dialects/index.js';
+import { publishedEdge } from './dialects/published.js';
 
 export type ResourceHandlers = Omit<
   RouteTable<ServerContext>,
   'issueToken' | 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs' | 'getJwks' | 'getAuthorizationServerMetadata'
 >;
+export type DeployedResourceHandlers = Omit<DeployedRouteTable<ServerContext>, 'issueToken' | 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs'>;
 
 export interface AppDeps {
   config: ServerConfig;
   db: Db;
   keys: SigningKeys;
-  /** The registry's handlers (resources and $batch). */
+  /** The registry's handlers (resources and $batch) in the published dialect. */
   resources: ResourceHandlers;
+  /** The registry's handlers in the deployed dialect (needed when the configuration names it). */
+  deployedResources?: DeployedResourceHandlers;
   now?: () => Date;
   software?: { name: string; version: string };
   onError?: (op: OperationSpec | undefined, error: unknown, errorId: string) => void;
@@ -54,31 +67,45 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
   }
 }
 
-function tooManyRequests(decision: RateDecision, text: string): ApiError {
-  return new ApiError('RATE_LIMIT_EXCEEDED', text, { headers: rateLimitHeaders(decision) });
-}
+type AnyTable = Record<string, unknown>;
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const { config, db, keys } = deps;
-  const contract = publishedContract;
-  const now = deps.now ?? (() => new Date());
-  const limiter = new RateLimiter(db);
-  const tokenPolicies = policiesFor(config.tokenRateLimit);
-  const tokenSettings = { issuer: config.issuer, audience: config.audience, leeway: config.leeway };
-  const renderOptions = { realm: REALM, ...(deps.onError ? { onError: deps.onError } : {}) };
-
+/** The route table of the configured dialect: its registry handlers, its discovery operations, its token endpoint. */
+function routeTable(deps: AppDeps, edge: DialectEdge, tokenSettings: TokenSettings): AnyTable {
+  const { config, keys } = deps;
+  if (edge.name === 'deployed') {
+    if (!deps.deployedResources) throw new Error('the deployed dialect needs the deployed registry handlers (deployedResources)');
+    const table: DeployedRouteTable<ServerContext> = {
+      ...deps.deployedResources,
+      ...deployedDiscovery(edge.contract.basePath, edge.contract.version),
+      issueToken: deployedTokenEndpoint(keys, { ...tokenSettings, defaultLifetime: config.tokenLifetime }),
+    };
+    return table;
+  }
   const table: RouteTable<ServerContext> = {
     ...deps.resources,
     ...discoveryHandlers(config, keys, deps.software ?? { name: 'spp-api-kit reference server', version: '0' }),
     issueToken: tokenEndpoint(keys, { ...tokenSettings, defaultLifetime: config.tokenLifetime, allowQueryCredentials: config.allowQueryCredentials }),
   };
+  return table;
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { config, db, keys } = deps;
+  const edge = config.dialect === 'deployed' ? deployedEdge : publishedEdge;
+  const contract = edge.contract;
+  const now = deps.now ?? (() => new Date());
+  const limiter = new RateLimiter(db);
+  const tokenPolicies = policiesFor(config.tokenRateLimit);
+  const tokenSettings: TokenSettings = { issuer: config.issuer, audience: config.audience, leeway: config.leeway, format: edge.tokenFormat };
+  const renderOptions = { realm: REALM, ...(deps.onError ? { onError: deps.onError } : {}) };
+  const table = routeTable(deps, edge, tokenSettings);
 
   const limitAddress: EdgeStep<AppEnv> = ({ c }) => {
     const decision = limiter.consume(`token:${clientAddress(c, config.trustProxy)}`, tokenPolicies, now().getTime());
-    if (!decision.allowed) throw tooManyRequests(decision, `Too many token requests from this address. Retry after ${decision.retryAfter} seconds.`);
+    if (!decision.allowed) throw edge.addressLimited(decision);
   };
   const authenticate: EdgeStep<AppEnv> = async ({ c }) => {
-    const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now());
+    const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now(), edge.bearer);
     c.set('principal', principal);
     c.set('limits', limits);
   };
@@ -86,17 +113,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const own = c.get('limits');
     const policies = policiesFor({ perMinute: own.perMinute ?? config.apiRateLimit.perMinute, perDay: own.perDay ?? config.apiRateLimit.perDay });
     const decision = limiter.consume(`api:${c.get('principal').clientId}`, policies, now().getTime());
-    if (!decision.allowed) throw tooManyRequests(decision, `Rate limit exceeded for this client. Retry after ${decision.retryAfter} seconds.`);
-    for (const [name, value] of Object.entries(rateLimitHeaders(decision))) headers.set(name, value);
+    if (!decision.allowed) throw edge.clientLimited(decision);
+    if (edge.quotaOnSuccess) for (const [name, value] of Object.entries(rateLimitHeaders(decision))) headers.set(name, value);
   };
 
   const app = new Hono<AppEnv>();
-  mountOperations(app, table, {
+  mountOperations<ServerContext, AppEnv>(app, table, {
     contract,
     ...renderOptions,
     validateResponses: config.validateResponses,
     edge: (op) => (op.id === 'issueToken' ? [limitAddress] : isPublic(op) ? [] : [authenticate, limitClient]),
-    grantedScopes: (ctx) => ctx.principal?.scopes,
+    grantedScopes: (ctx: ServerContext) => ctx.principal?.scopes,
     context: (c, _op, invoke) => {
       const ctx: ServerContext = { db, basePath: contract.basePath, principal: c.get('principal'), now, invoke: (op, call) => invoke(op, call, ctx) };
       return ctx;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { ServerConfig } from './config.js';
 import { loadDemoRegistry } from './registry/demo.js';
+import { deployedRegistry } from './dialects/deployed/registry.js';
 import { registryHandlers } from './registry/handlers.js';
 import { startServer, type RunningServer } from './serve.js';
 
@@ -16,6 +17,7 @@ export function startReferenceServer(config: ServerConfig, options: { log?: (lin
   return startServer({
     config,
     resources: registryHandlers,
+    deployedResources: deployedRegistry,
     loadDemoData: (db) => loadDemoRegistry(db),
     software,
     ...(options.log ? { log: options.log } : {}),

@@ -5,8 +5,8 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { publishedContract } from '../contract/contract.js';
-import { createApp, type ResourceHandlers } from './app.js';
+import { contractFor } from '../contract/contract.js';
+import { createApp, type DeployedResourceHandlers, type ResourceHandlers } from './app.js';
 import { REALM } from './auth/bearer.js';
 import { adapterErrorHandler, clientErrorHandler, limitedFetch, NODE_MAX_HEADER_SIZE } from './http-edge.js';
 import { loadSigningKeys } from './auth/keys.js';
@@ -18,6 +18,8 @@ import { openDatabase, type Db } from './store/db.js';
 export interface StartOptions {
   config: ServerConfig;
   resources: ResourceHandlers;
+  /** The registry's handlers in the deployed dialect (for `--dialect deployed`). */
+  deployedResources?: DeployedResourceHandlers;
   /** Loads demo registry data into an empty database (called when config.demo is on). */
   loadDemoData?: (db: Db) => void;
   software?: { name: string; version: string };
@@ -78,12 +80,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const appReady = new Promise<ReturnType<typeof createApp>>((resolve) => (ready = resolve));
     const render = { realm: REALM };
     const listener = getRequestListener(
-      limitedFetch(publishedContract, render, async (req, env) => (await appReady).fetch(req, env)),
-      { errorHandler: adapterErrorHandler(publishedContract, render) },
+      limitedFetch(contractFor(options.config.dialect), render, async (req, env) => (await appReady).fetch(req, env)),
+      { errorHandler: adapterErrorHandler(contractFor(options.config.dialect), render) },
     );
     // The listener handles its own errors (errorHandler above); the promise it returns needs no one's attention.
     const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_SIZE }, (req, res) => void listener(req, res));
-    server.on('clientError', clientErrorHandler(publishedContract));
+    server.on('clientError', clientErrorHandler(contractFor(options.config.dialect)));
     const address = await listen(server, options.config.port, options.config.host);
     const config = withActualPort(options.config, address.port, options.config.port !== 0);
     const keys = await loadSigningKeys(config, db);
@@ -93,6 +95,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         db,
         keys,
         resources: options.resources,
+        ...(options.deployedResources ? { deployedResources: options.deployedResources } : {}),
         ...(options.software ? { software: options.software } : {}),
         onError: (op, error, errorId) =>
           log(`error ${errorId} in ${op?.id ?? '(no operation)'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),

@@ -809,7 +809,11 @@ export interface components {
                 url: string;
                 module: string;
                 appliesTo: string[];
-                fields: Record<string, never>[];
+                fields: {
+                    name: string;
+                    type?: string;
+                    label?: string;
+                }[];
             }[];
             authentication: {
                 /** @constant */

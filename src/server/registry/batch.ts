@@ -18,7 +18,7 @@ import type { ServerContext } from '../context.js';
 
 export interface BatchEntry {
   fullUrl?: string;
-  request: { method: 'GET' | 'POST' | 'PUT'; url: string; ifMatch?: string };
+  request: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; ifMatch?: string };
   resource?: Record<string, unknown>;
 }
 export interface BatchBundle {
@@ -63,8 +63,11 @@ function relocate(error: ApiError, op: OperationSpec, at: string): ApiError {
   return error.relocated((e) => (inBody ? `${at}.resource.${e}` : e === 'If-Match' ? `${at}.request.ifMatch` : `${at}.request.url`));
 }
 
+/** Runs one entry (`at` names it: `entry[2]`), remembering the record it wrote under its placeholder. */
+export type EntryRunner = (entry: BatchEntry, at: string, placeholders: Map<string, string>) => AnyHandlerResponse;
+
 /** Runs one entry through the operation it names; refusals come back as ApiErrors pointing into the bundle. */
-function runEntry(ctx: ServerContext, contract: Contract, entry: BatchEntry, at: string, placeholders: Map<string, string>): AnyHandlerResponse {
+export function runEntry(ctx: ServerContext, contract: Contract, entry: BatchEntry, at: string, placeholders: Map<string, string>): AnyHandlerResponse {
   const { op, call } = entryCall(contract, entry, at, placeholders);
   let result;
   try {
@@ -74,10 +77,51 @@ function runEntry(ctx: ServerContext, contract: Contract, entry: BatchEntry, at:
   }
   // Inside a transaction every step must run before it commits: registry handlers are synchronous.
   if (result instanceof Promise) throw new Error(`${op.id} is asynchronous and cannot run inside $batch`);
-  const written = (result.body as { resourceType?: string; identifier?: Array<{ system: string; value: string }> } | undefined) ?? {};
+  const written = (result.body as { resourceType?: string; type?: string; identifier?: Array<{ system: string; value: string }> } | undefined) ?? {};
   const first = written.identifier?.[0];
-  if (entry.fullUrl && first && written.resourceType) placeholders.set(entry.fullUrl, `${written.resourceType}/${first.system}|${first.value}`);
+  // The published model names the resource in `resourceType`, the deployed one in `type`.
+  const type = written.resourceType ?? written.type;
+  if (entry.fullUrl && first && type) placeholders.set(entry.fullUrl, `${type}/${first.system}|${first.value}`);
   return result;
+}
+
+/** A transaction that was rolled back: the entry that failed and why. */
+export class TransactionRolledBack extends Error {
+  constructor(
+    readonly at: number,
+    readonly error: ApiError,
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * Runs a bundle's entries: a `batch` each on its own (a refusal is that entry's outcome), a `transaction` all in
+ * one SQLite transaction (the first refusal rolls everything back and throws TransactionRolledBack).
+ */
+export function runBundle(
+  ctx: ServerContext,
+  type: 'batch' | 'transaction',
+  entries: readonly BatchEntry[],
+  run: EntryRunner,
+): Array<AnyHandlerResponse | ApiError> {
+  const placeholders = new Map<string, string>();
+  if (type === 'batch') {
+    return entries.map((e, i) => {
+      try {
+        return run(e, `entry[${i}]`, placeholders);
+      } catch (error) {
+        if (error instanceof ApiError) return error;
+        throw error;
+      }
+    });
+  }
+  let at = -1;
+  try {
+    return ctx.db.transaction(() => entries.map((e, i) => run(e, `entry[${(at = i)}]`, placeholders)))();
+  } catch (error) {
+    throw error instanceof ApiError ? new TransactionRolledBack(at, error) : error;
+  }
 }
 
 function responseEntry(entry: BatchEntry, r: AnyHandlerResponse): ResponseEntry {
@@ -111,32 +155,19 @@ function checkPlaceholders(bundle: BatchBundle): void {
 
 export function processBatch(ctx: ServerContext, bundle: BatchBundle, contract: Contract = publishedContract): { status: 200; body: BatchResponseBundle } {
   checkPlaceholders(bundle);
-  const placeholders = new Map<string, string>();
-  const run = (e: BatchEntry, i: number) => runEntry(ctx, contract, e, `entry[${i}]`, placeholders);
-
-  if (bundle.type === 'batch') {
-    const entry = bundle.entry.map((e, i) => {
-      try {
-        return responseEntry(e, run(e, i));
-      } catch (error) {
-        if (error instanceof ApiError) return failedEntry(contract, e, error);
-        throw error;
-      }
-    });
-    return { status: 200, body: { resourceType: 'Bundle', type: 'batch-response', entry } };
-  }
-  let at = -1;
-  let results: AnyHandlerResponse[];
+  const run: EntryRunner = (e, at, placeholders) => runEntry(ctx, contract, e, at, placeholders);
+  let outcomes: Array<AnyHandlerResponse | ApiError>;
   try {
-    results = ctx.db.transaction(() => bundle.entry.map((e, i) => run(e, (at = i))))();
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    const failed = bundle.entry[at]!;
-    throw new ApiError('TRANSACTION_FAILED', `Transaction failed at entry[${at}] (${failed.request.method} ${failed.request.url}): nothing was written.`, {
-      expression: `entry[${at}]`,
-      status: error.status ?? contract.errors[error.code].status ?? 500,
-      more: [error],
+    outcomes = runBundle(ctx, bundle.type, bundle.entry, run);
+  } catch (e) {
+    if (!(e instanceof TransactionRolledBack)) throw e;
+    const failed = bundle.entry[e.at]!;
+    throw new ApiError('TRANSACTION_FAILED', `Transaction failed at entry[${e.at}] (${failed.request.method} ${failed.request.url}): nothing was written.`, {
+      expression: `entry[${e.at}]`,
+      status: e.error.status ?? contract.errors[e.error.code].status ?? 500,
+      more: [e.error],
     });
   }
-  return { status: 200, body: { resourceType: 'Bundle', type: 'transaction-response', entry: bundle.entry.map((e, i) => responseEntry(e, results[i]!)) } };
+  const entry = outcomes.map((o, i) => (o instanceof ApiError ? failedEntry(contract, bundle.entry[i]!, o) : responseEntry(bundle.entry[i]!, o)));
+  return { status: 200, body: { resourceType: 'Bundle', type: bundle.type === 'batch' ? 'batch-response' : 'transaction-response', entry } };
 }

@@ -210,11 +210,18 @@ export function upsertRecord<T extends ResourceType>(
 
 export type MemberPatch = components['schemas']['GroupMemberPatch'];
 
-/** The Group as a client would send it back: every stored field and its members, by reference. */
-function groupAsInput(db: Db, access: Access, groupId: number): InputOf['Group'] {
-  const { meta: _meta, quantity: _quantity, ...rest } = KINDS.Group.render(db, groupId, access.today, { extensions: '*' });
-  return rest as InputOf['Group'];
+/** A record as a client would send it back: every stored field (a Group's members by reference), no read-only ones. */
+export function recordAsInput<T extends ResourceType>(db: Db, access: Access, type: T, id: number): InputOf[T] {
+  const {
+    meta: _meta,
+    quantity: _quantity,
+    groupMembership: _groups,
+    ...rest
+  } = KINDS[type].render(db, id, access.today, { extensions: '*' }) as Record<string, unknown>;
+  return rest as unknown as InputOf[T];
 }
+
+const groupAsInput = (db: Db, access: Access, groupId: number) => recordAsInput(db, access, 'Group', groupId);
 
 /**
  * Stores a new version of a stored Group after `edit` changed it as a client would (members by reference), through

@@ -24,7 +24,7 @@ const OPERATION = { Individual: 'searchIndividuals', Group: 'searchGroups', Prog
 const SORTS: Record<string, string> = { name: 'name', birthDate: 'birthdate', lastUpdated: '_lastUpdated' };
 
 function requireForm(value: unknown, ok: (text: string) => boolean, message: string): void {
-  if (value !== undefined && !ok(String(value))) throw new ApiError('MALFORMED_REQUEST', message);
+  if (typeof value === 'string' && !ok(value)) throw new ApiError('MALFORMED_REQUEST', message);
 }
 
 /** `-birthDate` → the engine's `-birthdate`; an unknown field sorts by name, as the module does. */
@@ -113,5 +113,5 @@ export function deployedSearch<T extends ResourceType>(ctx: ServerContext, type:
     data,
     meta: { total: bundle.total, count: data.length, offset },
     links: { self: pageLink(ctx.basePath, type, q, count, offset), next: next ?? absent, prev: prev ?? absent },
-  } as SearchPage<T>;
+  };
 }

@@ -117,10 +117,16 @@ export function individualInput(body: Record<string, unknown>): InputOf['Individ
   return { resourceType: 'Individual', ...pick(body, INDIVIDUAL_FIELDS) } as InputOf['Individual'];
 }
 
-/** A deployed Group body as the engine's input; `groupType` defaults to household, as in the module. */
+/** The Group fields a deployed body carries, in the engine's names (`groupType` → `type`). */
+export function groupFields(body: Record<string, unknown>): InputOf['Group'] {
+  return { resourceType: 'Group', ...(body.groupType !== undefined ? { type: body.groupType } : {}), ...pick(body, GROUP_FIELDS) } as InputOf['Group'];
+}
+
+/** A deployed Group body to create one: a name is needed (Odoo requires it), `groupType` defaults to household. */
 export function groupInput(body: Record<string, unknown>): InputOf['Group'] {
   if (typeof body.name !== 'string') throw new ApiError('VALIDATION_ERROR', 'A Group needs a name.', { expression: 'name' });
-  return { resourceType: 'Group', type: body.groupType ?? 'household', ...pick(body, GROUP_FIELDS) } as InputOf['Group'];
+  const fields = groupFields(body);
+  return { ...fields, type: fields.type ?? 'household' };
 }
 
 /** A deployed enrolment body as the engine's input (its status in the canonical words). */
