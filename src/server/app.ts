@@ -21,6 +21,7 @@ import type { ServerConfig } from './config.js';
 import type { Principal, ServerContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
 import { policiesFor, RateLimiter, rateLimitHeaders, type RateDecision } from './rate-limit/limiter.js';
+import { identifyClient } from './request-log.js';
 import type { Db } from './store/db.js';
 
 export type ResourceHandlers = Omit<
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   const authenticate: EdgeStep<AppEnv> = async ({ c }) => {
     const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now());
+    identifyClient(c.req.raw, principal.clientId);
     c.set('principal', principal);
     c.set('limits', limits);
   };
@@ -98,7 +100,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     edge: (op) => (op.id === 'issueToken' ? [limitAddress] : isPublic(op) ? [] : [authenticate, limitClient]),
     grantedScopes: (ctx) => ctx.principal?.scopes,
     context: (c, _op, invoke) => {
-      const ctx: ServerContext = { db, basePath: contract.basePath, principal: c.get('principal'), now, invoke: (op, call) => invoke(op, call, ctx) };
+      const ctx: ServerContext = {
+        db,
+        basePath: contract.basePath,
+        principal: c.get('principal'),
+        now,
+        invoke: (op, call) => invoke(op, call, ctx),
+        identify: (clientId) => identifyClient(c.req.raw, clientId),
+      };
       return ctx;
     },
   });

@@ -12,6 +12,7 @@ import {
   type ApiClient,
 } from '../../server/clients/repository.js';
 import type { LegalBasis } from '../../server/context.js';
+import { demoCredentials } from '../../server/demo-clients.js';
 import type { Db } from '../../server/store/db.js';
 
 interface Output {
@@ -93,6 +94,20 @@ export function register(program: Command, openDb: () => Db): void {
         );
       },
     );
+  clients
+    .command('demo')
+    .description("Print the demo clients' public, demo-only credentials that work in this database")
+    .option('--json', 'machine-readable output')
+    .action((opts: Output) => {
+      const demo = demoCredentials(openDb());
+      print(
+        opts,
+        demo,
+        demo
+          .map((d) => `${d.clientId.padEnd(18)} ${d.clientSecret}  ${d.description}${d.active || /disabled/i.test(d.description) ? '' : ' (disabled)'}`)
+          .join('\n') || '(no demo clients in this database: `spp-kit serve` creates them in an empty one)',
+      );
+    });
   clients
     .command('list')
     .description('List clients')

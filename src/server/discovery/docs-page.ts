@@ -1,16 +1,16 @@
 /**
- * The documentation page served at GET /docs: the page `npm run docs` built, or, when there is none, one
- * rendered on first request (about a second) and kept in memory.
+ * The documentation page served at GET /docs: the page `npm run docs` built (site/index.html, in a checkout), or,
+ * when there is none, one rendered on first request (a few seconds) and kept in memory.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderHtmlDocs } from '../../docs/html.js';
+import { defaultHtmlPath, renderHtmlDocs } from '../../docs/html.js';
 
 let page: Promise<string> | undefined;
 
 async function load(): Promise<string> {
-  const built = new URL('../../../dist/docs/index.html', import.meta.url);
+  const built = new URL(`../../../${defaultHtmlPath}`, import.meta.url);
   try {
     return await readFile(built, 'utf8');
   } catch {
