@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { publishedContract, type Contract } from '../contract/contract.js';
 import type { OpenApiDocument } from '../contract/document.js';
-import { codeSamples } from './samples.js';
+import { codeSamples, SAMPLE_LANGUAGES } from './samples.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -43,7 +43,7 @@ export interface RenderedPage {
 // Redoc's sidebar badge loads its image from a CDN; an inline image of the same words keeps the page offline.
 const REDOC_BADGES = /https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g;
 const OFFLINE_BADGE =
-  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='140' height='16'%3E%3Ctext x='0' y='12' font-family='sans-serif' font-size='11' fill='%23888'%3EAPI docs by Redocly%3C/text%3E%3C/svg%3E";
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='48' height='16'%3E%3Ctext x='0' y='12' font-family='sans-serif' font-size='12' fill='%23888'%3ERedocly%3C/text%3E%3C/svg%3E";
 
 function redoclyBin(): string {
   let pkgPath: string;
@@ -111,15 +111,22 @@ export async function renderHtmlDocs(
   const work = await mkdtemp(join(tmpdir(), 'spp-docs-build-'));
   const rendered: RenderedPage[] = [];
   try {
+    // Redoc shows only the sample languages its configuration lists (and then offers a switch between them).
+    const config = join(work, 'redocly.yaml');
+    await writeFile(config, JSON.stringify({ openapi: { codeSamples: { languages: SAMPLE_LANGUAGES } } }));
     for (const [i, page] of pages.entries()) {
       const input = join(work, `document-${i}.json`);
       await writeFile(input, JSON.stringify(renderingDocument(page.source.contract)));
       const target = join(dirname(out), page.file);
-      await run(process.execPath, [redoclyBin(), 'build-docs', input, '--output', target, '--inlineBundle', '--title', page.label, '--lint-config', 'off'], {
-        // Redocly otherwise phones home for telemetry and update checks; this machine (and many CI runners) are offline.
-        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      await run(
+        process.execPath,
+        [redoclyBin(), 'build-docs', input, '--output', target, '--inlineBundle', '--title', page.label, '--config', config, '--lint-config', 'off'],
+        {
+          // Redocly otherwise phones home for telemetry and update checks; this machine (and many CI runners) are offline.
+          env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
       let html = (await readFile(target, 'utf8')).replace(REDOC_BADGES, OFFLINE_BADGE);
       if (pages.length > 1) html = html.replace(/<body([^>]*)>/, (m) => `${m}${dialectBar(pages, i)}`);
       await writeFile(target, html);

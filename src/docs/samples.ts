@@ -13,6 +13,12 @@ export interface CodeSample {
   source: string;
 }
 
+/** The samples each operation gets, in the order the page offers them (Redoc's `codeSamples.languages`). */
+export const SAMPLE_LANGUAGES = [
+  { lang: 'Shell', label: 'curl' },
+  { lang: 'TypeScript', label: 'typed client' },
+] as const;
+
 /** The package integrators install for the typed client. */
 export const CLIENT_PACKAGE = '@spp-api-kit/client';
 
@@ -120,8 +126,9 @@ export function clientSample(contract: Contract, op: OperationSpec, example = ex
 /** The samples of one operation, as Redoc reads them from `x-codeSamples`. */
 export function codeSamples(contract: Contract, op: OperationSpec): CodeSample[] {
   const example = exampleRequest(contract, op);
+  const [shell, typescript] = SAMPLE_LANGUAGES;
   return [
-    { lang: 'Shell', label: 'curl', source: curlSample(contract, op, example) },
-    { lang: 'TypeScript', label: 'typed client', source: clientSample(contract, op, example) },
+    { ...shell, source: curlSample(contract, op, example) },
+    { ...typescript, source: clientSample(contract, op, example) },
   ];
 }
