@@ -85,7 +85,7 @@ describe('waitAwareOutput (the kit on a terminal)', () => {
     clock.t = 10_000;
     vi.advanceTimersByTime(500);
     expect(stream.out).toContain('  waiting 40 s for the token endpoint rate-limit window (5/min)\n');
-    expect(stream.out).toMatch(/\r\x1b\[2K\[#####\.+\]   waiting: 10 s\/40 s \(25 %, 30 s left\)/);
+    expect(stream.out).toMatch(/\r\x1b\[2K\[#####\.+\] {3}waiting: 10 s\/40 s \(25 %, 30 s left\)/);
     stream.out = '';
     out('  ✓ TR-06 token response fields');
     expect(stream.out).toBe('\r\x1b[2K  ✓ TR-06 token response fields\n');
