@@ -99,13 +99,17 @@ export function register(program: Command, openDb: () => Db): void {
     .description("Print the demo clients' public, demo-only credentials that work in this database")
     .option('--json', 'machine-readable output')
     .action((opts: Output) => {
-      const demo = demoCredentials(openDb());
+      const db = openDb();
+      // An empty database gets them on the first `spp-kit serve`; one with clients shows those that still work.
+      const empty = listClients(db).length === 0;
+      const demo = demoCredentials(empty ? undefined : db);
       print(
         opts,
         demo,
-        demo
-          .map((d) => `${d.clientId.padEnd(18)} ${d.clientSecret}  ${d.description}${d.active || /disabled/i.test(d.description) ? '' : ' (disabled)'}`)
-          .join('\n') || '(no demo clients in this database: `spp-kit serve` creates them in an empty one)',
+        [
+          ...demo.map((d) => `${d.clientId.padEnd(18)} ${d.clientSecret}  ${d.description}${d.active || /disabled/i.test(d.description) ? '' : ' (disabled)'}`),
+          ...(empty ? ['', '(This database has no clients yet: `spp-kit serve` creates these in it.)'] : []),
+        ].join('\n') || '(no demo clients work in this database)',
       );
     });
   clients
