@@ -20,7 +20,14 @@ export const PACKAGES = {
 /** `npm pack` (which builds: prepack) into `destination`; returns the tarball's path. */
 export async function pack(which: keyof typeof PACKAGES, destination: string, options: { ignoreScripts?: boolean } = {}): Promise<string> {
   const workspace = PACKAGES[which].workspace;
-  const args = ['pack', '--json', '--pack-destination', destination, ...(workspace ? ['--workspace', workspace] : []), ...(options.ignoreScripts ? ['--ignore-scripts'] : [])];
+  const args = [
+    'pack',
+    '--json',
+    '--pack-destination',
+    destination,
+    ...(workspace ? ['--workspace', workspace] : []),
+    ...(options.ignoreScripts ? ['--ignore-scripts'] : []),
+  ];
   const { stdout } = await run('npm', args, { cwd: root, maxBuffer: 64 * 1024 * 1024 });
   const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
   return join(destination, info!.filename);
