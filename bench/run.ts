@@ -57,7 +57,8 @@ function log(line: string) {
 
 async function startOurs(dbPath: string, extraEnv: Record<string, string> = {}): Promise<Child & { base: string }> {
   const port = await freePort();
-  const env = { ...UNLIMITED, OPENSPP_JWT_SECRET: JWT_SECRET, PORT: String(port), SPP_DB: dbPath, ...extraEnv };
+  // No request log: a line per request would measure the terminal, not the server.
+  const env = { ...UNLIMITED, SPP_LOG: 'off', OPENSPP_JWT_SECRET: JWT_SECRET, PORT: String(port), SPP_DB: dbPath, ...extraEnv };
   commands.push(
     `${Object.entries(env)
       .map(([k, v]) => `${k}=${v}`)

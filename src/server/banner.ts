@@ -4,7 +4,7 @@
  * package needs no repository file to be usable. The signing key itself is never printed.
  */
 import { listClients } from './clients/repository.js';
-import type { DemoCredential } from './demo-clients.js';
+import { demoCredentialLine, type DemoCredential } from './demo-clients.js';
 import type { RunningServer } from './serve.js';
 import type { SigningKeySource } from './auth/keys.js';
 

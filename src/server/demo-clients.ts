@@ -80,3 +80,9 @@ export function demoCredentials(db?: Db): DemoCredential[] {
       active: stored ? stored.active : c.active !== false,
     }));
 }
+
+/** One line for a demo client: id, secret, what it is for. */
+export function demoCredentialLine(d: DemoCredential, idWidth = 18, secretWidth = 0): string {
+  const state = d.active || /disabled/i.test(d.description) ? '' : ' (disabled)';
+  return `${d.clientId.padEnd(idWidth)} ${d.clientSecret.padEnd(secretWidth)}  ${d.description}${state}`;
+}

@@ -9,9 +9,9 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerOptions, root, typecheck } from '../tsc.js';
 import { publishedContract } from '../../src/contract/contract.js';
 import { renderingDocument } from '../../src/docs/html.js';
 import { clientSample, curlSample } from '../../src/docs/samples.js';
@@ -21,7 +21,6 @@ import { startReferenceServer } from '../../src/server/reference.js';
 import type { RunningServer } from '../../src/server/serve.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const operations = [...publishedContract.operations.values()];
 
 describe('x-codeSamples', () => {
@@ -59,31 +58,9 @@ describe('the typed-client samples', () => {
   it('type-check against @spp-api-kit/client and the contract (tsc --strict)', async () => {
     const files = operations.map((op) => `${op.id}.mts`);
     await Promise.all(operations.map((op, i) => writeFile(join(dir, files[i]!), `${clientSample(publishedContract, op)}\n`)));
-    await writeFile(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['ES2023', 'DOM'],
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noUncheckedIndexedAccess: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: ['node'],
-          typeRoots: [join(root, 'node_modules/@types')],
-          // What an integrator's `npm install @spp-api-kit/client` gives, here from the sources.
-          paths: { '@spp-api-kit/client': [join(root, 'src/client/index.ts')] },
-        },
-        files,
-      }),
-    );
-    const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const result = await run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')]).then(
-      () => '',
-      (e: { stdout: string }) => e.stdout,
-    );
+    // What an integrator's `npm install @spp-api-kit/client` gives, here from the sources.
+    const options = consumerOptions({ noUncheckedIndexedAccess: true, paths: { '@spp-api-kit/client': [join(root, 'src/client/index.ts')] } });
+    const result = await typecheck(dir, files, options);
     expect(result).toBe('');
   }, 90_000);
 });

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installInto, pack, packList, root, type Installed } from '../../scripts/packages.js';
+import { installInto, pack, packList, type Installed } from '../../scripts/packages.js';
 import { loadConfig } from '../../src/server/config.js';
 import { readDemoFixture } from '../../src/server/demo-clients.js';
 import { startReferenceServer } from '../../src/server/reference.js';
 import type { RunningServer } from '../../src/server/serve.js';
+import { consumerOptions, typecheck } from '../tsc.js';
 
 const run = promisify(execFile);
 const reader = readDemoFixture().clients.find((c) => c.role === 'reader')!;
@@ -66,24 +67,9 @@ describe('@spp-api-kit/client, packed and installed into an empty project', () =
       join(dir, 'misspelt.ts'),
       "import { createSppClient } from '@spp-api-kit/client';\nconst spp = createSppClient({ baseUrl: 'http://127.0.0.1:1', clientId: 'a', clientSecret: 'b' });\nawait spp.GET('/Individual', { params: { query: { nmae: 'santos' } } });\n",
     );
-    const options = {
-      target: 'ES2022',
-      lib: ['ES2023', 'DOM'],
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      strict: true,
-      types: ['node'],
-      typeRoots: [join(root, 'node_modules/@types')],
-      outDir: 'out',
-    };
-    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['search.ts'] }));
-    await writeFile(join(dir, 'tsconfig.misspelt.json'), JSON.stringify({ compilerOptions: { ...options, noEmit: true }, files: ['misspelt.ts'] }));
-    const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir });
-    const refused = await run(process.execPath, [tsc, '-p', 'tsconfig.misspelt.json'], { cwd: dir }).then(
-      () => '',
-      (e: { stdout: string }) => e.stdout,
-    );
+    const options = consumerOptions({ noEmit: false, skipLibCheck: false, outDir: 'out' });
+    expect(await typecheck(dir, ['search.ts'], options)).toBe('');
+    const refused = await typecheck(dir, ['misspelt.ts'], { ...options, noEmit: true }, 'tsconfig.misspelt.json');
     expect(refused).toMatch(/misspelt\.ts.*error TS\d+:.*'nmae'/);
     // …and the compiled program runs against the reference server.
     const { stdout } = await run(process.execPath, ['out/search.js', server.baseUrl, reader.clientId, reader.clientSecret], { cwd: dir });

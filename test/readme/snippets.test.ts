@@ -28,6 +28,7 @@ import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RAISED, TEST_JWT_SECRET } from '../conformance/harness.js';
+import { consumerOptions, typecheck } from '../tsc.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -201,28 +202,7 @@ describe('README.md: every sh and ts block runs as written against npm start', (
     await Promise.all(ts.map((s, i) => writeFile(join(dir, files[i]!), s.code)));
     const { compilerOptions } = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
     const paths = Object.fromEntries(Object.entries(compilerOptions.paths).map(([k, [v]]) => [k, [join(root, v!)]]));
-    await writeFile(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['ES2023', 'DOM'],
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: ['node'],
-          typeRoots: [join(root, 'node_modules/@types')],
-          paths,
-        },
-        files,
-      }),
-    );
-    const out = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')]).then(
-      () => '',
-      (e: { stdout: string }) => e.stdout,
-    );
+    const out = await typecheck(dir, files, consumerOptions({ paths }));
     expect(out).toBe('');
   }, 120_000);
 });

@@ -12,7 +12,7 @@ import {
   type ApiClient,
 } from '../../server/clients/repository.js';
 import type { LegalBasis } from '../../server/context.js';
-import { demoCredentials } from '../../server/demo-clients.js';
+import { demoCredentialLine, demoCredentials } from '../../server/demo-clients.js';
 import type { Db } from '../../server/store/db.js';
 
 interface Output {
@@ -106,10 +106,9 @@ export function register(program: Command, openDb: () => Db): void {
       print(
         opts,
         demo,
-        [
-          ...demo.map((d) => `${d.clientId.padEnd(18)} ${d.clientSecret}  ${d.description}${d.active || /disabled/i.test(d.description) ? '' : ' (disabled)'}`),
-          ...(empty ? ['', '(This database has no clients yet: `spp-kit serve` creates these in it.)'] : []),
-        ].join('\n') || '(no demo clients work in this database)',
+        [...demo.map((d) => demoCredentialLine(d)), ...(empty ? ['', '(This database has no clients yet: `spp-kit serve` creates these in it.)'] : [])].join(
+          '\n',
+        ) || '(no demo clients work in this database)',
       );
     });
   clients
