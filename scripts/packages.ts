@@ -48,7 +48,7 @@ export interface Installed {
   dir: string;
   /** Bytes under node_modules (file sizes, as `du --apparent-size` counts them). */
   bytes: number;
-  /** Bytes as `du -sk` counts them (disk blocks). */
+  /** Bytes as `du -sk` counts them (disk blocks, what `du -sh` shows). */
   diskBytes: number;
   /** Installed packages, each once (`npm ls --all --parseable`). */
   packages: string[];
@@ -88,5 +88,5 @@ export async function installInto(dir: string, tarballs: string[], extraArgs: st
 }
 
 export function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
