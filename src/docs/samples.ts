@@ -61,10 +61,11 @@ export function curlSample(contract: Contract, op: OperationSpec, example = exam
   return lines.join(' \\\n  ');
 }
 
-/** A TypeScript object literal (JSON with unquoted identifier keys), indented by `indent`. */
-function literal(value: unknown, indent: string): string {
-  const json = JSON.stringify(value, null, 2);
-  return json.replace(/^( *)"([A-Za-z_$][A-Za-z0-9_$]*)":/gm, '$1$2:').replace(/\n/g, `\n${indent}`);
+/** A TypeScript object literal: JSON with unquoted identifier keys and single-quoted strings. */
+function literal(value: unknown): string {
+  return JSON.stringify(value, null, 2)
+    .replace(/"((?:[^"\\]|\\.)*)"/g, (m, text: string) => (text.includes("'") ? m : `'${text.replace(/\\"/g, '"')}'`))
+    .replace(/^( *)'([A-Za-z_$][A-Za-z0-9_$]*)':/gm, '$1$2:');
 }
 
 /** Query parameters as the client's types want them: numbers and booleans unquoted, repeatable ones as arrays. */
@@ -104,16 +105,16 @@ export function clientSample(contract: Contract, op: OperationSpec, example = ex
     const origin = server.replace(/^(https?:\/\/[^/]+).*$/, '$1');
     return [`const response = await fetch('${origin}${op.fullPath}');`, 'console.log(await response.json());'].join('\n');
   }
-  const params: string[] = [];
-  if (Object.keys(example.path).length) params.push(`path: ${literal(example.path, '    ')}`);
+  const params: Record<string, unknown> = {};
+  if (Object.keys(example.path).length) params.path = example.path;
   const query = sampleQuery(example);
-  if (query.length) params.push(`query: ${literal(queryObject(op, query), '    ')}`);
+  if (query.length) params.query = queryObject(op, query);
   const headers = sampleHeaders(example);
-  if (headers.length) params.push(`header: ${literal(Object.fromEntries(headers.map((h) => [h.name, h.value])), '    ')}`);
-  const init: string[] = [];
-  if (params.length) init.push(`  params: { ${params.join(', ')} },`);
-  if (example.body) init.push(`  body: ${literal(example.body.value, '  ')},`);
-  const call = init.length ? `await spp.${op.method}('${op.pathTemplate}', {\n${init.join('\n')}\n});` : `await spp.${op.method}('${op.pathTemplate}');`;
+  if (headers.length) params.header = Object.fromEntries(headers.map((h) => [h.name, h.value]));
+  const init: Record<string, unknown> = {};
+  if (Object.keys(params).length) init.params = params;
+  if (example.body) init.body = example.body.value;
+  const call = Object.keys(init).length ? `await spp.${op.method}('${op.pathTemplate}', ${literal(init)});` : `await spp.${op.method}('${op.pathTemplate}');`;
   return [
     ...head,
     '',
