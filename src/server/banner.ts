@@ -48,10 +48,7 @@ export function startupBanner(server: RunningServer, demo: readonly DemoCredenti
     const width = Math.max(...demo.map((d) => d.clientId.length));
     const secretWidth = Math.max(...demo.map((d) => d.clientSecret.length));
     lines.push('Demo clients — public, demo-only credentials (again with `spp-kit clients demo`):');
-    for (const d of demo)
-      lines.push(
-        `  ${d.clientId.padEnd(width)}  ${d.clientSecret.padEnd(secretWidth)}  ${d.description}${d.active || /disabled/i.test(d.description) ? '' : ' (disabled)'}`,
-      );
+    for (const d of demo) lines.push(`  ${demoCredentialLine(d, width + 1, secretWidth)}`);
   } else if (config.demo) {
     lines.push('The database already had clients, so no demo clients were added: `spp-kit clients list` shows them.');
   } else {
