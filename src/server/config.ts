@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { contractFor, DIALECTS, isDialect, type Dialect } from '../contract/contract.js';
+import { LOG_FORMATS, type LogFormat } from './request-log.js';
 
 export type SigningAlgorithm = 'HS256' | 'ES256' | 'RS256';
 
@@ -45,6 +46,8 @@ export interface ServerConfig {
   allowQueryCredentials: boolean;
   /** Validate every response against the contract before sending it (tests; costs some throughput). */
   validateResponses: boolean;
+  /** The request log `spp-kit serve` writes: one line per request as text, as JSON, or none. */
+  requestLog: LogFormat;
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +69,12 @@ function bool(name: string, raw: string | boolean | undefined, fallback: boolean
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got '${raw}'`);
+}
+
+function logFormat(raw: string | boolean | undefined): LogFormat {
+  const value = raw === undefined || raw === '' ? 'pretty' : String(raw);
+  if (!(LOG_FORMATS as readonly string[]).includes(value)) throw new ConfigError(`SPP_LOG must be ${LOG_FORMATS.join(', ')}, got '${value}'`);
+  return value as LogFormat;
 }
 
 /** Shannon entropy in bits per character: a cheap guard against secrets like 'aaaa…' or 'password…'. */
@@ -148,5 +157,6 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
     trustProxy: bool('SPP_TRUST_PROXY', input.SPP_TRUST_PROXY, false),
     allowQueryCredentials: bool('SPP_ALLOW_QUERY_CREDENTIALS', input.SPP_ALLOW_QUERY_CREDENTIALS, false),
     validateResponses: bool('SPP_VALIDATE_RESPONSES', input.SPP_VALIDATE_RESPONSES, false),
+    requestLog: logFormat(input.SPP_LOG),
   };
 }

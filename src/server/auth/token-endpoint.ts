@@ -111,6 +111,7 @@ export function tokenEndpoint(keys: SigningKeys, settings: TokenEndpointSettings
   return async (req, ctx) => {
     const params = parameters(req, settings.allowQueryCredentials);
     const client = authenticate(credentials(req, params), ctx);
+    ctx.identify?.(client.clientId);
     checkGrant(params);
     const scope = grantScopes(params, client).join(' ');
     const lifetime = client.tokenLifetime ?? settings.defaultLifetime;
