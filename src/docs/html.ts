@@ -17,6 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { deployedContract, publishedContract, type Contract, type Dialect } from '../contract/contract.js';
 import type { OpenApiDocument } from '../contract/document.js';
+import { differencesPage, DIFFERENCES_FILE } from './differences-page.js';
 import { codeSamples, SAMPLE_LANGUAGES } from './samples.js';
 
 const run = promisify(execFile);
@@ -89,7 +90,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Links to every page, the current one marked; injected at the top of each page when there are several. */
+/** Links to every page, the current one marked (-1: none); injected at the top of each page when there are several. */
 function dialectBar(pages: ReadonlyArray<{ label: string; file: string }>, current: number): string {
   const links = pages.map((p, i) =>
     i === current ? `<strong>${escapeHtml(p.label)}</strong>` : `<a href="${escapeHtml(encodeURIComponent(p.file))}">${escapeHtml(p.label)}</a>`,
@@ -134,12 +135,28 @@ export async function renderHtmlDocs(
         },
       );
       let html = (await readFile(target, 'utf8')).replace(REDOC_BADGES, OFFLINE_BADGE);
-      if (pages.length > 1) html = html.replace(/<body([^>]*)>/, (m) => `${m}${dialectBar(pages, i)}`);
+      const links = [...pages, { label: 'Differences', file: DIFFERENCES_FILE }];
+      if (pages.length > 1) html = html.replace(/<body([^>]*)>/, (m) => `${m}${dialectBar(links, i)}`);
       await writeFile(target, html);
       rendered.push({ label: page.label, path: target, bytes: Buffer.byteLength(html) });
     }
+    if (pages.length > 1) rendered.push(await writeDifferences(dirname(out), pages));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   return { ...rendered[0]!, pages: rendered };
+}
+
+/** The page listing every difference between the first two documents, linked from every page. */
+async function writeDifferences(dir: string, pages: ReadonlyArray<{ source: DocsSource; label: string; file: string }>): Promise<RenderedPage> {
+  const [a, b] = pages as [(typeof pages)[number], (typeof pages)[number]];
+  const label = 'Differences';
+  const html = differencesPage(
+    { contract: a.source.contract, label: a.label },
+    { contract: b.source.contract, label: b.label },
+    dialectBar([...pages, { label, file: DIFFERENCES_FILE }], pages.length),
+  );
+  const path = join(dir, DIFFERENCES_FILE);
+  await writeFile(path, html);
+  return { label, path, bytes: Buffer.byteLength(html) };
 }

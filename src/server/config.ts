@@ -97,6 +97,13 @@ export function checkJwtSecret(secret: string): void {
     throw new ConfigError('OPENSPP_JWT_SECRET is too predictable (repetitive characters); use random bytes, e.g. `openssl rand -base64 48`');
 }
 
+/** The token lifetime the dialect's contract gives (`x-default-token-lifetime` on its token endpoint). */
+function defaultTokenLifetime(dialect: Dialect): number {
+  const declared = contractFor(dialect).operation('issueToken').extensions['x-default-token-lifetime'];
+  if (typeof declared !== 'number') throw new Error(`the ${dialect} contract does not declare x-default-token-lifetime on issueToken`);
+  return declared;
+}
+
 /**
  * Builds the configuration. `input` merges the environment (upper-case names) with CLI flags (which win).
  */
@@ -144,7 +151,7 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
     issuer,
     audience: String(input.SPP_AUDIENCE || (deployed ? 'openspp' : issuer)),
     jwt,
-    tokenLifetime: int('SPP_TOKEN_LIFETIME', input.SPP_TOKEN_LIFETIME, deployed ? 86400 : 3600, 1, 86400),
+    tokenLifetime: int('SPP_TOKEN_LIFETIME', input.SPP_TOKEN_LIFETIME, defaultTokenLifetime(dialect), 1, 86400),
     leeway: int('SPP_JWT_LEEWAY', input.SPP_JWT_LEEWAY, 10, 0, 300),
     tokenRateLimit: {
       perMinute: int('SPP_TOKEN_RATE_PER_MINUTE', input.SPP_TOKEN_RATE_PER_MINUTE, 5, 1, 1_000_000_000),

@@ -101,18 +101,23 @@ describe('npm run docs: one self-contained HTML page', () => {
 });
 
 describe('npm run docs with a second dialect', () => {
-  it('writes one page per document, each linking to the other', async () => {
+  it('writes one page per document and one of their differences, each linking to the others', async () => {
     const deployed = structuredClone(publishedContract.document);
     deployed.info.title = 'OpenSPP API V2 (as deployed)';
+    delete deployed.paths['/Group/{identifier}/member/{member}'];
     const out = join(dir, 'two', 'index.html');
     const { pages } = await renderHtmlDocs(out, [
       { contract: publishedContract, label: 'Contract' },
       { contract: new Contract(deployed), label: 'As deployed' },
     ]);
-    expect(pages.map((p) => p.path)).toEqual([out, join(dir, 'two', 'as-deployed.html')]);
-    const [first, second] = await Promise.all(pages.map((p) => readFile(p.path, 'utf8')));
+    expect(pages.map((p) => p.path)).toEqual([out, join(dir, 'two', 'as-deployed.html'), join(dir, 'two', 'differences.html')]);
+    const [first, second, differences] = await Promise.all(pages.map((p) => readFile(p.path, 'utf8')));
     expect(first).toContain('<a href="as-deployed.html">As deployed</a>');
+    expect(first).toContain('<a href="differences.html">Differences</a>');
     expect(second).toContain('<a href="index.html">Contract</a>');
     expect(second).toContain('OpenSPP API V2 (as deployed)');
+    // The one operation the copy lacks is its one difference.
+    expect(differences).toContain(': 1 difference<');
+    expect(differences).toContain('PATCH /Group/{identifier}/member/{member}');
   }, 120_000);
 });
