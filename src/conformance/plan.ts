@@ -17,6 +17,8 @@ export interface PlanOptions {
   tier: Tier;
   /** Check ids or requirement ids (`TR-06`, `auth-no-token/*`, `RS-*`). */
   only?: string[];
+  /** Check ids (patterns with *) that do not run; requirement ids to leave out are the profile's business (--exclude). */
+  exclude?: string[];
 }
 
 export interface RunPlan {
@@ -79,6 +81,10 @@ export function planRun(checks: readonly Check[], options: PlanOptions): RunPlan
   const notRun: CheckResult[] = [];
   for (const check of checks) {
     if (!selectedByOnly(check, options.only)) continue;
+    if (options.exclude?.some((e) => matchesPattern(check.id, e))) {
+      notRun.push(checkResult(check, { verdict: 'skip', reason: 'excluded by --exclude' }));
+      continue;
+    }
     const excluded = profileExclusion(check, profile);
     const missing = excluded ? undefined : missingPrecondition(check, target, tier);
     if (excluded) notRun.push(checkResult(check, { verdict: 'na', reason: excluded }));

@@ -3,7 +3,7 @@
  * it made or adopted, its measurements, the requirements that are not applicable (ruled out by the profile, or
  * declared by the check at run time), and how many token-endpoint requests it sent.
  */
-import type { Check, Evidence } from './check.js';
+import type { AssertHow, Check, Evidence } from './check.js';
 import type { Masker } from './mask.js';
 import { applicability, type Profile } from './profiles.js';
 import type { Assertion, Exchange } from './types.js';
@@ -15,13 +15,14 @@ const CONTRACT_REQUIREMENT = 'OSPP-CT-01';
 function contractAssertion(exchange: Exchange): Assertion {
   const issues = exchange.contractIssues ?? [];
   const answer = `${exchange.operation} ${exchange.response?.status}`;
+  const found = issues.map((i) => `${i.pointer} ${i.message}`).join('; ');
   return {
     requirement: CONTRACT_REQUIREMENT,
     ok: issues.length === 0,
-    message: issues.length
-      ? `${answer} breaks the contract: ${issues.map((i) => `${i.pointer} ${i.message}`).join('; ')}`
-      : `${answer} conforms to the contract`,
+    message: issues.length ? `${answer} breaks the contract: ${found}` : `${answer} conforms to the contract`,
     evidence: [exchange.id],
+    // The same deviation in the answers of many operations is one cause (the first issue, its status class).
+    ...(issues.length ? { cause: `a ${String(exchange.response?.status ?? '?').slice(0, 1)}xx answer: ${issues[0]!.pointer} ${issues[0]!.message}` } : {}),
   };
 }
 
@@ -55,10 +56,17 @@ export class CheckRecorder {
   }
 
   /** Records an observation on a declared requirement; returns `ok`. Asserting an undeclared id is a kit bug. */
-  assert(requirement: string, ok: boolean, message: string, evidence?: Evidence): boolean {
+  assert(requirement: string, ok: boolean, message: string, evidence?: Evidence, how: AssertHow = {}): boolean {
     if (!this.verifies.has(requirement)) throw new Error(`check ${this.check.id} asserts ${requirement}, which it does not declare in verifies`);
     if (this.profileNa.has(requirement)) return ok;
-    this.assertions.push({ requirement, ok, message: this.masker.text(message), ...(evidence ? { evidence: evidenceIds(evidence) } : {}) });
+    this.assertions.push({
+      requirement,
+      ok,
+      message: this.masker.text(message),
+      ...(evidence ? { evidence: evidenceIds(evidence) } : {}),
+      ...(how.weight && !ok ? { weight: how.weight } : {}),
+      ...(how.cause && !ok ? { cause: this.masker.text(how.cause) } : {}),
+    });
     return ok;
   }
 

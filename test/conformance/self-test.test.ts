@@ -187,8 +187,10 @@ describe('rate limits the kit did not plan for', () => {
       expect(check.verdict).toBe('inconclusive');
       expect(check.reason).toMatch(/rate limited \(429\)/);
       expect(check.outcomes.every((x) => x.verdict === 'inconclusive')).toBe(true);
-      expect(o.exitCode).toBe(0);
-      expect(lines.join('\n')).toMatch(/Inconclusive \(cut off by a rate limit or the budget — not failures\)/);
+      // Never a failure — and never green either: the MUSTs it would have decided are undecided (exit code 3).
+      expect(o.report!.summary.mustFailures).toEqual([]);
+      expect(o.exitCode).toBe(3);
+      expect(lines.join('\n')).toMatch(/Inconclusive \(not decided: cut off by a rate limit or the budget/);
     } finally {
       await s.close();
     }
@@ -207,8 +209,9 @@ describe('rate limits the kit did not plan for', () => {
       expect(o.report!.checks.filter((c) => c.verdict === 'fail')).toEqual([]);
       expect(o.report!.budget.waitsMs).toBeLessThan(5_000);
       expect(o.report!.summary.mustUndecided.length).toBeGreaterThan(0);
-      expect(o.exitCode).toBe(0);
-      expect(lines.join('\n')).toMatch(/RESULT: PASS, INCOMPLETE — no MUST requirement failed, but \d+ MUST requirements were cut off/);
+      expect(o.report!.summary).toMatchObject({ verdict: 'pass', incomplete: true, exitCode: 3 });
+      expect(o.exitCode).toBe(3);
+      expect(lines.join('\n')).toMatch(/RESULT: PASS, INCOMPLETE — no MUST requirement failed, but \d+ MUST requirements were cut off.*exit code 3\)/);
     } finally {
       await s.close();
     }

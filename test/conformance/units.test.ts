@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { buildTokenRequest } from '../../src/conformance/tokens.js';
 import { basicAuthorization } from '../../src/rfc/oauth.js';
 import type { CheckResult, RunReport } from '../../src/conformance/types.js';
-import { aggregateRequirements, decideOutcomes, summarize } from '../../src/conformance/verdict.js';
+import { aggregateRequirements, decideOutcomes, rootCauses, summarize } from '../../src/conformance/verdict.js';
 import { curlLine, NetworkError } from '../../src/conformance/http.js';
 import { cutOff, skipped, stopOf } from '../../src/conformance/stopped.js';
 import { checkResult } from '../../src/conformance/check-result.js';
@@ -117,7 +117,7 @@ describe('verdicts', () => {
     expect(d.verdict).toBe('na');
   });
 
-  it('exits 1 only for a failed MUST (or a kit error), 0 with warnings and inconclusive checks', () => {
+  it('exits 1 only for a failed MUST (or a kit error), 3 when MUSTs were cut off (PASS, INCOMPLETE), 0 with warnings alone', () => {
     const catalogue = [
       { id: 'M-1', source: 's', level: 'MUST' as const, text: 't' },
       { id: 'S-1', source: 's', level: 'SHOULD' as const, text: 't' },
@@ -144,7 +144,9 @@ describe('verdicts', () => {
         'inconclusive',
       ),
     ];
-    expect(summarize(aggregateRequirements(catalogue, warnOnly, all), warnOnly).exitCode).toBe(0);
+    expect(summarize(aggregateRequirements(catalogue, warnOnly, all), warnOnly)).toMatchObject({ exitCode: 3, incomplete: true, verdict: 'pass' });
+    const warnAlone = [check([['S-1', 'warn']], 'warn')];
+    expect(summarize(aggregateRequirements(catalogue, warnAlone, all), warnAlone)).toMatchObject({ exitCode: 0, incomplete: false });
     const failing = [check([['M-1', 'fail']], 'fail')];
     const s = summarize(aggregateRequirements(catalogue, failing, all), failing);
     expect(s.exitCode).toBe(1);
@@ -449,6 +451,7 @@ describe('reporters', () => {
       waitsMs: 0,
     },
     summary: summarize(requirements, [failing]),
+    rootCauses: rootCauses(requirements, [failing]),
     requirements,
     checks: [failing],
     notes: [],
@@ -475,8 +478,12 @@ describe('reporters', () => {
     const reqs = aggregateRequirements(catalogue, [cut], () => ({ applies: true }));
     const text = summaryText({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
     expect(text).toMatch(/RESULT: PASS, INCOMPLETE .*1 MUST requirement was cut off by rate limits .*\(TR-06\)/);
-    expect(summarize(reqs, [cut])).toMatchObject({ verdict: 'pass', exitCode: 0, mustUndecided: ['TR-06'] });
-    expect(text).toContain('Inconclusive (cut off by a rate limit or the budget — not failures):');
+    expect(summarize(reqs, [cut])).toMatchObject({ verdict: 'pass', exitCode: 3, incomplete: true, mustUndecided: ['TR-06'] });
+    expect(text).toMatch(/Inconclusive \(not decided: cut off by a rate limit or the budget, or an answer the kit could not read — not failures\):/);
+    expect(text).toMatch(/exit code 3\)$/);
+    expect(summaryText({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) }, { allowIncomplete: true })).toMatch(
+      /exit code 0, --allow-incomplete\)$/,
+    );
     const html = htmlReport({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
     expect(html).toMatch(/<title>[^<]*PASS, INCOMPLETE<\/title>/);
     expect(html).toMatch(/class="verdict pass incomplete">PASS, INCOMPLETE — [^<]*\(TR-06\)/);
