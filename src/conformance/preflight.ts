@@ -103,7 +103,8 @@ class PreflightClient {
     try {
       delay = budget.delayFor(Date.now());
     } catch (e) {
-      if (e instanceof BudgetExhausted) throw new TargetError(`${e.message}: run again once it resets, or raise the declared limits in the target file if the deployment allows more`);
+      if (e instanceof BudgetExhausted)
+        throw new TargetError(`${e.message}: run again once it resets, or raise the declared limits in the target file if the deployment allows more`);
       throw e;
     }
     if (delay > this.options.maxWaitMs) throw new TargetError(`the next token request fits in ${Math.ceil(delay / 1000)} s, beyond --max-wait`);

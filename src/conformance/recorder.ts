@@ -11,19 +11,27 @@ import type { Assertion, Exchange } from './types.js';
 /** The requirement every answer of a contract operation verifies (or breaks). */
 const CONTRACT_REQUIREMENT = 'OSPP-CT-01';
 
-/** OSPP-CT-01 for one answer of a contract operation: the contract issues the http layer found in it, or none. */
-function contractAssertion(exchange: Exchange): Assertion {
+/** A contract issue's text without what differs between operations: the values seen, the operation's own name. */
+function issueCause(message: string): string {
+  return message.replace(/ \(got [^)]*\)/g, '').replace(/ for [A-Za-z]+ \(declared: [^)]*\)/g, ' for the operation');
+}
+
+/**
+ * OSPP-CT-01 for one answer of a contract operation: one assertion per contract issue the http layer found in it
+ * (each its own observation, so that the same deviation across operations is one root cause), or one that it conforms.
+ */
+function contractAssertions(exchange: Exchange): Assertion[] {
   const issues = exchange.contractIssues ?? [];
   const answer = `${exchange.operation} ${exchange.response?.status}`;
-  const found = issues.map((i) => `${i.pointer} ${i.message}`).join('; ');
-  return {
+  if (!issues.length) return [{ requirement: CONTRACT_REQUIREMENT, ok: true, message: `${answer} conforms to the contract`, evidence: [exchange.id] }];
+  const kind = `a ${String(exchange.response?.status ?? '?').slice(0, 1)}xx answer`;
+  return issues.map((i) => ({
     requirement: CONTRACT_REQUIREMENT,
-    ok: issues.length === 0,
-    message: issues.length ? `${answer} breaks the contract: ${found}` : `${answer} conforms to the contract`,
+    ok: false,
+    message: `${answer} breaks the contract: ${i.pointer} ${i.message}`,
     evidence: [exchange.id],
-    // The same deviation in the answers of many operations is one cause (the first issue, its status class).
-    ...(issues.length ? { cause: `a ${String(exchange.response?.status ?? '?').slice(0, 1)}xx answer: ${issues[0]!.pointer} ${issues[0]!.message}` } : {}),
-  };
+    cause: `${kind}: ${i.pointer} ${issueCause(i.message)}`,
+  }));
 }
 
 function evidenceIds(evidence: Evidence): number[] {
@@ -88,7 +96,7 @@ export class CheckRecorder {
   answer(exchange: Exchange): void {
     if (!this.profile.contract || !exchange.operation) return;
     this.verifies.add(CONTRACT_REQUIREMENT);
-    this.assertions.push(contractAssertion(exchange));
+    this.assertions.push(...contractAssertions(exchange));
   }
 
   /** The requirement ids the check verified, OSPP-CT-01 included once it applied. */

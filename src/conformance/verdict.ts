@@ -45,7 +45,9 @@ export function decideOutcomes(input: DecideInput): { verdict: Verdict; outcomes
     if (mine.length) return { requirement: id, verdict: 'pass', message: mine.map((a) => a.message).join('; ') };
     return { requirement: id, verdict: 'skip', message: stop?.reason ?? 'not evaluated in this run' };
   });
-  const verdict = worst(outcomes.map((o) => o.verdict));
+  let verdict = worst(outcomes.map((o) => o.verdict));
+  // A check stopped for a missing precondition is skipped, even if an answer it got on the way conformed (OSPP-CT-01).
+  if (stop?.verdict === 'skip' && verdict === 'pass') verdict = 'skip';
   const first = outcomes.find((o) => o.verdict === verdict && verdict !== 'pass');
   const reason = stop?.reason ?? first?.message;
   return { verdict, outcomes, ...(reason && verdict !== 'pass' ? { reason } : {}) };
@@ -142,7 +144,8 @@ export function rootCauses(requirements: RequirementResult[], checks: CheckResul
     }
   }
   return [...groups.values()].sort(
-    (a, b) => Number(a.verdict === 'warn') - Number(b.verdict === 'warn') || b.count - a.count || a.requirement.localeCompare(b.requirement, 'en', { numeric: true }),
+    (a, b) =>
+      Number(a.verdict === 'warn') - Number(b.verdict === 'warn') || b.count - a.count || a.requirement.localeCompare(b.requirement, 'en', { numeric: true }),
   );
 }
 

@@ -9,7 +9,7 @@ import { getOperation, type OperationSpec } from '../contract/index.js';
 import type { RoleToken } from './check.js';
 import { cheapQuery, probeOperation } from './checks/helpers.js';
 import type { HttpResult, RequestSpec } from './http.js';
-import { decodeJwt, mint } from './jwt.js';
+import { decodeJwt, mint, MINT_MARGIN_S } from './jwt.js';
 import { TargetError, type Target } from './target.js';
 import type { Role } from './types.js';
 
@@ -73,7 +73,13 @@ async function verifyKey(target: Target, full: RoleToken | undefined, o: VerifyO
   const now = Math.floor((Date.now() + o.clockSkewMs) / 1000);
   const header = { ...d.header };
   delete header.alg;
-  const minted = await mint(target.jwt, header, { ...d.payload, iat: now, nbf: now, exp: now + 300, jti: `spp-kit-verify-${now}` });
+  const minted = await mint(target.jwt, header, {
+    ...d.payload,
+    iat: now - MINT_MARGIN_S,
+    nbf: now - MINT_MARGIN_S,
+    exp: now + 300,
+    jti: `spp-kit-verify-${now}`,
+  });
   const control = await get(target, op, minted, 'full', o, ledgers);
   if (!REFUSED.has(control.status)) return;
   const what = target.jwt.alg === 'HS256' ? 'jwt.secret' : 'jwt.privateKeyFile';

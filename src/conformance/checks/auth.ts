@@ -59,7 +59,8 @@ function assertOutcome(ctx: CheckContext, where: string, r: HttpResult, codes: E
     ctx.assert(id, refused, `${where}: ${refused ? 'refused' : 'NOT refused: the credential was accepted'}`, r, {
       cause: refused ? 'refused' : `the credential was accepted (answered ${r.status})`,
     });
-  for (const id of ids.status) ctx.assert(id, r.status === expected.status, `${where} (expected ${expected.status})`, r, { cause: `answered ${r.status}, not ${expected.status}` });
+  for (const id of ids.status)
+    ctx.assert(id, r.status === expected.status, `${where} (expected ${expected.status})`, r, { cause: `answered ${r.status}, not ${expected.status}` });
   if (ids.outcome) {
     if (r.status < 400) ctx.notApplicable(ids.outcome, `answered ${r.status}: not an error`);
     else {
@@ -104,10 +105,12 @@ function assertChallenge(ctx: CheckContext, where: string, r: HttpResult, challe
     ctx.assert(id, !!header, `${where}: WWW-Authenticate ${header ? `'${header}'` : 'missing'}`, r, {
       cause: header ? 'challenge present' : `${r.status} without WWW-Authenticate`,
     });
-  for (const id of ids.header) if (isRefusal(r)) present(id);
-  else ctx.notApplicable(id, notRefusal);
-  for (const id of ids.header401 ?? []) if (r.status === 401) present(id);
-  else ctx.notApplicable(id, `answered ${r.status}, not 401`);
+  for (const id of ids.header)
+    if (isRefusal(r)) present(id);
+    else ctx.notApplicable(id, notRefusal);
+  for (const id of ids.header401 ?? [])
+    if (r.status === 401) present(id);
+    else ctx.notApplicable(id, `answered ${r.status}, not 401`);
   const attributeIds = [ids.scheme, ids.noErrorAttr, ...(ids.errorAttr ?? []), ids.syntax].filter((id): id is string => !!id);
   if (!isRefusal(r) || !header) {
     for (const id of attributeIds) ctx.notApplicable(id, isRefusal(r) ? 'no challenge was sent (RS-05 judges its absence)' : notRefusal);
@@ -227,7 +230,16 @@ const variants: Variant[] = [
     credential: async (ctx, op) => ({ token: await lackingToken(ctx, op) }),
     codes: ['SCOPE_INSUFFICIENT'],
     error: 'insufficient_scope',
-    ids: { status: [], refused: ['RS-15', 'O21-04'], outcome: 'OO-01', code: 'OSPP-ERR-02', issue: 'OO-02', header: ['RS-05'], scheme: 'RS-06', errorAttr: ['RS-11'] },
+    ids: {
+      status: [],
+      refused: ['RS-15', 'O21-04'],
+      outcome: 'OO-01',
+      code: 'OSPP-ERR-02',
+      issue: 'OO-02',
+      header: ['RS-05'],
+      scheme: 'RS-06',
+      errorAttr: ['RS-11'],
+    },
   },
 ];
 

@@ -79,9 +79,9 @@ export const consentChecks: Check[] = [
     needs: { clients: ['consent'], records: ['consented'] },
     uses: ['consent'],
     async run(ctx: CheckContext) {
+      // The record is read as a contract resource: a target whose resources have another shape is reported once.
+      await requireShape(ctx, 'resource');
       const r = await readAs(ctx, 'consent', ctx.target.records.consented!);
-      // A refusal is a failure whatever the shape; a 200 is read only when resources have the contract's shape.
-      if (r.status === 200) await requireShape(ctx, 'resource');
       ctx.assert(
         'OSPP-CON-01',
         r.status === 200 && (r.json as { resourceType?: string })?.resourceType === 'Individual',

@@ -7,7 +7,7 @@
 import type { OperationSpec } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
-import { decodeJwt, mint } from '../jwt.js';
+import { decodeJwt, mint, MINT_MARGIN_S } from '../jwt.js';
 import { cheapQuery, errorCodeOf, expectedFor, parseChallenges, probeOperation } from './helpers.js';
 import { isRefusal } from './probes.js';
 
@@ -49,7 +49,15 @@ async function send(
   algOverride?: 'HS512',
 ): Promise<HttpResult> {
   const now = fx.now();
-  const base = { ...fx.claims, iat: now, nbf: now, exp: now + 300, jti: `spp-kit-${ctx.runId}-${Math.random().toString(36).slice(2)}` };
+  // Issued a few seconds ago: the server clock is only known to the second, and a strict verifier (no leeway) would
+  // refuse a token whose iat/nbf lies a fraction of a second in its future.
+  const base = {
+    ...fx.claims,
+    iat: now - MINT_MARGIN_S,
+    nbf: now - MINT_MARGIN_S,
+    exp: now + 300,
+    jti: `spp-kit-${ctx.runId}-${Math.random().toString(36).slice(2)}`,
+  };
   const token = await mint(ctx.target.jwt!, { ...fx.header, ...header }, { ...base, ...claims }, algOverride);
   const what = [
     ...Object.entries(claims).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
@@ -98,7 +106,8 @@ function refusal(
           });
         else if (v === 'RS-10') ctx.assert(v, r.status === expected, msg, r, { cause: `an invalid token is refused with ${r.status}, not ${expected}` });
         else if (v === 'AT-11' || v === 'RS-08') {
-          if (!refused || !challenge) ctx.notApplicable(v, refused ? 'no Bearer challenge was sent (RS-05 judges its absence)' : `answered ${r.status}: not refused`);
+          if (!refused || !challenge)
+            ctx.notApplicable(v, refused ? 'no Bearer challenge was sent (RS-05 judges its absence)' : `answered ${r.status}: not refused`);
           else ctx.assert(v, challenge.params.error === 'invalid_token', msg, r);
         }
         // Everything else is a security requirement: any refusal meets it.

@@ -103,9 +103,13 @@ export async function scopeProbe(ctx: CheckContext, op: OperationSpec, token: Ro
   return { answer: second, reached: !isValidationAnswer(second), validatedFirst: first };
 }
 
-/** RS-16 from a scope probe: a body refused before the scope was checked fails it; a bad body refused with 403 passes it. */
+/**
+ * RS-16 from a scope probe: a bad body refused before the scope was checked fails it (unless the valid body then
+ * went through: the scope was never checked at all, which the scope verdict reports); a bad body refused with 403
+ * passes it.
+ */
 export function judgeOrder(ctx: CheckContext, id: string, op: OperationSpec, p: ScopeProbe, scope: string): void {
-  if (p.validatedFirst)
+  if (p.validatedFirst && (!p.reached || isRefusal(p.answer)))
     ctx.assert(
       id,
       false,
@@ -114,5 +118,10 @@ export function judgeOrder(ctx: CheckContext, id: string, op: OperationSpec, p: 
       { cause: 'a request whose token lacks the scope is answered with a validation error (400/422) instead of 403' },
     );
   else if (p.authorizedFirst)
-    ctx.assert(id, true, `${label(op, p.authorizedFirst)} for a body no schema accepts and a token lacking ${scope}: the scope is checked first`, p.authorizedFirst);
+    ctx.assert(
+      id,
+      true,
+      `${label(op, p.authorizedFirst)} for a body no schema accepts and a token lacking ${scope}: the scope is checked first`,
+      p.authorizedFirst,
+    );
 }

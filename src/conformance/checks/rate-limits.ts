@@ -177,7 +177,10 @@ function assertBurst(ctx: CheckContext, first: HttpResult, b: Burst, run: BurstR
   const ra = retryAfterSeconds(got.headers.get('retry-after'));
   const dayCap = longerCap(ra, run.windowSeconds ?? 60);
   if (assumed || dayCap)
-    ctx.notApplicable('OSPP-MD-02', assumed ? undeclared : `the 429 came from a longer cap than the minute's (Retry-After ${ra} s): the minute quota was not reached`);
+    ctx.notApplicable(
+      'OSPP-MD-02',
+      assumed ? undeclared : `the 429 came from a longer cap than the minute's (Retry-After ${ra} s): the minute quota was not reached`,
+    );
   else
     ctx.assert(
       'OSPP-MD-02',
@@ -211,11 +214,13 @@ function quotaProblem(a: ApiAnswer): string | undefined {
     if (Number(first.params.r) > Number(pol.params.q)) return `RateLimit r=${first.params.r} exceeds the policy's q=${pol.params.q}`;
     if (isInt(first.params.t) && isInt(pol.params.w) && Number(first.params.t) > Number(pol.params.w))
       return `RateLimit t=${first.params.t} exceeds the policy window w=${pol.params.w}`;
-    if (legacy && Number(a.legacyRemaining) !== Number(first.params.r)) return `X-RateLimit-Remaining ${a.legacyRemaining} disagrees with RateLimit r=${first.params.r}`;
+    if (legacy && Number(a.legacyRemaining) !== Number(first.params.r))
+      return `X-RateLimit-Remaining ${a.legacyRemaining} disagrees with RateLimit r=${first.params.r}`;
     return undefined;
   }
   if (!/^\d+$/.test(a.legacyRemaining!)) return `X-RateLimit-Remaining '${a.legacyRemaining}' is not a number`;
-  if (a.legacyLimit !== null && Number(a.legacyRemaining) > Number(a.legacyLimit)) return `X-RateLimit-Remaining ${a.legacyRemaining} exceeds X-RateLimit-Limit ${a.legacyLimit}`;
+  if (a.legacyLimit !== null && Number(a.legacyRemaining) > Number(a.legacyLimit))
+    return `X-RateLimit-Remaining ${a.legacyRemaining} exceeds X-RateLimit-Limit ${a.legacyLimit}`;
   return undefined;
 }
 
@@ -272,7 +277,10 @@ export const rateLimitChecks: Check[] = [
       const headers = rateLimitHeadersInPlay(ctx, first);
       if (!headers)
         for (const id of ['RLH-01', 'RLH-02', 'RLH-03', 'OSPP-RL-02'])
-          ctx.notApplicable(id, 'the target sends no RateLimit headers and the target file does not claim them (features.rateLimitHeaders); ratelimit-headers reports OSPP-RL-02');
+          ctx.notApplicable(
+            id,
+            'the target sends no RateLimit headers and the target file does not claim them (features.rateLimitHeaders); ratelimit-headers reports OSPP-RL-02',
+          );
       const minute = headers ? assertPolicy(ctx, first, limit, assumed) : undefined;
       const b = await burst(ctx, hit, first, limit);
       assertBurst(ctx, first, b, { limit, recentBefore, windowSeconds: minute?.w, assumed, headers });
@@ -320,7 +328,10 @@ export const rateLimitChecks: Check[] = [
       const dayCap = longerCap(ra, 60);
       if (assumed || dayCap)
         for (const id of ['OSPP-MD-02', 'RLH-03'])
-          ctx.notApplicable(id, dayCap ? `the 429 came from a longer cap than the minute's (Retry-After ${ra} s, the day's?): the minute quota was not reached` : limitText);
+          ctx.notApplicable(
+            id,
+            dayCap ? `the 429 came from a longer cap than the minute's (Retry-After ${ra} s, the day's?): the minute quota was not reached` : limitText,
+          );
       else ctx.assert('OSPP-MD-02', attempts >= limit - recentBefore, `${msg}: at least ${Math.max(0, limit - recentBefore)} should have passed`, got);
       assert429(ctx, got, 60, { syntax: 'RL-03', ...(assumed || dayCap ? {} : { consistent: 'RLH-03' }) });
     },

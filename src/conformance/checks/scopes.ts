@@ -28,7 +28,9 @@ function judgeAllowed(ctx: CheckContext, id: string, op: OperationSpec, r: HttpR
 function judgeRefused(ctx: CheckContext, id: string, op: OperationSpec, r: HttpResult, why: string): void {
   const ok = r.status === SCOPE_MISSING && errorCodeOf(r.json) === 'SCOPE_INSUFFICIENT';
   ctx.assert(id, ok, `${label(op, r)} ${errorCodeOf(r.json) ?? ''}: not allowed by ${why}, so 403 SCOPE_INSUFFICIENT`, r, {
-    cause: isRefusal(r) ? `a missing scope is refused with ${r.status} ${errorCodeOf(r.json) ?? '(no code)'}` : `an operation the token's scopes do not allow is let through (${r.status})`,
+    cause: isRefusal(r)
+      ? `a missing scope is refused with ${r.status} ${errorCodeOf(r.json) ?? '(no code)'}`
+      : `an operation the token's scopes do not allow is let through (${r.status})`,
   });
 }
 

@@ -76,7 +76,9 @@ export const shapeChecks: Check[] = [
       ctx.assert(
         'OSPP-CT-01',
         problems.length === 0,
-        problems.length ? `${problems.join('; ')}: the checks that read totals and entries are inconclusive` : 'a searchset Bundle of resources with resourceType',
+        problems.length
+          ? `${problems.join('; ')}: the checks that read totals and entries are inconclusive`
+          : 'a searchset Bundle of resources with resourceType',
         shapes.answer,
         { cause: `answers in another shape than the contract's: ${problems.join('; ')}` },
       );

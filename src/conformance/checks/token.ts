@@ -417,7 +417,12 @@ export const tokenChecks: Check[] = [
       else ctx.notApplicable('HTTP-01', `answered ${a.status}, not 401`);
       if (a.issued) {
         // Without a scope parameter a default must apply: an empty granted scope is no default at all.
-        ctx.assert('SC-03', a.scope === undefined || a.scope.length > 0, `no scope parameter → ${a.status}, granted ${a.scope === undefined ? '(not echoed)' : `'${a.scope}'`}`, a.r ?? a.e);
+        ctx.assert(
+          'SC-03',
+          a.scope === undefined || a.scope.length > 0,
+          `no scope parameter → ${a.status}, granted ${a.scope === undefined ? '(not echoed)' : `'${a.scope}'`}`,
+          a.r ?? a.e,
+        );
         ctx.notApplicable('TERR-03', 'a token was issued: no error to judge');
         return;
       }
@@ -450,7 +455,9 @@ export const tokenChecks: Check[] = [
       // RFC 6749 §3.2: "scope=" is "no scope" — whatever the server does without one, it must do the same here.
       const same =
         issued === omitted.issued &&
-        (issued ? scope === undefined || omitted.scope === undefined || sameScopes(scope, omitted.scope) : r.status === omitted.status && error === omitted.error);
+        (issued
+          ? scope === undefined || omitted.scope === undefined || sameScopes(scope, omitted.scope)
+          : r.status === omitted.status && error === omitted.error);
       ctx.assert(
         'TE-04',
         same,

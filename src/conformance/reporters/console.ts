@@ -58,7 +58,11 @@ function factLines(report: RunReport): string[] {
 export function summaryText(report: RunReport, options: { color?: boolean; allowIncomplete?: boolean } = {}): string {
   const color = options.color ?? false;
   const { summary } = report;
-  const lines: string[] = ['', `spp-kit conformance — ${report.target.baseUrl} (profile ${report.target.profile}, tier ${report.target.tier})`, ...factLines(report)];
+  const lines: string[] = [
+    '',
+    `spp-kit conformance — ${report.target.baseUrl} (profile ${report.target.profile}, tier ${report.target.tier})`,
+    ...factLines(report),
+  ];
   const causes = report.rootCauses ?? [];
   if (causes.length) {
     lines.push('', `Root causes (${causes.length}; each failure counted once per requirement and observation):`);

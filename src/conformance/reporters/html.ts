@@ -116,7 +116,10 @@ function filtersHtml(reqs: RequirementResult[]): string {
     ['other', 'not run', n(['skip', 'na', 'untested'])],
   ];
   return options
-    .map(([id, name, count]) => `<input type="radio" name="verdict-filter" id="f-${id}"${id === 'all' ? ' checked' : ''}><label for="f-${id}">${esc(name)} (${count})</label>`)
+    .map(
+      ([id, name, count]) =>
+        `<input type="radio" name="verdict-filter" id="f-${id}"${id === 'all' ? ' checked' : ''}><label for="f-${id}">${esc(name)} (${count})</label>`,
+    )
     .join('');
 }
 
