@@ -62,10 +62,14 @@ function profileExclusion(check: Check, profile: Profile): string | undefined {
   return undefined;
 }
 
-/** The token-endpoint requests of the selected checks: their own, plus one per shared token the run fetches. */
+/**
+ * The token-endpoint requests of the selected checks: their own, plus one per shared token the run fetches. The
+ * full client's token is fetched too when the preflight verifies the target file's records or key with it.
+ */
 function tokenCount(selected: Check[], target: Target, profile: Profile): { preflightRoles: Role[]; tokenRequests: number } {
   const keys = new Set<TokenKey>();
   for (const c of selected) for (const k of c.uses ?? []) if ((k !== 'reader' && k !== 'consent') || target.clients[k]) keys.add(k);
+  if (selected.some((c) => c.needs?.records?.length || c.needs?.key)) keys.add('full');
   const preflightRoles = (['full', 'reader', 'consent'] as const).filter((r) => keys.has(r) && target.clients[r]);
   const explicit = selected
     .filter((c) => c.probe !== 'token')
