@@ -179,7 +179,8 @@ function oidcParameters(origin: string): Record<string, unknown> {
   };
 }
 
-async function freePort(): Promise<number> {
+/** A port of 127.0.0.1 that nothing listens on (for servers that must know their URL before they start). */
+export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));

@@ -3,9 +3,9 @@
  * one behaviour the way real servers do — the rest of the target stays right, so a test sees exactly what the kit
  * makes of that one behaviour. (The deployed-OpenSPP emulation, openspp-deployed.ts, is a stranger of its own.)
  */
-import { createServer } from 'node:net';
 import type { RunningServer } from '../../../src/server/serve.js';
 import { startReference } from '../harness.js';
+import { freePort } from '../peers.js';
 import {
   header,
   isTokenEndpoint,
@@ -19,15 +19,6 @@ import {
   type RunningProxy,
 } from '../mutants/proxy.js';
 
-/** The server must know its public URL (the proxy's) before it starts, so it gets an explicit free port. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 export interface Bench {
   proxy: RunningProxy;
   server: RunningServer;
@@ -36,7 +27,7 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-/** A fresh reference server behind a proxy that applies `mutation`; `env` adds server settings. */
+/** A fresh reference server behind a proxy that applies `mutation`; `env` adds server settings. The server must know its public URL (the proxy's) before it starts, so it gets an explicit free port. */
 export async function behindProxy(mutation: Mutation, env: Record<string, string> = {}): Promise<Bench> {
   const proxy = await startProxy(mutation);
   const server = await startReference({ PORT: String(await freePort()), SPP_PUBLIC_URL: proxy.origin, ...env });
