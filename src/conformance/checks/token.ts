@@ -38,6 +38,20 @@ function formMethod(p: Profile): AuthMethod {
 // Nothing of the real secret goes into a wrong one: reports show wrong secrets unmasked.
 const wrong = (c: TargetClient): TargetClient => ({ clientId: c.clientId, clientSecret: 'spp-kit-wrong-secret-0000', ...(c.scope ? { scope: c.scope } : {}) });
 
+/**
+ * A request the token endpoint must refuse: `id` passes when no token was issued (the refusal itself; its code is
+ * judged apart). Returns the error code of the refusal, or false when a token was issued.
+ */
+function refusedWithout(ctx: CheckContext, id: string, r: HttpResult, what: string): string | undefined | false {
+  const body = r.json as { error?: unknown; access_token?: unknown } | undefined;
+  const issued = r.status === 200 && typeof body?.access_token === 'string';
+  const error = typeof body?.error === 'string' ? body.error : undefined;
+  ctx.assert(id, !issued && r.status >= 400, `${what} → ${r.status} ${issued ? 'with a token' : (error ?? '(no error code)')}`, r, {
+    cause: issued ? 'a token was issued' : `answered ${r.status}`,
+  });
+  return issued ? false : error;
+}
+
 /** HTTP-01 on a token-endpoint answer: a 401 carries a challenge (RFC 9110 §15.5.2), whatever the request was. */
 function challengeOn401(ctx: CheckContext, r: HttpResult | Exchange): void {
   const status = 'exchange' in r ? r.status : r.response?.status;
@@ -275,7 +289,7 @@ export const tokenChecks: Check[] = [
     id: 'token-grant-repeated',
     title: 'A repeated grant_type gets invalid_request',
     suite: 'token',
-    verifies: ['TE-06'],
+    verifies: ['TE-06', 'TERR-03'],
     needs: { clients: ['full'] },
     tokenRequests: 1,
     async run(ctx: CheckContext) {
@@ -292,25 +306,28 @@ export const tokenChecks: Check[] = [
             ]),
       ]);
       const r = await ctx.tokenRequest({ method: basic ? 'basic' : 'post', client, rawForm: form.toString() });
-      const error = (r.json as { error?: string } | undefined)?.error;
-      ctx.assert('TE-06', r.status === 400 && error === 'invalid_request', `grant_type twice → ${r.status} ${error ?? ''}`, r);
+      // One cause, one requirement: TE-06 is met by the refusal; its error code is TERR-03's business.
+      const error = refusedWithout(ctx, 'TE-06', r, 'grant_type twice');
+      if (error !== false) assertOAuthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
     },
   },
   {
     id: 'token-two-methods',
     title: 'HTTP Basic plus a client_secret in the body gets invalid_request',
     suite: 'token',
-    verifies: ['CA-05', 'O21-05'],
+    verifies: ['CA-05', 'O21-05', 'TERR-03'],
     needs: { clients: ['full'] },
     tokenRequests: 1,
     notApplicable: (p) => (usesMethod(p, 'basic') ? undefined : 'needs HTTP Basic as one of the two methods'),
     async run(ctx: CheckContext) {
       const client = ctx.target.clients.full!;
       const r = await ctx.tokenRequest({ method: 'basic', client, params: { client_secret: client.clientSecret } });
-      const error = (r.json as { error?: string } | undefined)?.error;
-      const msg = `Basic + client_secret in the body → ${r.status} ${error ?? ''}`;
-      ctx.assert('CA-05', r.status === 400 && error === 'invalid_request', msg, r);
-      ctx.assert('O21-05', error === 'invalid_request', msg, r);
+      const error = refusedWithout(ctx, 'CA-05', r, 'Basic + client_secret in the body');
+      if (error === false) ctx.assert('O21-05', false, `Basic + client_secret in the body → ${r.status}: a token was issued`, r);
+      else {
+        ctx.assert('O21-05', error === 'invalid_request', `Basic + client_secret in the body → ${r.status} ${error ?? '(no error code)'}`, r);
+        assertOAuthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
+      }
     },
   },
   {
