@@ -23,7 +23,7 @@ import {
   probeOperation,
   securedOperations,
 } from './helpers.js';
-import { isRefusal, judgeOrder, notServed, probe, scopeProbe, servedness, type Credential } from './probes.js';
+import { isRefusal, isValidationAnswer, judgeOrder, notJudged, notServed, probe, scopeProbe, servedness, type Credential } from './probes.js';
 
 /** Which requirement each aspect of a refusal verifies (absent: not asserted for that variant). */
 interface RefusalIds {
@@ -312,6 +312,13 @@ function sweepCheck(op: OperationSpec, v: Variant): Check {
       if (!served.served) return notServed(ctx, v.verifies, `the target does not serve ${op.method} ${op.pathTemplate}`);
       if (v.name === 'missing-scope') return missingScopeCheck(ctx, op, v);
       const r = await probe(ctx, op, await v.credential(ctx, op));
+      // A write answered with a validation error ({} is no record): the body was judged, the token perhaps not.
+      if (op.requestBody && isValidationAnswer(r))
+        return notJudged(
+          ctx,
+          v.verifies,
+          `${label(op, r)}: the target refused the body before it judged the token (the token rules are judged on its other operations)`,
+        );
       assertRefusal(ctx, op, r, v.codes, v.error ? { error: v.error } : {}, v.ids);
     },
   };

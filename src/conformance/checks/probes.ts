@@ -61,9 +61,14 @@ export async function servedness(ctx: CheckContext, op: OperationSpec, own?: Htt
   };
 }
 
+/** Marks every requirement of a check not applicable, saying why the answer could not be judged. */
+export function notJudged(ctx: CheckContext, ids: readonly string[], why: string): void {
+  for (const id of ids) ctx.notApplicable(id, why);
+}
+
 /** Marks every requirement of a check not applicable because the operation is not served (reported once, under OSPP-CT-01). */
 export function notServed(ctx: CheckContext, ids: readonly string[], why: string): void {
-  for (const id of ids) ctx.notApplicable(id, `${why} (reported once under OSPP-CT-01)`);
+  notJudged(ctx, ids, `${why} (reported once under OSPP-CT-01)`);
 }
 
 /** The contract's example body for `op`, re-identified with the target's write identifier (writes: true only). */

@@ -300,7 +300,7 @@ export const rateLimitChecks: Check[] = [
       const client = ctx.target.clients.full!;
       const method = ctx.profile.clientAuth.primary === 'basic' ? 'post' : ctx.profile.clientAuth.primary;
       // Wrong secrets: brute-force protection must count failures, and no token is minted for nothing.
-      const wrong = { clientId: client.clientId, clientSecret: 'spp-kit-wrong-secret-probe' };
+      const wrong = { clientId: client.clientId, clientSecret: 'spp-kit-wrong-secret-probe', ...(client.scope ? { scope: client.scope } : {}) };
       let attempts = 0;
       let got: HttpResult | undefined;
       let last: HttpResult | undefined;

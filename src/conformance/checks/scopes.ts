@@ -1,6 +1,7 @@
 /**
  * Scopes: the reader client can do exactly what its scopes allow — every secured operation is tried, the allowed
- * ones must get past authorization (any answer but 401/403), the others must get 403 SCOPE_INSUFFICIENT — and a
+ * ones must get past authorization (any answer but 401/403), the others must be refused (their 403
+ * SCOPE_INSUFFICIENT is the sweep's business) — and a
  * resource:all token covers its one resource and nothing else. What a token may do is judged from what it holds
  * (the response's scope, its claims), not from what was asked: a server may ignore a requested scope when it
  * reports the issued one (RFC 6749 §3.3). Expected outcomes come from the contract's security requirements through
@@ -24,13 +25,13 @@ function judgeAllowed(ctx: CheckContext, id: string, op: OperationSpec, r: HttpR
   });
 }
 
-/** A refused operation must get 403 SCOPE_INSUFFICIENT. */
+/**
+ * A refused operation must be refused: the scope matrix is met by the refusal; its status and code (403
+ * SCOPE_INSUFFICIENT) are the 401/403 sweep's business (OSPP-ERR-02, RS-11), judged there once per operation.
+ */
 function judgeRefused(ctx: CheckContext, id: string, op: OperationSpec, r: HttpResult, why: string): void {
-  const ok = r.status === SCOPE_MISSING && errorCodeOf(r.json) === 'SCOPE_INSUFFICIENT';
-  ctx.assert(id, ok, `${label(op, r)} ${errorCodeOf(r.json) ?? ''}: not allowed by ${why}, so 403 SCOPE_INSUFFICIENT`, r, {
-    cause: isRefusal(r)
-      ? `a missing scope is refused with ${r.status} ${errorCodeOf(r.json) ?? '(no code)'}`
-      : `an operation the token's scopes do not allow is let through (${r.status})`,
+  ctx.assert(id, isRefusal(r), `${label(op, r)} ${errorCodeOf(r.json) ?? ''}: not allowed by ${why}, so refused`, r, {
+    cause: `an operation the token's scopes do not allow is let through (${r.status})`,
   });
 }
 

@@ -304,6 +304,8 @@ export const tokenChecks: Check[] = [
               ['client_id', client.clientId],
               ['client_secret', client.clientSecret],
             ]),
+        // Only the repeated parameter is wrong: a server that requires a scope gets the declared one.
+        ...(client.scope ? [['scope', client.scope]] : []),
       ]);
       const r = await ctx.tokenRequest({ method: basic ? 'basic' : 'post', client, rawForm: form.toString() });
       // One cause, one requirement: TE-06 is met by the refusal; its error code is TERR-03's business.
@@ -337,7 +339,9 @@ export const tokenChecks: Check[] = [
     verifies: ['CA-08', 'CC-03', 'O21-06', 'HTTP-01'],
     tokenRequests: 1,
     async run(ctx: CheckContext) {
-      const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile) });
+      // Only the credentials are missing: a server that requires a scope gets the full client's declared one.
+      const scope = ctx.target.clients.full?.scope;
+      const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), ...(scope ? { params: { scope } } : {}) });
       const body = r.json as { error?: unknown; access_token?: unknown } | undefined;
       const error = typeof body?.error === 'string' ? body.error : undefined;
       const issued = r.status === 200 && typeof body?.access_token === 'string';

@@ -74,6 +74,34 @@ function answer(status: number, body: unknown, headers: Record<string, string> =
   };
 }
 
+/** A write whose body has no identifier array: no record of the contract. */
+function bodyWithoutIdentifier(req: ProxyRequest): boolean {
+  const body = json({ status: 0, headers: {}, body: req.body }) as Record<string, unknown> | undefined;
+  return !body || !Array.isArray(body.identifier);
+}
+
+const isWrite = (req: ProxyRequest) => isApi(req) && (req.method === 'POST' || req.method === 'PUT') && !req.url.includes('$batch');
+
+/** The refusal a stranger gives instead of the server's answer, keeping the server's headers (quota, version). */
+function refusal(res: ProxyResponse, status: number, body: unknown): ProxyResponse {
+  return { status, headers: { ...res.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/**
+ * Refuses `when` requests with `status`/`body` without letting the server act on them: they go upstream as a
+ * harmless GET of the same URL (nothing is written), whose headers (quota, version) the refusal keeps.
+ */
+function refuseWrites(when: (req: ProxyRequest) => boolean, status: number, body: unknown): Mutation {
+  const MARK = 'x-spp-kit-stranger-refuses';
+  return {
+    request: (req) =>
+      when(req)
+        ? { ...req, method: 'GET', body: '', headers: { ...without({ status: 0, headers: req.headers, body: '' }, 'content-type').headers, [MARK]: '1' } }
+        : req,
+    response: (res, req) => (header(req.headers, MARK) ? refusal(res, status, body) : res),
+  };
+}
+
 /** Answers `res` unless the request is `when`'s; then `instead`. */
 function onRequest(when: (req: ProxyRequest) => boolean, instead: (req: ProxyRequest) => ProxyResponse): Mutation {
   return {
@@ -123,17 +151,21 @@ export const strangers = {
       },
     } satisfies Mutation,
   },
-  /** Validates the body before it authorizes: a write whose body is not a record gets 422 whatever the token's scopes. */
+  /** Authenticates, then validates the body, then authorizes: a token lacking the scope gets 422 for a body that is no record. */
   validatesFirst: {
-    description: 'validates a write body before it checks the scope: 422 VALIDATION_ERROR for a body without identifier, whoever sends it',
-    mutation: onRequest(
-      (req) => {
-        if (!isApi(req) || (req.method !== 'POST' && req.method !== 'PUT') || req.url.includes('$batch') || !header(req.headers, 'authorization')) return false;
-        const body = json({ status: 0, headers: {}, body: req.body }) as Record<string, unknown> | undefined;
-        return !body || !Array.isArray(body.identifier);
-      },
-      () => answer(422, outcome('VALIDATION_ERROR', 'invalid', 'identifier: required')),
-    ),
+    description:
+      'validates a write body after authenticating the token but before checking its scope: 422 VALIDATION_ERROR where the scope check would say 403',
+    mutation: {
+      response: (res, req) =>
+        isWrite(req) && res.status === 403 && bodyWithoutIdentifier(req)
+          ? refusal(res, 422, outcome('VALIDATION_ERROR', 'invalid', 'identifier: required'))
+          : res,
+    } satisfies Mutation,
+  },
+  /** Validates a write body before anything else, the token included: 422 for a body that is no record, whatever the credential. */
+  validatesBeforeAuthenticating: {
+    description: 'validates a write body before it authenticates the token: 422 VALIDATION_ERROR for a body without identifier, whatever the credential',
+    mutation: refuseWrites((req) => isWrite(req) && bodyWithoutIdentifier(req), 422, outcome('VALIDATION_ERROR', 'invalid', 'identifier: required')),
   },
   /** Refuses every bad token with 403 instead of 401 (the challenge and the body as they were). */
   refuses403: {
@@ -145,13 +177,14 @@ export const strangers = {
   /** Accepts writes only with its own identifier types. */
   ownIdentifiers: {
     description: 'accepts records only with its own identifier types (urn:gov:ph:...): 422 for any other system',
-    mutation: onRequest(
+    mutation: refuseWrites(
       (req) => {
-        if (!isApi(req) || (req.method !== 'POST' && req.method !== 'PUT') || req.url.includes('$batch')) return false;
+        if (!isWrite(req)) return false;
         const ids = (json({ status: 0, headers: {}, body: req.body }) as { identifier?: Array<{ system?: string }> } | undefined)?.identifier;
         return Array.isArray(ids) && ids.some((i) => !String(i.system).startsWith('urn:gov:ph:'));
       },
-      () => answer(422, outcome('VALIDATION_ERROR', 'invalid', 'identifier.system: unknown identifier type')),
+      422,
+      outcome('VALIDATION_ERROR', 'invalid', 'identifier.system: unknown identifier type'),
     ),
   },
   /** Reports no quota on its API answers (only its 429s say anything). */

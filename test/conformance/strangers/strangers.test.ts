@@ -69,6 +69,8 @@ describe('a deployed OpenSPP 2 (emulation: {detail} errors, {data, meta, links} 
   it('runs to the end and fails on real deviations only (exit 1, no kit error)', () => {
     expect(o.error).toBeUndefined();
     expect(o.report!.summary.counts.error).toBe(0);
+    const broken = o.report!.checks.filter((c) => c.outcomes.some((x) => x.verdict === 'error')).map((c) => `${c.checkId}: ${c.reason}`);
+    expect(broken).toEqual([]);
     expect(o.exitCode).toBe(1);
     for (const id of ['OSPP-CT-01', 'OO-01', 'OSPP-ERR-01', 'RS-05', 'TR-06', 'AT-01', 'OSPP-SC-04', 'TE-06', 'CA-05', 'AT-06'])
       expect(failedIds(o).join(' '), id).toContain(id);
@@ -134,9 +136,16 @@ describe('a deployed OpenSPP 2 (emulation: {detail} errors, {data, meta, links} 
     expect(c.assertions.find((a) => a.requirement === 'OSPP-ERR-02')?.message).toMatch(/403/);
   });
 
-  it('13: writes with the identifier system the target file names', () => {
-    expect(check(o, 'resource-if-match').verdict).not.toBe('skip');
+  it('13: writes with the identifier system the target file names; If-Match works from the ETag of a read (none on the create)', () => {
+    const ifMatch = check(o, 'resource-if-match');
+    expect(ifMatch.exchanges.filter((e) => e.request.method === 'PUT').length).toBe(2);
+    expect(ifMatch.outcomes.find((x) => x.requirement === 'OSPP-RES-02')?.message).toMatch(/PUT with If-Match "\d+" → 200/);
     expect(check(o, 'resource-create-read').measurements?.created).toMatch(/^urn:openspp:vocab:id-type#national_id\|SPPKIT-/);
+  });
+
+  it('one cause, one requirement: a scope refusal without the contract code meets the scope matrix (OSPP-SC-01) and fails OSPP-ERR-02 only', () => {
+    expect(outcome(o, 'scopes-reader-matrix', 'OSPP-SC-01')?.verdict).toBe('pass');
+    expect(requirement(o, 'OSPP-ERR-02')).toBe('fail');
   });
 
   it('15: a token-endpoint 401 without a challenge fails HTTP-01 (wrong credentials answered 401 {detail})', () => {
@@ -183,8 +192,11 @@ describe('a server that requires a scope in the token request (like Glewlwyd)', 
       ...base,
       clients: { full: { ...base.clients.full!, scope: `${scope} individual:create individual:update` }, reader: { ...base.clients.reader!, scope } },
     };
-    const o = await run({ target, only: ['token-*', 'auth-no-token/searchIndividuals'] });
+    const o = await run({ target, only: ['token-*', 'ratelimit-token'] });
     expect(o.error).toBeUndefined();
+    // Every request that tests something else carries the declared scope: only what is tested is wrong.
+    for (const id of ['token-grant-repeated', 'token-no-credentials', 'token-grant-unsupported', 'token-wrong-secret', 'ratelimit-token'])
+      expect(check(o, id).verdict, `${id}: ${check(o, id).reason}`).toBe('pass');
     expect(outcome(o, 'token-scope-omitted', 'SC-03')?.verdict).toBe('pass');
     expect(outcome(o, 'token-scope-omitted', 'SC-03')?.message).toMatch(/400 invalid_scope/);
     expect(outcome(o, 'token-empty-parameter', 'TE-04')?.verdict).toBe('pass');
@@ -234,6 +246,20 @@ describe('a server that validates the body before it checks the scope (422 befor
     expect(matrix.assertions.some((a) => a.requirement === 'RS-15' && /POST \/Individual/.test(a.message) && a.ok)).toBe(true);
     expect(matrix.outcomes.find((x) => x.requirement === 'RS-16')?.verdict).toBe('warn');
     expect(matrix.outcomes.find((x) => x.requirement === 'OSPP-SC-01')?.verdict).toBe('pass');
+  }, 60_000);
+});
+
+describe('a server that validates a write body before it even authenticates the token', () => {
+  const s = stranger('validatesBeforeAuthenticating');
+  it('6: a forged token on a write answered 422 is not said to be accepted: its token rules are not judged there', async () => {
+    const o = await run({ target: referenceTarget(s.bench().baseUrl), only: ['auth-garbage-token/createIndividual', 'auth-garbage-token/readIndividual'] });
+    for (const id of ['JWT-01', 'RS-10', 'OSPP-ERR-01', 'RS-05']) {
+      const x = outcome(o, 'auth-garbage-token/createIndividual', id);
+      expect(x?.verdict, id).toBe('na');
+      expect(x?.message, id).toMatch(/refused the body before it judged the token/);
+    }
+    expect(outcome(o, 'auth-garbage-token/readIndividual', 'JWT-01')?.verdict).toBe('pass');
+    expect(failedIds(o)).toEqual([]);
   }, 60_000);
 });
 
