@@ -16,7 +16,7 @@ import { Masker } from './mask.js';
 import type { Profile } from './profiles.js';
 import { secretVariables, TargetError, targetSecrets, type Target, type TargetClient } from './target.js';
 import { recordSpend, spentToday } from './ledger.js';
-import { buildTokenRequest, readTokenResponse, skewFromDate } from './tokens.js';
+import { buildTokenRequest, readTokenResponse, skewFromDate, tokenHowTo } from './tokens.js';
 import { verifyTargetFile } from './verify-target.js';
 import type { Exchange, Role } from './types.js';
 
@@ -69,18 +69,26 @@ class PreflightClient {
   private readonly http: HttpClientOptions;
   private seq = 0;
 
+  /** Known once resolved: the curl lines of requests with a role's token say how to get one from it. */
+  tokenEndpoint: string | undefined;
+
   constructor(
     target: Target,
     profile: Profile,
     readonly options: PreflightOptions,
   ) {
     this.masker = new Masker(targetSecrets(target));
+    const variables = secretVariables(target);
     this.http = {
       masker: this.masker,
       validate: profile.contract,
-      variables: secretVariables(target),
+      variables,
       onExchange: (e) => this.exchanges.push(e),
       nextId: () => ++this.seq,
+      tokenHowTo: (role) => {
+        const client = target.clients[role as Role];
+        return client && this.tokenEndpoint ? tokenHowTo(this.tokenEndpoint, profile.clientAuth.primary, role, client, variables, this.masker) : [];
+      },
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     };
   }
@@ -215,6 +223,7 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
   const pc = new PreflightClient(target, profile, options);
   const metadata = profile.contract ? await fetchMetadata(target, pc) : undefined;
   const tokenEndpoint = await resolveTokenEndpoint(target, profile, (spec, what) => pc.request(spec, what));
+  pc.tokenEndpoint = tokenEndpoint;
   const notes: string[] = [];
   const limits = { token: pick('token', target, metadata, notes), api: pick('api', target, metadata, notes) };
   const { budget, spentEarlier } = tokenBudget(limits.token, tokenEndpoint, options);

@@ -4,6 +4,7 @@
  * makes of that one behaviour. (The deployed-OpenSPP emulation, openspp-deployed.ts, is a stranger of its own.)
  */
 import type { RunningServer } from '../../../src/server/serve.js';
+import { publishedContract } from '../../../src/contract/index.js';
 import { startReference } from '../harness.js';
 import { freePort } from '../peers.js';
 import {
@@ -74,10 +75,12 @@ function answer(status: number, body: unknown, headers: Record<string, string> =
   };
 }
 
-/** A write whose body has no identifier array: no record of the contract. */
-function bodyWithoutIdentifier(req: ProxyRequest): boolean {
-  const body = json({ status: 0, headers: {}, body: req.body }) as Record<string, unknown> | undefined;
-  return !body || !Array.isArray(body.identifier);
+/** A write whose body the contract's schema for its operation refuses (`{}` for a record, say). */
+function invalidBody(req: ProxyRequest): boolean {
+  const match = publishedContract.match(req.method, req.url.split('?')[0]!);
+  if (!match || !('op' in match) || !match.op.requestBody) return false;
+  const body = json({ status: 0, headers: {}, body: req.body });
+  return body === undefined || publishedContract.validator.validateBody(match.op, 'application/json', body).length > 0;
 }
 
 const isWrite = (req: ProxyRequest) => isApi(req) && (req.method === 'POST' || req.method === 'PUT') && !req.url.includes('$batch');
@@ -151,21 +154,21 @@ export const strangers = {
       },
     } satisfies Mutation,
   },
-  /** Authenticates, then validates the body, then authorizes: a token lacking the scope gets 422 for a body that is no record. */
+  /** Authenticates, then validates the body, then authorizes: a token lacking the scope gets 422 for a body the contract refuses. */
   validatesFirst: {
     description:
       'validates a write body after authenticating the token but before checking its scope: 422 VALIDATION_ERROR where the scope check would say 403',
     mutation: {
       response: (res, req) =>
-        isWrite(req) && res.status === 403 && bodyWithoutIdentifier(req)
-          ? refusal(res, 422, outcome('VALIDATION_ERROR', 'invalid', 'identifier: required'))
+        isWrite(req) && res.status === 403 && invalidBody(req)
+          ? refusal(res, 422, outcome('VALIDATION_ERROR', 'invalid', 'The body does not match the schema.'))
           : res,
     } satisfies Mutation,
   },
   /** Validates a write body before anything else, the token included: 422 for a body that is no record, whatever the credential. */
   validatesBeforeAuthenticating: {
-    description: 'validates a write body before it authenticates the token: 422 VALIDATION_ERROR for a body without identifier, whatever the credential',
-    mutation: refuseWrites((req) => isWrite(req) && bodyWithoutIdentifier(req), 422, outcome('VALIDATION_ERROR', 'invalid', 'identifier: required')),
+    description: 'validates a write body (against the contract) before it authenticates the token: 422 VALIDATION_ERROR, whatever the credential',
+    mutation: refuseWrites((req) => isWrite(req) && invalidBody(req), 422, outcome('VALIDATION_ERROR', 'invalid', 'The body does not match the schema.')),
   },
   /** Refuses every bad token with 403 instead of 401 (the challenge and the body as they were). */
   refuses403: {
