@@ -271,6 +271,12 @@ describe('21: the command behaves like the tools operators know', () => {
     const ran = [...r.stdout.matchAll(/^ {2}run {3}(\S+)/gm)].map((m) => m[1]);
     expect(ran.sort()).toEqual(['auth-garbage-token/readIndividual', 'auth-no-token/readIndividual', 'token-response']);
     expect(cli(['--target', file, '--rerun-failed', join(dir, 'missing.json')]).status).toBe(2);
+    // After a pass there is nothing to rerun: the command says so and sends nothing (the target does not answer).
+    const passed = join(dir, 'passed.json');
+    writeFileSync(passed, JSON.stringify({ checks: [{ checkId: 'token-response', verdict: 'pass' }] }));
+    const none = cli(['--target', file, '--rerun-failed', passed]);
+    expect(none.status).toBe(0);
+    expect(none.stdout).toMatch(/has no failed, broken or inconclusive check: nothing to rerun/);
   });
 
   it('colour only on a terminal, never with NO_COLOR or --no-color', async () => {

@@ -202,7 +202,7 @@ async function act(opts: Options): Promise<number> {
   }
   if (opts.list) return listPlan(opts);
   const options = runOptions(opts);
-  if (opts.rerunFailed && !options.only) {
+  if (opts.rerunFailed && !options.only?.length) {
     process.stdout.write(`spp-kit conformance: ${opts.rerunFailed} has no failed, broken or inconclusive check: nothing to rerun\n`);
     return 0;
   }
