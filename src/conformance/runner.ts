@@ -146,7 +146,7 @@ function withExclusions(profile: Profile, exclude: readonly string[] | undefined
 }
 
 /** The target and profile to run with, or why they are unusable (exit code 2). */
-export function loadInputs(options: RunOptions): { target: Target; profile: Profile } | { error: string } {
+function loadInputs(options: RunOptions): { target: Target; profile: Profile } | { error: string } {
   try {
     let target = options.target ?? loadTarget(options.targetFile!);
     if (options.baseUrl) target = { ...target, baseUrl: options.baseUrl.replace(/\/+$/, '') };

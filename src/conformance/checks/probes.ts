@@ -57,7 +57,7 @@ export async function servedness(ctx: CheckContext, op: OperationSpec, own?: Htt
   return {
     served: false,
     answer: r,
-    reason: `the target does not serve ${op.method} ${op.pathTemplate}: without a token it answered ${r.status}${allow ? ` (Allow: ${allow})` : ''}, where the contract requires 401`,
+    reason: `the target does not serve ${op.method} ${op.pathTemplate} as a secured operation: without a token it answered ${r.status}${allow ? ` (Allow: ${allow})` : ''}, where the contract requires 401 (the operation is missing, or answers before it authenticates)`,
   };
 }
 

@@ -79,7 +79,7 @@ describe('a deployed OpenSPP 2 (emulation: {detail} errors, {data, meta, links} 
   it('1: reports an operation it does not serve once, under OSPP-CT-01, and judges no token rule on its 404/405', () => {
     const once = outcome(o, 'auth-no-token/createProgram', 'OSPP-CT-01');
     expect(once?.verdict).toBe('fail');
-    expect(once?.message).toMatch(/does not serve POST \/Program: without a token it answered 405/);
+    expect(once?.message).toMatch(/does not serve POST \/Program as a secured operation: without a token it answered 405 \(Allow: GET\)/);
     for (const variant of ['garbage-token', 'tampered-token', 'alg-none', 'missing-scope']) {
       const c = check(o, `auth-${variant}/createProgram`);
       expect(c.verdict, c.checkId).toBe('na');
