@@ -26,6 +26,8 @@ export class RequestBudget {
   readonly history: number[];
   /** Set when the target refused with a Retry-After longer than the kit waits: nothing fits before then. */
   blockedUntil = 0;
+  /** Called with each request's time as it is recorded (the token ledger keeps the day's spend across runs). */
+  onRecord: ((t: number) => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -49,7 +51,9 @@ export class RequestBudget {
   delayFor(now: number, n = 1): number {
     if (n > this.limits.perMinute) throw new BudgetExhausted(`${this.name}: ${n} requests at once exceed the limit of ${this.limits.perMinute} per minute`);
     if (this.usedToday(now) + n > this.limits.perDay) {
-      throw new BudgetExhausted(`${this.name}: the day's budget of ${this.limits.perDay} requests is spent (${this.usedToday(now)} used by this run)`);
+      throw new BudgetExhausted(
+        `${this.name}: the day's budget of ${this.limits.perDay} requests is spent (${this.usedToday(now)} used in the last 24 h, earlier runs included)`,
+      );
     }
     const blocked = Math.max(0, this.blockedUntil - now);
     const recent = this.inLastMinute(now);
@@ -65,6 +69,7 @@ export class RequestBudget {
 
   record(now: number): void {
     this.history.push(now);
+    this.onRecord?.(now);
   }
 }
 
@@ -73,6 +78,8 @@ export interface PlanInput {
   /** Requests the token-endpoint rate-limit probe may spend (up to the limit + 1). */
   probeRequests: number;
   limits: Limits;
+  /** Token requests earlier runs sent in the last 24 h (the ledger). */
+  spentEarlier?: number;
 }
 
 export interface BudgetPlan {
@@ -91,16 +98,19 @@ export interface BudgetPlan {
 /** The static token plan printed before a run starts. Pure. */
 export function planBudget(input: PlanInput): BudgetPlan {
   const { tokenRequests, probeRequests, limits } = input;
+  const spent = input.spentEarlier ?? 0;
   const windows = Math.max(1, Math.ceil(tokenRequests / limits.perMinute));
   const minWaitSeconds = (windows - 1) * 60;
   const total = tokenRequests + probeRequests;
   const dayShare = total / limits.perDay;
+  const left = Math.max(0, limits.perDay - spent);
   const lines = [
     `token requests: ${tokenRequests} for the checks${probeRequests ? ` + up to ${probeRequests} for the rate-limit probe` : ''}; limit ${limits.perMinute}/min and ${limits.perDay}/day`,
   ];
   if (windows > 1) lines.push(`needs ${windows} one-minute windows: at least ${minWaitSeconds} s of waiting (the kit prints each wait)`);
+  const earlier = spent ? ` (${left} of ${limits.perDay} left today: earlier runs from this machine spent ${spent} in the last 24 h)` : '';
   lines.push(
-    `uses ${Math.round(dayShare * 100)}% of the day's token budget${dayShare > 1 ? ' - more than there is: the last checks will be inconclusive' : ''}`,
+    `uses ${Math.round(dayShare * 100)}% of the day's token budget${earlier}${total > left ? ' - more than is left: the last checks will be inconclusive' : ''}`,
   );
-  return { tokenRequests, probeRequests, windows, minWaitSeconds, dayShare, fitsInDay: total <= limits.perDay, lines };
+  return { tokenRequests, probeRequests, windows, minWaitSeconds, dayShare, fitsInDay: total <= left, lines };
 }

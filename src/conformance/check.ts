@@ -6,11 +6,25 @@
 import type { OperationSpec } from '../contract/index.js';
 import type { HttpResult, RequestSpec } from './http.js';
 import type { AuthMethod, Profile } from './profiles.js';
+import type { ApiAnswer } from './session.js';
 import type { Target, TargetClient } from './target.js';
 import type { Exchange, Role, Tier } from './types.js';
 
 /** What shows an assertion: the answers (or recorded exchanges) it was read from. */
 export type Evidence = HttpResult | Exchange | Array<HttpResult | Exchange>;
+
+/** Rate limits as a run uses them. */
+export interface RunLimits {
+  perMinute: number;
+  perDay: number;
+  assumed?: boolean;
+}
+
+/** How an assertion weighs and groups (see CheckContext.assert). */
+export interface AssertHow {
+  cause?: string;
+  weight?: 'should';
+}
 
 /** The suites in run order — the one place it is declared: budget-consuming probes last. */
 export const SUITES = ['discovery', 'token', 'jwt', 'auth', 'scopes', 'consent', 'resources', 'expiry', 'rate-limits'] as const;
@@ -53,7 +67,10 @@ export type TokenKey = Role | 'subset' | 'narrow';
 export interface RoleToken {
   role: Role;
   accessToken: string;
+  /** The scopes the token holds: the response's scope, else its claims, else the scope requested (tokens.ts heldScopes). */
   scope: string;
+  /** The scope parameter the request sent, when it sent one. */
+  requested?: string;
   /** expires_in as sent (undefined when absent). */
   expiresIn?: number;
   /** Local time (ms) the token expires, from expires_in or exp. */
@@ -69,6 +86,10 @@ export interface RoleToken {
 export interface ApiCall {
   /** The bearer credential: a cached token, or any string (forged, garbage); omit for no Authorization header. */
   token?: RoleToken | string;
+  /** For a string token: how the kit made it (`the full client's token with alg none`), for the curl reproduction. */
+  forged?: string;
+  /** The client role whose token a forged one was made from. */
+  forgedFrom?: Role;
   /** Path parameters by name. */
   params?: Record<string, string>;
   query?: Record<string, string> | URLSearchParams;
@@ -78,6 +99,8 @@ export interface ApiCall {
   expect429?: boolean;
   /** Rate-limit probe: counted, but not held back by the minute window. */
   probe?: boolean;
+  /** An optional feature's operation: an absent answer is not judged under OSPP-CT-01 (RequestSpec.optional). */
+  optional?: boolean;
 }
 
 export interface TokenCall {
@@ -102,7 +125,8 @@ export interface CheckContext {
   readonly tokenEndpoint: string;
   /** Server clock minus local clock, ms (from Date headers). */
   readonly clockSkewMs: number;
-  readonly limits: { token: { perMinute: number; perDay: number }; api: { perMinute: number; perDay: number } };
+  /** The limits the run paces by; `assumed` when nobody declared or advertised them (then no limit is judged on them). */
+  readonly limits: { token: RunLimits; api: RunLimits };
   /** GET /metadata as the preflight saw it (openspp profile), undefined otherwise. */
   readonly metadata: Record<string, any> | undefined;
   /** Requests per side for timing comparisons. */
@@ -117,7 +141,12 @@ export interface CheckContext {
   /** Any other request (discovery documents, wrong methods). */
   request(spec: RequestSpec & { expect429?: boolean; role?: Role }): Promise<HttpResult>;
 
-  assert(requirement: string, ok: boolean, message: string, evidence?: Evidence): boolean;
+  /**
+   * Records an observation on a declared requirement; returns `ok`. `how.cause` names what was observed without
+   * the operation (failures sharing requirement and cause are one root cause); `how.weight: 'should'` makes a
+   * failure at most a warning (a limit nobody declared was not seen enforced).
+   */
+  assert(requirement: string, ok: boolean, message: string, evidence?: Evidence, how?: AssertHow): boolean;
   /** The requirement does not arise in this run (e.g. no error_uri was ever sent). */
   notApplicable(requirement: string, reason: string): void;
   /** Stops the check: a precondition the target does not meet. */
@@ -125,6 +154,8 @@ export interface CheckContext {
   measure(name: string, value: string | number | boolean): void;
   /** Requests this run sent in the last minute to the token endpoint, or to the API with a role's tokens. */
   recent(kind: 'token' | Role): number;
+  /** Every API answer this run received for a request with a client's token so far (their quota headers). */
+  apiAnswers(): readonly ApiAnswer[];
   /** Computes once per run (shared by every check): control tokens, found records. */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
   /** An exchange the preflight made (the token responses), added to this check's evidence. */

@@ -27,13 +27,14 @@ export function checkContext(session: Session, recorder: CheckRecorder, log: (li
     api: (op, call) => sender.api(op, call),
     request: (spec) => sender.request(spec),
     adopt: (exchangeId) => sender.adopt(exchangeId),
-    assert: (requirement, ok, message, evidence) => recorder.assert(requirement, ok, message, evidence),
+    assert: (requirement, ok, message, evidence, how) => recorder.assert(requirement, ok, message, evidence, how),
     notApplicable: (requirement, reason) => recorder.notApplicable(requirement, reason),
     measure: (name, value) => recorder.measure(name, value),
     skip(reason) {
       throw skipped(reason);
     },
     recent: (kind) => (kind === 'token' ? session.tokenBudget : session.apiBudget(kind)).inLastMinute(Date.now()).length,
+    apiAnswers: () => session.apiAnswers,
     memo: (key, compute) => session.memo(key, compute),
     log,
     sleep: (ms) => session.wait(ms),

@@ -71,6 +71,9 @@ export async function attackerSigned(token: string): Promise<string> {
   return new SignJWT(d.payload).setProtectedHeader({ ...d.header, alg: 'RS256', kid: 'spp-kit-attacker', jku: 'http://127.0.0.1:9/jwks.json' }).sign(key);
 }
 
+/** Seconds before the server's now that minted tokens are issued (iat, nbf): the clock skew is known to the second only. */
+export const MINT_MARGIN_S = 5;
+
 export interface MintKey {
   alg: 'HS256' | 'RS256' | 'ES256';
   secret?: string;

@@ -17,6 +17,8 @@ export interface PlanOptions {
   tier: Tier;
   /** Check ids or requirement ids (`TR-06`, `auth-no-token/*`, `RS-*`). */
   only?: string[];
+  /** Check ids (patterns with *) that do not run; requirement ids to leave out are the profile's business (--exclude). */
+  exclude?: string[];
 }
 
 export interface RunPlan {
@@ -60,10 +62,14 @@ function profileExclusion(check: Check, profile: Profile): string | undefined {
   return undefined;
 }
 
-/** The token-endpoint requests of the selected checks: their own, plus one per shared token the run fetches. */
+/**
+ * The token-endpoint requests of the selected checks: their own, plus one per shared token the run fetches. The
+ * full client's token is fetched too when the preflight verifies the target file's records or key with it.
+ */
 function tokenCount(selected: Check[], target: Target, profile: Profile): { preflightRoles: Role[]; tokenRequests: number } {
   const keys = new Set<TokenKey>();
   for (const c of selected) for (const k of c.uses ?? []) if ((k !== 'reader' && k !== 'consent') || target.clients[k]) keys.add(k);
+  if (selected.some((c) => c.needs?.records?.length || c.needs?.key)) keys.add('full');
   const preflightRoles = (['full', 'reader', 'consent'] as const).filter((r) => keys.has(r) && target.clients[r]);
   const explicit = selected
     .filter((c) => c.probe !== 'token')
@@ -79,6 +85,10 @@ export function planRun(checks: readonly Check[], options: PlanOptions): RunPlan
   const notRun: CheckResult[] = [];
   for (const check of checks) {
     if (!selectedByOnly(check, options.only)) continue;
+    if (options.exclude?.some((e) => matchesPattern(check.id, e))) {
+      notRun.push(checkResult(check, { verdict: 'skip', reason: 'excluded by --exclude' }));
+      continue;
+    }
     const excluded = profileExclusion(check, profile);
     const missing = excluded ? undefined : missingPrecondition(check, target, tier);
     if (excluded) notRun.push(checkResult(check, { verdict: 'na', reason: excluded }));

@@ -1,7 +1,9 @@
 /**
  * Before any check runs (main process): find the token endpoint, make sure the target answers, learn the rate
- * limits (declared in the target file, else advertised by GET /metadata), and fetch one token per client role
- * the plan needs — counted against the token budget. Anything that makes the target unusable is a TargetError
+ * limits (declared in the target file, else advertised by GET /metadata), make sure the day's token budget can
+ * hold the run (earlier runs' spend included), fetch one token per client role the plan needs — counted against
+ * the token budget — and verify what the target file claims (its key material, its records) before any check
+ * could blame the target for a mistake in the file. Anything that makes the target unusable is a TargetError
  * naming the problem (the CLI exits with 2).
  */
 import { getOperation } from '../contract/index.js';
@@ -13,7 +15,9 @@ import { retryAfterSeconds } from '../rfc/http.js';
 import { Masker } from './mask.js';
 import type { Profile } from './profiles.js';
 import { secretVariables, TargetError, targetSecrets, type Target, type TargetClient } from './target.js';
-import { buildTokenRequest, readTokenResponse, skewFromDate } from './tokens.js';
+import { recordSpend, spentToday } from './ledger.js';
+import { buildTokenRequest, readTokenResponse, skewFromDate, tokenHowTo } from './tokens.js';
+import { verifyTargetFile } from './verify-target.js';
 import type { Exchange, Role } from './types.js';
 
 /** OpenSPP's documented defaults, assumed when neither the target file nor the target says otherwise. */
@@ -21,6 +25,8 @@ const DEFAULT_LIMITS = { token: { perMinute: 5, perDay: 50 }, api: { perMinute: 
 
 export interface LimitsWithSource extends Limits {
   source: string;
+  /** Nobody declared or advertised them: the kit paces by them but judges no limit on them. */
+  assumed?: boolean;
 }
 
 export interface PreflightResult {
@@ -33,12 +39,23 @@ export interface PreflightResult {
   clockSkewMs: number;
   waitsMs: number;
   notes: string[];
+  /** API requests the preflight sent with each role's token (verifying the target file), for the API budgets. */
+  apiLedgers: Partial<Record<Role, number[]>>;
+  /** Token requests earlier runs from this machine sent to this token endpoint in the last 24 h. */
+  spentEarlier: number;
 }
 
 export interface PreflightOptions {
   roles: Role[];
   log: (line: string) => void;
   maxWaitMs: number;
+  /** Token-endpoint requests the plan makes (the preflight's included, the probe excluded): the day must hold them. */
+  plannedTokenRequests?: number;
+  /** The token ledger (state file): earlier runs' spend is read from it, this run's appended to it. */
+  ledgerFile?: string;
+  timeoutMs?: number;
+  /** Verify the target file's claims the plan relies on: its key material, its records. */
+  verify?: { key: boolean; records: boolean };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -52,18 +69,27 @@ class PreflightClient {
   private readonly http: HttpClientOptions;
   private seq = 0;
 
+  /** Known once resolved: the curl lines of requests with a role's token say how to get one from it. */
+  tokenEndpoint: string | undefined;
+
   constructor(
     target: Target,
     profile: Profile,
     readonly options: PreflightOptions,
   ) {
     this.masker = new Masker(targetSecrets(target));
+    const variables = secretVariables(target);
     this.http = {
       masker: this.masker,
       validate: profile.contract,
-      variables: secretVariables(target),
+      variables,
       onExchange: (e) => this.exchanges.push(e),
       nextId: () => ++this.seq,
+      tokenHowTo: (role) => {
+        const client = target.clients[role as Role];
+        return client && this.tokenEndpoint ? tokenHowTo(this.tokenEndpoint, profile.clientAuth.primary, role, client, variables, this.masker) : [];
+      },
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     };
   }
 
@@ -85,7 +111,8 @@ class PreflightClient {
     try {
       delay = budget.delayFor(Date.now());
     } catch (e) {
-      if (e instanceof BudgetExhausted) throw new TargetError(`${e.message}: raise the declared limits in the target file if the deployment allows more`);
+      if (e instanceof BudgetExhausted)
+        throw new TargetError(`${e.message}: run again once it resets, or raise the declared limits in the target file if the deployment allows more`);
       throw e;
     }
     if (delay > this.options.maxWaitMs) throw new TargetError(`the next token request fits in ${Math.ceil(delay / 1000)} s, beyond --max-wait`);
@@ -141,20 +168,53 @@ async function requestRoleToken(
   }
 }
 
-/** Why a role got no token, as a TargetError that says what to fix (credentials, or the profile's way to send them). */
+/**
+ * Why a role got no token, as a TargetError that says what to fix: the credentials, the profile's way to send them,
+ * or — for a server that refuses a token request naming no scope (RFC 6749 §3.3 lets it) — the scope to ask for.
+ */
 function refusal(role: Role, client: TargetClient, result: HttpResult, profile: Profile, tokenEndpoint: string, masker: Masker): TargetError {
   const body = result.json as { error?: string; error_description?: string } | undefined;
   const why = body?.error
     ? `${body.error}${body.error_description ? ` (${masker.text(body.error_description)})` : ''}`
-    : masker.text(result.text.slice(0, 200));
+    : masker.text(result.text.slice(0, 200)) || '(empty body)';
+  const scopeHint =
+    !client.scope && body?.error !== 'invalid_client'
+      ? `. If the server requires a scope in the token request, declare the one this client asks for as clients.${role}.scope in the target file`
+      : '';
   if (result.status !== 400 && result.status !== 401)
-    return new TargetError(`the token endpoint ${masker.text(tokenEndpoint)} answered ${result.status} for the ${role} client: ${why}`);
+    return new TargetError(`the token endpoint ${masker.text(tokenEndpoint)} answered ${result.status} for the ${role} client: ${why}${scopeHint}`);
+  if (body?.error === 'invalid_scope')
+    return new TargetError(
+      `the ${role} client (${client.clientId}) was refused a token: ${result.status} ${why}${client.scope ? `: clients.${role}.scope '${client.scope}' is not a scope the server grants this client` : scopeHint}.`,
+    );
   const method =
     body?.error && body.error !== 'invalid_client'
       ? `, and that the token endpoint accepts ${profile.clientAuth.primary} client authentication (the ${profile.name} profile's way; try another --profile)`
       : '';
   return new TargetError(
-    `the ${role} client (${client.clientId}) was refused a token: ${result.status} ${why}. Check its clientId/clientSecret in the target file${method}.`,
+    `the ${role} client (${client.clientId}) was refused a token: ${result.status} ${why}. Check its clientId/clientSecret in the target file${method}${scopeHint}.`,
+  );
+}
+
+/** The token budget, seeded with earlier runs' spend from the ledger (and appending this run's to it). */
+function tokenBudget(limits: LimitsWithSource, tokenEndpoint: string, options: PreflightOptions): { budget: RequestBudget; spentEarlier: number } {
+  const prior = options.ledgerFile ? spentToday(options.ledgerFile, tokenEndpoint) : [];
+  const budget = new RequestBudget('token endpoint', limits, prior);
+  const file = options.ledgerFile;
+  if (file) budget.onRecord = (t) => recordSpend(file, tokenEndpoint, [t]);
+  return { budget, spentEarlier: prior.length };
+}
+
+/** Refuses a run the day's token budget cannot hold (earlier runs included) before it sends its first token request. */
+function gateOnDay(budget: RequestBudget, limits: LimitsWithSource, spentEarlier: number, options: PreflightOptions): void {
+  const needed = options.plannedTokenRequests ?? options.roles.length;
+  const now = Date.now();
+  const left = limits.perDay - budget.usedToday(now);
+  if (limits.assumed || needed <= left) return;
+  const oldest = budget.history.find((t) => t > now - 86_400_000);
+  const frees = oldest ? ` The oldest of them leaves the 24-hour window at ${new Date(oldest + 86_400_000).toISOString()}.` : '';
+  throw new TargetError(
+    `the token endpoint's day budget cannot hold this run: it needs ${needed} token requests and ${Math.max(0, left)} of ${limits.perDay} are left (${spentEarlier} spent in the last 24 h by earlier runs from this machine${options.ledgerFile ? `, recorded in ${options.ledgerFile}` : ''}).${frees} Run again then, select fewer checks (--only, --exclude), or raise rateLimits.token.perDay in the target file if the deployment allows more`,
   );
 }
 
@@ -163,18 +223,26 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
   const pc = new PreflightClient(target, profile, options);
   const metadata = profile.contract ? await fetchMetadata(target, pc) : undefined;
   const tokenEndpoint = await resolveTokenEndpoint(target, profile, (spec, what) => pc.request(spec, what));
+  pc.tokenEndpoint = tokenEndpoint;
   const notes: string[] = [];
   const limits = { token: pick('token', target, metadata, notes), api: pick('api', target, metadata, notes) };
-  const budget = new RequestBudget('token endpoint', limits.token);
+  const { budget, spentEarlier } = tokenBudget(limits.token, tokenEndpoint, options);
+  gateOnDay(budget, limits.token, spentEarlier, options);
   const tokens: Partial<Record<Role, RoleToken>> = {};
   for (const role of options.roles) {
     const client = target.clients[role];
     if (!client) continue;
     const result = await requestRoleToken(role, client, tokenEndpoint, profile, budget, pc);
-    const token = readTokenResponse(role, result, pc.clockSkewMs ?? 0);
+    const token = readTokenResponse(role, result, pc.clockSkewMs ?? 0, client.scope);
     if (!token) throw refusal(role, client, result, profile, tokenEndpoint, pc.masker);
     tokens[role] = token;
   }
+  const apiLedgers = await verifyTargetFile(target, tokens, {
+    request: (spec, what) => pc.request(spec, what),
+    clockSkewMs: pc.clockSkewMs ?? 0,
+    notes,
+    ...(options.verify ?? { key: false, records: false }),
+  });
   return {
     tokenEndpoint,
     ...(metadata ? { metadata } : {}),
@@ -185,6 +253,8 @@ export async function preflight(target: Target, profile: Profile, options: Prefl
     clockSkewMs: pc.clockSkewMs ?? 0,
     waitsMs: pc.waitsMs,
     notes,
+    apiLedgers,
+    spentEarlier,
   };
 }
 
@@ -195,9 +265,9 @@ function pick(kind: 'token' | 'api', target: Target, metadata: Record<string, an
   if (advertised && Number.isInteger(advertised.perMinute) && Number.isInteger(advertised.perDay))
     return { perMinute: advertised.perMinute, perDay: advertised.perDay, source: 'advertised by GET /metadata' };
   notes.push(
-    `no ${kind} rate limits declared or advertised: assuming OpenSPP's defaults (${DEFAULT_LIMITS[kind].perMinute}/min, ${DEFAULT_LIMITS[kind].perDay}/day)`,
+    `no ${kind} rate limits declared or advertised: pacing by OpenSPP's defaults (${DEFAULT_LIMITS[kind].perMinute}/min, ${DEFAULT_LIMITS[kind].perDay}/day), judging no limit on them`,
   );
-  return { ...DEFAULT_LIMITS[kind], source: "assumed (OpenSPP's documented defaults)" };
+  return { ...DEFAULT_LIMITS[kind], source: "assumed (OpenSPP's documented defaults, for pacing only)", assumed: true };
 }
 
 async function resolveTokenEndpoint(target: Target, profile: Profile, request: (spec: RequestSpec, what: string) => Promise<HttpResult>): Promise<string> {

@@ -3,7 +3,7 @@
  * it made or adopted, its measurements, the requirements that are not applicable (ruled out by the profile, or
  * declared by the check at run time), and how many token-endpoint requests it sent.
  */
-import type { Check, Evidence } from './check.js';
+import type { AssertHow, Check, Evidence } from './check.js';
 import type { Masker } from './mask.js';
 import { applicability, type Profile } from './profiles.js';
 import type { Assertion, Exchange } from './types.js';
@@ -11,18 +11,27 @@ import type { Assertion, Exchange } from './types.js';
 /** The requirement every answer of a contract operation verifies (or breaks). */
 const CONTRACT_REQUIREMENT = 'OSPP-CT-01';
 
-/** OSPP-CT-01 for one answer of a contract operation: the contract issues the http layer found in it, or none. */
-function contractAssertion(exchange: Exchange): Assertion {
+/** A contract issue's text without what differs between operations: the values seen, the operation's own name. */
+function issueCause(message: string): string {
+  return message.replace(/ \(got [^)]*\)/g, '').replace(/ for [A-Za-z]+ \(declared: [^)]*\)/g, ' for the operation');
+}
+
+/**
+ * OSPP-CT-01 for one answer of a contract operation: one assertion per contract issue the http layer found in it
+ * (each its own observation, so that the same deviation across operations is one root cause), or one that it conforms.
+ */
+function contractAssertions(exchange: Exchange): Assertion[] {
   const issues = exchange.contractIssues ?? [];
   const answer = `${exchange.operation} ${exchange.response?.status}`;
-  return {
+  if (!issues.length) return [{ requirement: CONTRACT_REQUIREMENT, ok: true, message: `${answer} conforms to the contract`, evidence: [exchange.id] }];
+  const kind = `a ${String(exchange.response?.status ?? '?').slice(0, 1)}xx answer`;
+  return issues.map((i) => ({
     requirement: CONTRACT_REQUIREMENT,
-    ok: issues.length === 0,
-    message: issues.length
-      ? `${answer} breaks the contract: ${issues.map((i) => `${i.pointer} ${i.message}`).join('; ')}`
-      : `${answer} conforms to the contract`,
+    ok: false,
+    message: `${answer} breaks the contract: ${i.pointer} ${i.message}`,
     evidence: [exchange.id],
-  };
+    cause: `${kind}: ${i.pointer} ${issueCause(i.message)}`,
+  }));
 }
 
 function evidenceIds(evidence: Evidence): number[] {
@@ -55,10 +64,17 @@ export class CheckRecorder {
   }
 
   /** Records an observation on a declared requirement; returns `ok`. Asserting an undeclared id is a kit bug. */
-  assert(requirement: string, ok: boolean, message: string, evidence?: Evidence): boolean {
+  assert(requirement: string, ok: boolean, message: string, evidence?: Evidence, how: AssertHow = {}): boolean {
     if (!this.verifies.has(requirement)) throw new Error(`check ${this.check.id} asserts ${requirement}, which it does not declare in verifies`);
     if (this.profileNa.has(requirement)) return ok;
-    this.assertions.push({ requirement, ok, message: this.masker.text(message), ...(evidence ? { evidence: evidenceIds(evidence) } : {}) });
+    this.assertions.push({
+      requirement,
+      ok,
+      message: this.masker.text(message),
+      ...(evidence ? { evidence: evidenceIds(evidence) } : {}),
+      ...(how.weight && !ok ? { weight: how.weight } : {}),
+      ...(how.cause && !ok ? { cause: this.masker.text(how.cause) } : {}),
+    });
     return ok;
   }
 
@@ -80,7 +96,7 @@ export class CheckRecorder {
   answer(exchange: Exchange): void {
     if (!this.profile.contract || !exchange.operation) return;
     this.verifies.add(CONTRACT_REQUIREMENT);
-    this.assertions.push(contractAssertion(exchange));
+    this.assertions.push(...contractAssertions(exchange));
   }
 
   /** The requirement ids the check verified, OSPP-CT-01 included once it applied. */

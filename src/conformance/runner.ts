@@ -10,6 +10,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planBudget, type BudgetPlan } from './budget.js';
 import { loadCatalogue } from './catalogue.js';
+import { ledgerFile } from './ledger.js';
 import { SUITES, type SuiteName } from './check.js';
 import { checkResult } from './check-result.js';
 import { allChecks } from './checks/index.js';
@@ -23,8 +24,8 @@ import { progressLine, summaryText } from './reporters/console.js';
 import type { RunConfig } from './session.js';
 import { loadTarget, TargetError, type Target } from './target.js';
 import { waitAwareOutput } from '../terminal/progress.js';
-import type { CheckResult, RunReport, Tier } from './types.js';
-import { aggregateRequirements, summarize } from './verdict.js';
+import type { CheckResult, ExitCode, RunReport, Tier } from './types.js';
+import { aggregateRequirements, rootCauses, summarize } from './verdict.js';
 
 export interface RunOptions {
   targetFile?: string;
@@ -37,15 +38,26 @@ export interface RunOptions {
   junit?: string;
   json?: string;
   html?: string;
+  /** Check ids or requirement ids (patterns with *) to leave out: checks do not run, requirements are not judged. */
+  exclude?: string[];
   /** Longest wait for one rate-limit window (default 5 min). */
   maxWaitMs?: number;
   timingSamples?: number;
+  /** Per-request timeout (default 20 s). */
+  requestTimeoutMs?: number;
+  /** Exit 0 instead of 3 for a pass whose MUST requirements were partly cut off (PASS, INCOMPLETE). */
+  allowIncomplete?: boolean;
+  /** Where the token ledger lives (the day's spend across runs); none: this run remembers nothing. */
+  stateDir?: string;
+  /** ANSI colours in the console lines (default off; the CLI turns them on for a terminal). */
+  color?: boolean;
   /** Progress and summary lines (default: stdout). */
   out?: (line: string) => void;
 }
 
 export interface RunOutcome {
-  exitCode: 0 | 1 | 2;
+  /** 0 pass · 1 a MUST failed or a kit error · 2 unusable target or target file · 3 pass, incomplete (see allowIncomplete). */
+  exitCode: ExitCode;
   report?: RunReport;
   /** Why the target is unusable (exit code 2). */
   error?: string;
@@ -127,12 +139,19 @@ async function runVitest(
   return { results, errors };
 }
 
+/** The profile with the operator's --exclude patterns added to what it rules out (requirement ids are then not judged). */
+function withExclusions(profile: Profile, exclude: readonly string[] | undefined): Profile {
+  if (!exclude?.length) return profile;
+  const added = Object.fromEntries(exclude.map((e) => [e, 'excluded by --exclude']));
+  return { ...profile, requirements: { ...profile.requirements, exclude: { ...profile.requirements.exclude, ...added } } };
+}
+
 /** The target and profile to run with, or why they are unusable (exit code 2). */
 function loadInputs(options: RunOptions): { target: Target; profile: Profile } | { error: string } {
   try {
     let target = options.target ?? loadTarget(options.targetFile!);
     if (options.baseUrl) target = { ...target, baseUrl: options.baseUrl.replace(/\/+$/, '') };
-    return { target, profile: loadProfile(options.profile ?? target.profile) };
+    return { target, profile: withExclusions(loadProfile(options.profile ?? target.profile), options.exclude) };
   } catch (e) {
     if (e instanceof TargetError || e instanceof ProfileError) return { error: e.message };
     throw e;
@@ -144,11 +163,19 @@ async function preflightOrError(
   target: Target,
   profile: Profile,
   plan: RunPlan,
-  maxWaitMs: number,
+  options: RunOptions,
   out: (line: string) => void,
 ): Promise<PreflightResult | { error: string }> {
   try {
-    return await preflight(target, profile, { roles: plan.preflightRoles, log: (l) => out(`  ${l}`), maxWaitMs });
+    return await preflight(target, profile, {
+      roles: plan.preflightRoles,
+      log: (l) => out(`  ${l}`),
+      maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+      plannedTokenRequests: plan.tokenRequests,
+      ...(options.stateDir ? { ledgerFile: ledgerFile(options.stateDir) } : {}),
+      ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
+      verify: { key: plan.selected.some((c) => c.needs?.key), records: plan.selected.some((c) => !!c.needs?.records?.length) },
+    });
   } catch (e) {
     if (e instanceof TargetError) return { error: e.message };
     throw e;
@@ -169,28 +196,30 @@ function runConfig(
     selected: plan.selected.map((c) => c.id),
     tokenEndpoint: pre.tokenEndpoint,
     limits: {
-      token: { perMinute: pre.limits.token.perMinute, perDay: pre.limits.token.perDay },
-      api: { perMinute: pre.limits.api.perMinute, perDay: pre.limits.api.perDay },
+      token: { perMinute: pre.limits.token.perMinute, perDay: pre.limits.token.perDay, ...(pre.limits.token.assumed ? { assumed: true } : {}) },
+      api: { perMinute: pre.limits.api.perMinute, perDay: pre.limits.api.perDay, ...(pre.limits.api.assumed ? { assumed: true } : {}) },
     },
     tokenLedger: pre.tokenLedger,
-    apiLedgers: {},
+    apiLedgers: pre.apiLedgers,
     tokens: pre.tokens,
     clockSkewMs: pre.clockSkewMs,
     ...(pre.metadata ? { metadata: pre.metadata } : {}),
     preflightExchanges: pre.exchanges,
     maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
     timingSamples: options.timingSamples ?? 25,
+    ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.stateDir ? { ledgerFile: ledgerFile(options.stateDir) } : {}),
   };
 }
 
 /** Runs the plan, printing progress; every check the plan selected has a result, in suite order, the unrun ones included. */
-async function runPlan(config: RunConfig, plan: RunPlan, out: (line: string) => void): Promise<{ checks: CheckResult[]; errors: string[] }> {
+async function runPlan(config: RunConfig, plan: RunPlan, out: (line: string) => void, color: boolean): Promise<{ checks: CheckResult[]; errors: string[] }> {
   let index = 0;
   const total = plan.selected.length;
   const { results, errors } = total
     ? await runVitest(
         config,
-        (r) => out(progressLine(r, ++index, total)),
+        (r) => out(progressLine(r, ++index, total, color)),
         (l) => out(`  ${l}`),
       )
     : { results: [], errors: [] };
@@ -236,15 +265,17 @@ function buildReport(f: RunFacts): RunReport {
       ...(f.only ? { only: f.only } : {}),
     },
     budget: {
-      tokenLimits: f.pre.limits.token,
-      apiLimits: f.pre.limits.api,
+      tokenLimits: { perMinute: f.pre.limits.token.perMinute, perDay: f.pre.limits.token.perDay, source: f.pre.limits.token.source },
+      apiLimits: { perMinute: f.pre.limits.api.perMinute, perDay: f.pre.limits.api.perDay, source: f.pre.limits.api.source },
       tokenRequests: f.pre.tokenLedger.length + f.checks.reduce((n, c) => n + c.tokenRequests, 0),
       plannedTokenRequests: f.budgetPlan.tokenRequests,
       plannedProbeRequests: f.budgetPlan.probeRequests,
       waitsMs: Math.round(f.pre.waitsMs + f.checks.reduce((n, c) => n + (c.waitedMs ?? 0), 0)),
+      ...(f.pre.spentEarlier ? { spentEarlier: f.pre.spentEarlier } : {}),
     },
     clock: { skewSeconds: Math.round(f.pre.clockSkewMs / 100) / 10, source: 'Date header of the first answer vs the local clock' },
     summary: summarize(requirements, f.checks),
+    rootCauses: rootCauses(requirements, f.checks),
     requirements,
     checks: f.checks,
     notes: [...f.target.notes, ...f.pre.notes, ...f.errors.map((e) => `kit error: ${e}`)],
@@ -267,30 +298,46 @@ function writeReports(report: RunReport, options: RunOptions, out: (line: string
 
 const DEFAULT_MAX_WAIT_MS = 5 * 60_000;
 
-/** Runs the kit against a target: exit 0 (no MUST failed), 1 (a MUST failed or a check could not finish), 2 (unusable target). */
-export async function runConformance(options: RunOptions): Promise<RunOutcome> {
-  const out = options.out ?? waitAwareOutput(process.stdout);
-  const started = new Date();
+/** The plan for the options, or why there is none to run (exit code 2). */
+export function planFor(options: RunOptions): { target: Target; profile: Profile; tier: Tier; plan: RunPlan } | { error: string } {
   const inputs = loadInputs(options);
-  if ('error' in inputs) return { exitCode: 2, error: inputs.error };
+  if ('error' in inputs) return inputs;
   const { target, profile } = inputs;
   const tier = options.tier ?? 'fast';
-  const plan = planRun(allChecks, { target, profile, tier, ...(options.only ? { only: options.only } : {}) });
+  const plan = planRun(allChecks, {
+    target,
+    profile,
+    tier,
+    ...(options.only ? { only: options.only } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+  });
   if (plan.selected.length === 0 && options.only?.length)
-    return { exitCode: 2, error: `--only ${options.only.join(',')} selects no check that can run against this target` };
+    return { error: `--only ${options.only.join(',')} selects no check that can run against this target` };
+  return { target, profile, tier, plan };
+}
+
+/** Runs the kit against a target: exit 0 (no MUST failed), 1 (a MUST failed or a check could not finish), 2 (unusable target), 3 (pass, incomplete). */
+export async function runConformance(options: RunOptions): Promise<RunOutcome> {
+  const out = options.out ?? waitAwareOutput(process.stdout);
+  const color = options.color ?? false;
+  const started = new Date();
+  const planned = planFor(options);
+  if ('error' in planned) return { exitCode: 2, error: planned.error };
+  const { target, profile, tier, plan } = planned;
   out(
     `spp-kit conformance → ${target.baseUrl} (profile ${profile.name}, tier ${tier}): ${plan.selected.length} checks to run, ${plan.notRun.length} skipped or not applicable`,
   );
   for (const note of target.notes) out(`  note: ${note}`);
-  const pre = await preflightOrError(target, profile, plan, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, out);
+  const pre = await preflightOrError(target, profile, plan, options, out);
   if ('error' in pre) return { exitCode: 2, error: pre.error };
   const probeRequests = plan.hasTokenProbe ? pre.limits.token.perMinute + 1 : 0;
-  const budgetPlan = planBudget({ tokenRequests: plan.tokenRequests, probeRequests, limits: pre.limits.token });
+  const budgetPlan = planBudget({ tokenRequests: plan.tokenRequests, probeRequests, limits: pre.limits.token, spentEarlier: pre.spentEarlier });
   for (const line of budgetPlan.lines) out(`  ${line}`);
   const runId = newRunId(started);
-  const { checks, errors } = await runPlan(runConfig(runId, { target, profile, tier }, plan, pre, options), plan, out);
+  const { checks, errors } = await runPlan(runConfig(runId, { target, profile, tier }, plan, pre, options), plan, out, color);
   const report = buildReport({ runId, started, target, profile, tier, only: options.only, pre, budgetPlan, checks, errors });
-  out(summaryText(report));
+  out(summaryText(report, { color, allowIncomplete: options.allowIncomplete === true }));
   writeReports(report, options, out);
-  return { exitCode: report.summary.exitCode, report };
+  const exitCode = report.summary.exitCode === 3 && options.allowIncomplete ? 0 : report.summary.exitCode;
+  return { exitCode, report };
 }

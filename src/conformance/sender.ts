@@ -60,7 +60,7 @@ export class CheckSender {
     const client = config.target.clients[role];
     if (!client) throw skipped(`the target file declares no ${role} client`);
     const result = await this.tokenRequest({ method: config.profile.clientAuth.primary, client, ...(scope ? { params: { scope } } : {}) });
-    const token = readTokenResponse(role, result, config.clockSkewMs);
+    const token = readTokenResponse(role, result, config.clockSkewMs, scope ?? client.scope);
     if (!token)
       throw skipped(
         `precondition not met: the ${role} client could not get a token${scope ? ` for scope '${scope}'` : ''}: ${result.status} ${masker.text(result.text.slice(0, 200))}`,
@@ -84,19 +84,34 @@ export class CheckSender {
     const headers: Record<string, string> = { accept: 'application/json', ...(call.headers ?? {}) };
     if (call.token !== undefined) headers.authorization ??= `Bearer ${typeof call.token === 'string' ? call.token : call.token.accessToken}`;
     const role = typeof call.token === 'object' ? call.token.role : undefined;
+    const owner = role ?? call.forgedFrom;
     const spec: RequestSpec = {
       method: op.method,
       url: operationUrl(this.session.config.target.baseUrl, op, call.params, call.query),
       headers,
       operation: op,
       ...(call.body !== undefined ? { body: call.body } : {}),
+      ...(owner || call.forged ? { credential: { ...(owner ? { role: owner } : {}), ...(call.forged ? { forged: call.forged } : {}) } } : {}),
+      ...(call.optional ? { optional: true } : {}),
     };
-    return this.send(spec, { budget: role ? this.session.apiBudget(role) : undefined, expect429: call.expect429, probe: call.probe });
+    const result = await this.send(spec, { budget: role ? this.session.apiBudget(role) : undefined, expect429: call.expect429, probe: call.probe });
+    if (role)
+      this.session.apiAnswers.push({
+        role,
+        operation: op.id,
+        status: result.status,
+        ratelimit: result.headers.get('ratelimit'),
+        policy: result.headers.get('ratelimit-policy'),
+        legacyRemaining: result.headers.get('x-ratelimit-remaining'),
+        legacyLimit: result.headers.get('x-ratelimit-limit'),
+      });
+    return result;
   }
 
   /** Any other request (discovery documents, wrong methods, next links). */
   async request(spec: RequestSpec & { expect429?: boolean; role?: Role }): Promise<HttpResult> {
-    return this.send(spec, { budget: spec.role ? this.session.apiBudget(spec.role) : undefined, expect429: spec.expect429 });
+    const withOwner = spec.role && !spec.credential ? { ...spec, credential: { role: spec.role } } : spec;
+    return this.send(withOwner, { budget: spec.role ? this.session.apiBudget(spec.role) : undefined, expect429: spec.expect429 });
   }
 
   /** A preflight exchange (a token response) taken into this check's evidence, judged like the check's own answers. */

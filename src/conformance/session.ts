@@ -5,11 +5,13 @@
  * run id).
  */
 import { RequestBudget } from './budget.js';
-import type { RoleToken } from './check.js';
+import type { RoleToken, RunLimits } from './check.js';
 import type { HttpClientOptions } from './http.js';
+import { recordSpend } from './ledger.js';
 import { Masker } from './mask.js';
 import type { Profile } from './profiles.js';
 import { secretVariables, targetSecrets, type Target } from './target.js';
+import { tokenHowTo } from './tokens.js';
 import type { Exchange, Role, Tier } from './types.js';
 
 /** What the main process hands the worker (vitest `provide`): plain data, kept in memory only. */
@@ -21,7 +23,7 @@ export interface RunConfig {
   /** The ids of the checks to run, in run order: the planner's `selected`, nothing else. */
   selected: string[];
   tokenEndpoint: string;
-  limits: { token: { perMinute: number; perDay: number }; api: { perMinute: number; perDay: number } };
+  limits: { token: RunLimits; api: RunLimits };
   tokenLedger: number[];
   apiLedgers: Partial<Record<Role, number[]>>;
   tokens: Partial<Record<Role, RoleToken>>;
@@ -32,9 +34,25 @@ export interface RunConfig {
   /** Longest single wait for a rate-limit window before a check is declared inconclusive. */
   maxWaitMs: number;
   timingSamples: number;
+  /** Per-request timeout (--request-timeout); the http layer's default when absent. */
+  timeoutMs?: number;
+  /** The state file that remembers this target's token spend across runs of the day (the worker appends to it). */
+  ledgerFile?: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** An API answer to a request with a client's token, as the quota-header check reads them afterwards. */
+export interface ApiAnswer {
+  role: Role;
+  operation: string;
+  status: number;
+  /** The quota headers as sent (null when absent). */
+  ratelimit: string | null;
+  policy: string | null;
+  legacyRemaining: string | null;
+  legacyLimit: string | null;
+}
 
 /** One run's shared state in the worker; see getSession. */
 export class Session {
@@ -42,6 +60,8 @@ export class Session {
   readonly tokenBudget: RequestBudget;
   /** Time spent waiting for rate-limit windows (and deliberate waits of checks), over the whole run. */
   waitsMs = 0;
+  /** Every API answer to a request with a client's token, in the order received (quota headers, OSPP-RL-02). */
+  readonly apiAnswers: ApiAnswer[] = [];
   private readonly apiBudgets = new Map<Role, RequestBudget>();
   private readonly tokens = new Map<string, RoleToken>();
   private readonly memos = new Map<string, Promise<unknown>>();
@@ -53,6 +73,8 @@ export class Session {
     this.variables = secretVariables(config.target);
     this.exchangeSeq = Math.max(0, ...config.preflightExchanges.map((e) => e.id));
     this.tokenBudget = new RequestBudget('token endpoint', config.limits.token, config.tokenLedger);
+    const file = config.ledgerFile;
+    if (file) this.tokenBudget.onRecord = (t) => recordSpend(file, config.tokenEndpoint, [t]);
     for (const [role, token] of Object.entries(config.tokens)) this.tokens.set(`${role}|`, token);
   }
 
@@ -97,7 +119,19 @@ export class Session {
 
   /** How the http layer records a check's exchanges: masked, numbered after the preflight's, with curl variables. */
   httpOptions(onExchange: (e: Exchange) => void): HttpClientOptions {
-    return { masker: this.masker, validate: this.config.profile.contract, variables: this.variables, onExchange, nextId: () => ++this.exchangeSeq };
+    const { target, profile, tokenEndpoint, timeoutMs } = this.config;
+    return {
+      masker: this.masker,
+      validate: profile.contract,
+      variables: this.variables,
+      onExchange,
+      nextId: () => ++this.exchangeSeq,
+      tokenHowTo: (role) => {
+        const client = target.clients[role as Role];
+        return client ? tokenHowTo(tokenEndpoint, profile.clientAuth.primary, role, client, this.variables, this.masker) : [];
+      },
+      ...(timeoutMs ? { timeoutMs } : {}),
+    };
   }
 }
 

@@ -13,6 +13,8 @@ import { ROLES, type Role } from './types.js';
 export interface TargetClient {
   clientId: string;
   clientSecret: string;
+  /** The scope the client asks for in its token requests (servers that refuse a request without one). */
+  scope?: string;
 }
 
 export interface RateLimitDeclaration {
@@ -42,9 +44,26 @@ export interface Target {
   jwt?: JwtKeyMaterial;
   rateLimits?: { token?: RateLimitDeclaration; api?: RateLimitDeclaration };
   writes: boolean;
+  /** The identifier the kit writes records with (`writes: true`): a system the deployment accepts, and a value prefix. */
+  writeIdentifier: { system: string; valuePrefix: string };
+  /** Optional features the operator says the target offers: their absence is then a failure, not "not applicable". */
+  features: TargetFeatures;
   /** Things worth telling the operator about the file itself (omitted optional parts). */
   notes: string[];
 }
+
+/** Optional features a target file may claim (`features:`); unclaimed and absent, their requirements do not apply. */
+export interface TargetFeatures {
+  /** RFC 8414 authorization server metadata. */
+  authorizationServerMetadata?: boolean;
+  /** A JWK Set (RFC 7517). */
+  jwks?: boolean;
+  /** The IETF RateLimit / RateLimit-Policy headers (draft-ietf-httpapi-ratelimit-headers). */
+  rateLimitHeaders?: boolean;
+}
+
+/** The identifier system the kit writes with when the target file names none. */
+export const KIT_IDENTIFIER_SYSTEM = 'urn:spp-kit:conformance';
 
 /** The target file or the target is unusable: the CLI exits with 2 and prints the message. */
 export class TargetError extends Error {}
@@ -61,6 +80,7 @@ export const TARGET_HELP = `A target file is YAML describing the deployment to c
     consent:    { clientId: ..., clientSecret: ... }  # legal basis "consent" (consent checks)
     shortLived: { clientId: ..., clientSecret: ... }  # optional: seconds-long tokens (full-tier expiry check)
     disabled:   { clientId: ..., clientSecret: ... }  # optional: a disabled client
+    # any client may add  scope: "a b"  -- the scope it asks for (servers that refuse requests without one)
   records:                    # Individual identifiers system|value, for the consent checks
     consented: urn:gov:example:national-id|123
     unconsented: urn:gov:example:national-id|456
@@ -71,6 +91,13 @@ export const TARGET_HELP = `A target file is YAML describing the deployment to c
     token: { perMinute: 5, perDay: 50 }
     api: { perMinute: 60, perDay: 10000 }
   writes: false               # true lets the kit create tagged records (identifier system urn:spp-kit:conformance)
+  writeIdentifier:            # optional: an identifier system the deployment accepts for those records
+    system: urn:gov:example:test-id
+    valuePrefix: SPPKIT-
+  features:                   # optional features the target offers (absent and unclaimed: not applicable)
+    authorizationServerMetadata: true   # RFC 8414
+    jwks: true
+    rateLimitHeaders: true              # RateLimit / RateLimit-Policy
 
 A missing optional client or record skips the checks that need it, and the report says so.
 The file's JSON Schema is conformance/target-schema.json (editors can validate and complete against it).`;
@@ -105,6 +132,8 @@ interface TargetDocument {
   jwt?: { alg: JwtKeyMaterial['alg']; secret?: string; privateKeyFile?: string; issuer?: string; audience?: string } | null;
   rateLimits?: { token?: RateLimitDeclaration; api?: RateLimitDeclaration };
   writes?: boolean;
+  writeIdentifier?: { system: string; valuePrefix?: string };
+  features?: TargetFeatures;
 }
 
 interface ParseOptions {
@@ -171,11 +200,15 @@ function toTarget(doc: TargetDocument, jwt: JwtKeyMaterial | undefined, file: st
     baseUrl: `${base.origin}${base.pathname.replace(/\/+$/, '')}`,
     profile: doc.profile ?? 'openspp',
     ...(doc.tokenEndpoint ? { tokenEndpoint: new URL(doc.tokenEndpoint).href } : {}),
-    clients: Object.fromEntries(Object.entries(clients).map(([role, c]) => [role, { clientId: c.clientId, clientSecret: c.clientSecret }])),
+    clients: Object.fromEntries(
+      Object.entries(clients).map(([role, c]) => [role, { clientId: c.clientId, clientSecret: c.clientSecret, ...(c.scope ? { scope: c.scope } : {}) }]),
+    ),
     records,
     ...(jwt ? { jwt } : {}),
     ...(doc.rateLimits ? { rateLimits: { ...(token ? { token: limits(token) } : {}), ...(api ? { api: limits(api) } : {}) } } : {}),
     writes: doc.writes === true,
+    writeIdentifier: { system: doc.writeIdentifier?.system ?? KIT_IDENTIFIER_SYSTEM, valuePrefix: doc.writeIdentifier?.valuePrefix ?? '' },
+    features: { ...(doc.features ?? {}) },
     notes: omissionNotes({ clients, records }, doc.jwt),
   };
 }

@@ -3,19 +3,26 @@
  * preflight (main process) and the checks (vitest worker).
  */
 import type { TokenCall, RoleToken } from './check.js';
-import { headersToObject, type HttpResult, type RequestSpec } from './http.js';
+import { curlFor, headersToObject, tokenVariable, type HttpResult, type RequestSpec } from './http.js';
+import type { Masker } from './mask.js';
+import type { AuthMethod } from './profiles.js';
+import type { TargetClient } from './target.js';
 import { decodeJwt } from './jwt.js';
 import { basicAuthorization } from '../rfc/oauth.js';
 import { maskToken } from '../rfc/secrets.js';
 import type { Role } from './types.js';
 
-/** The request for a token call; parameters set to undefined in `call.params` are left out. */
+/**
+ * The request for a token call; parameters set to undefined in `call.params` are left out. A client that declares
+ * the scope it asks for (`clients.<role>.scope`) sends it unless the call sets or removes `scope`.
+ */
 export function buildTokenRequest(endpoint: string, call: TokenCall): RequestSpec {
   const params: Record<string, string> = { grant_type: 'client_credentials' };
   if (call.client && call.method !== 'basic') {
     params.client_id = call.client.clientId;
     params.client_secret = call.client.clientSecret;
   }
+  if (call.client?.scope) params.scope = call.client.scope;
   for (const [k, v] of Object.entries(call.params ?? {})) {
     if (v === undefined) delete params[k];
     else params[k] = v;
@@ -38,8 +45,28 @@ export function buildTokenRequest(endpoint: string, call: TokenCall): RequestSpe
   }
 }
 
-/** A RoleToken from a successful token response; undefined when the answer holds no token. */
-export function readTokenResponse(role: Role, result: HttpResult, clockSkewMs = 0): RoleToken | undefined {
+/** The scopes a JWT's claims grant (`scope` string, or a `scopes` / `scp` array as some servers write them). */
+function claimedScopes(accessToken: string): string | undefined {
+  const payload = decodeJwt(accessToken)?.payload;
+  for (const name of ['scope', 'scopes', 'scp']) {
+    const v = payload?.[name];
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(' ');
+  }
+  return undefined;
+}
+
+/**
+ * What a token really holds (RFC 6749 §3.3: a server may ignore the requested scope if it reports the issued one):
+ * the response's scope, else the token's own claims, else — neither says otherwise — the scope requested.
+ */
+export function heldScopes(accessToken: string, response: Record<string, unknown>, requested: string | undefined): string {
+  if (typeof response.scope === 'string') return response.scope;
+  return claimedScopes(accessToken) ?? requested ?? '';
+}
+
+/** A RoleToken from a successful token response (`requested`: the scope asked for); undefined when the answer holds no token. */
+export function readTokenResponse(role: Role, result: HttpResult, clockSkewMs = 0, requested?: string): RoleToken | undefined {
   const body = result.json as Record<string, unknown> | undefined;
   if (result.status !== 200 || !body || typeof body.access_token !== 'string' || !body.access_token) return undefined;
   const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : undefined;
@@ -49,7 +76,8 @@ export function readTokenResponse(role: Role, result: HttpResult, clockSkewMs = 
   return {
     role,
     accessToken: body.access_token,
-    scope: typeof body.scope === 'string' ? body.scope : '',
+    scope: heldScopes(body.access_token, body, requested),
+    ...(requested !== undefined ? { requested } : {}),
     ...(expiresIn !== undefined ? { expiresIn } : {}),
     expiresAt,
     exchangeId: result.exchange.id,
@@ -66,4 +94,20 @@ export function skewFromDate(dateHeader: string | null, receivedAt: number, ms: 
   if (Number.isNaN(server)) return 0;
   // The Date value is truncated to the second: compare with the middle of that second and of the exchange.
   return server + 500 - (receivedAt - ms / 2);
+}
+
+/**
+ * The shell lines that put a fresh token of a client into its variable (FULL_ACCESS_TOKEN=...): the token request
+ * the kit itself makes, secrets as variables, the token cut out of the JSON answer with sed (no jq needed).
+ */
+export function tokenHowTo(
+  endpoint: string,
+  method: AuthMethod,
+  role: string,
+  client: TargetClient,
+  variables: ReadonlyArray<[string, string]>,
+  masker: Masker,
+): string[] {
+  const curl = curlFor(buildTokenRequest(endpoint, { method, client }), variables, masker).replace(/^curl -i /, 'curl -s ');
+  return [`${tokenVariable(role)}=$(${curl} | sed -E 's/.*"access_token" *: *"([^"]+)".*/\\1/')`];
 }

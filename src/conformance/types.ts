@@ -42,7 +42,10 @@ export interface Exchange {
   response?: { status: number; headers: Record<string, string>; body?: string; ms: number };
   /** Network failure (no response). */
   error?: string;
-  /** A command line that repeats the request; secrets appear as shell variables. */
+  /**
+   * A command line that repeats the request; secrets appear as shell variables. When the request carries a bearer
+   * token, the lines before it say whose token it is and how to get it (the token request).
+   */
   curl: string;
   /** Contract violations found in the response (JSON pointers into the body). */
   contractIssues?: Array<{ in: string; pointer: string; message: string }>;
@@ -55,6 +58,16 @@ export interface Assertion {
   message: string;
   /** Exchange ids (within the check) that show it. */
   evidence?: number[];
+  /**
+   * `should`: an observation that is at most a warning whatever the requirement's level (a limit nobody declared
+   * was not seen enforced). Absent: the requirement's level decides.
+   */
+  weight?: 'should';
+  /**
+   * What was observed, without the operation or values that differ between checks: failures with the same
+   * requirement and cause are one root cause in the reports. Absent: derived from the message.
+   */
+  cause?: string;
 }
 
 export interface RequirementOutcome {
@@ -92,14 +105,34 @@ export interface RequirementResult extends Requirement {
   checks: string[];
 }
 
+/** The exit codes of a run: pass, a MUST failed (or a kit error), unusable target or usage, pass but incomplete. */
+export type ExitCode = 0 | 1 | 2 | 3;
+
 export interface RunSummary {
   verdict: 'pass' | 'fail';
-  exitCode: 0 | 1;
+  /** 0 pass · 1 a MUST failed or a kit error · 3 a pass whose MUST requirements were partly cut off (incomplete). */
+  exitCode: 0 | 1 | 3;
+  /** A pass with MUST requirements nobody decided (mustUndecided): exit code 3 unless the operator accepts it. */
+  incomplete: boolean;
   counts: Record<Verdict, number>;
   requirementCounts: Record<Verdict | 'untested', number>;
   mustFailures: string[];
   /** MUST-level requirements cut off (inconclusive) and decided by no check: a pass with any is incomplete. */
   mustUndecided: string[];
+}
+
+/** Failures (or warnings) that share a requirement and an observation, counted once. */
+export interface RootCause {
+  requirement: string;
+  verdict: 'fail' | 'warn';
+  level: Level;
+  /** The observation they share. */
+  cause: string;
+  /** How many failed assertions share it, and in how many checks. */
+  count: number;
+  checks: string[];
+  /** The first of them, with its evidence. */
+  example: { checkId: string; message: string; curl?: string };
 }
 
 export interface RunReport {
@@ -117,9 +150,13 @@ export interface RunReport {
     plannedTokenRequests: number;
     plannedProbeRequests: number;
     waitsMs: number;
+    /** Token requests earlier runs from this machine sent to this token endpoint in the last 24 h (the state file). */
+    spentEarlier?: number;
   };
   clock?: { skewSeconds: number; source: string };
   summary: RunSummary;
+  /** Failures and warnings grouped by requirement and observation, worst and most frequent first. */
+  rootCauses: RootCause[];
   requirements: RequirementResult[];
   checks: CheckResult[];
   notes: string[];

@@ -5,7 +5,7 @@
  */
 import { severityOf } from './catalogue.js';
 import type { Stop } from './stopped.js';
-import type { Assertion, CheckResult, Requirement, RequirementOutcome, RequirementResult, RunSummary, Severity, Verdict } from './types.js';
+import type { Assertion, CheckResult, Requirement, RequirementOutcome, RequirementResult, RootCause, RunSummary, Severity, Verdict } from './types.js';
 
 /** Worst first. `error` ranks just after `fail`: the kit could not tell. */
 const RANK: Verdict[] = ['fail', 'error', 'inconclusive', 'warn', 'pass', 'skip', 'na'];
@@ -36,7 +36,8 @@ export function decideOutcomes(input: DecideInput): { verdict: Verdict; outcomes
     const mine = input.assertions.filter((a) => a.requirement === id);
     const failed = mine.filter((a) => !a.ok);
     if (failed.length) {
-      const sev = input.severity(id);
+      // A failure weighed as "at most a warning" (an unclaimed limit not seen enforced) does not fail a MUST.
+      const sev = failed.every((a) => a.weight === 'should') ? 'should' : input.severity(id);
       return { requirement: id, verdict: sev === 'must' ? 'fail' : 'warn', message: failed.map((a) => a.message).join('; ') };
     }
     if (na !== undefined && mine.length === 0) return { requirement: id, verdict: 'na', message: na };
@@ -44,7 +45,9 @@ export function decideOutcomes(input: DecideInput): { verdict: Verdict; outcomes
     if (mine.length) return { requirement: id, verdict: 'pass', message: mine.map((a) => a.message).join('; ') };
     return { requirement: id, verdict: 'skip', message: stop?.reason ?? 'not evaluated in this run' };
   });
-  const verdict = worst(outcomes.map((o) => o.verdict));
+  let verdict = worst(outcomes.map((o) => o.verdict));
+  // A check stopped for a missing precondition is skipped, even if an answer it got on the way conformed (OSPP-CT-01).
+  if (stop?.verdict === 'skip' && verdict === 'pass') verdict = 'skip';
   const first = outcomes.find((o) => o.verdict === verdict && verdict !== 'pass');
   const reason = stop?.reason ?? first?.message;
   return { verdict, outcomes, ...(reason && verdict !== 'pass' ? { reason } : {}) };
@@ -86,7 +89,64 @@ export function summarize(requirements: RequirementResult[], checks: CheckResult
   const mustUndecided = requirements.filter((r) => r.verdict === 'inconclusive' && r.severity === 'must').map((r) => r.id);
   // A kit error means something went unchecked: never report a clean pass over it.
   const failed = mustFailures.length > 0 || counts.error > 0;
-  return { verdict: failed ? 'fail' : 'pass', exitCode: failed ? 1 : 0, counts, requirementCounts, mustFailures, mustUndecided };
+  // A pass that left MUST requirements undecided must not look green in CI: its own exit code.
+  const incomplete = !failed && mustUndecided.length > 0;
+  return {
+    verdict: failed ? 'fail' : 'pass',
+    exitCode: failed ? 1 : incomplete ? 3 : 0,
+    incomplete,
+    counts,
+    requirementCounts,
+    mustFailures,
+    mustUndecided,
+  };
+}
+
+/** What a failure observed, without what differs between the checks that share it: `GET /Individual/{identifier}` → `…`. */
+export function causeOf(message: string): string {
+  return message
+    .replace(/\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/[^\s:]*/g, '…')
+    .replace(/\b\d+ (ms|s)\b/g, 'N $1')
+    .trim();
+}
+
+/**
+ * Failures and warnings grouped by what they share — the requirement and the observation (an assertion's cause,
+ * else its message without the operation) — with a count, the checks, and the first as the example. A report leads
+ * with these: forty checks failing for one missing header is one thing to fix, not forty.
+ */
+export function rootCauses(requirements: RequirementResult[], checks: CheckResult[]): RootCause[] {
+  const level = new Map(requirements.map((r) => [r.id, r.level]));
+  const groups = new Map<string, RootCause>();
+  for (const c of checks) {
+    for (const a of c.assertions) {
+      if (a.ok) continue;
+      const verdict = c.outcomes.find((o) => o.requirement === a.requirement)?.verdict;
+      if (verdict !== 'fail' && verdict !== 'warn') continue;
+      const cause = a.cause ?? causeOf(a.message);
+      const key = `${verdict}\u0000${a.requirement}\u0000${cause}`;
+      const group = groups.get(key);
+      if (group) {
+        group.count++;
+        if (!group.checks.includes(c.checkId)) group.checks.push(c.checkId);
+        continue;
+      }
+      const curl = c.exchanges.find((e) => a.evidence?.includes(e.id))?.curl;
+      groups.set(key, {
+        requirement: a.requirement,
+        verdict,
+        level: level.get(a.requirement) ?? 'MUST',
+        cause,
+        count: 1,
+        checks: [c.checkId],
+        example: { checkId: c.checkId, message: a.message, ...(curl ? { curl } : {}) },
+      });
+    }
+  }
+  return [...groups.values()].sort(
+    (a, b) =>
+      Number(a.verdict === 'warn') - Number(b.verdict === 'warn') || b.count - a.count || a.requirement.localeCompare(b.requirement, 'en', { numeric: true }),
+  );
 }
 
 /**
@@ -104,7 +164,7 @@ export function headline(summary: RunSummary): { text: string; incomplete: boole
   if (!undecided.length) return { text: 'PASS — no MUST requirement failed', incomplete: false };
   const named = `${undecided.slice(0, 8).join(', ')}${undecided.length > 8 ? ', …' : ''}`;
   return {
-    text: `PASS, INCOMPLETE — no MUST requirement failed, but ${undecided.length} MUST requirement${undecided.length === 1 ? ' was' : 's were'} cut off by rate limits and not decided (${named}); run again once the target's limits reset`,
+    text: `PASS, INCOMPLETE — no MUST requirement failed, but ${undecided.length} MUST requirement${undecided.length === 1 ? ' was' : 's were'} cut off by rate limits or the budget and not decided (${named}); run again once the target's limits reset`,
     incomplete: true,
   };
 }

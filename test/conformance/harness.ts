@@ -4,6 +4,8 @@
  * in the target, as the kit requires — plus a target built from fixtures/targets/reference.yaml.
  */
 import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
 import { parse } from 'yaml';
 import { loadConfig, type ConfigInput } from '../../src/server/config.js';
 import type { RunningServer } from '../../src/server/serve.js';
@@ -35,4 +37,15 @@ export async function startReference(env: ConfigInput = {}): Promise<RunningServ
 export function referenceTarget(baseUrl: string, overrides: Record<string, unknown> = {}): Target {
   const doc = parse(readFileSync(new URL('../../fixtures/targets/reference.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
   return parseTarget({ ...doc, baseUrl, rateLimits: RAISED, jwt: { alg: 'HS256', secret: TEST_JWT_SECRET }, ...overrides }, { env: {} });
+}
+
+const addFormats = addFormatsPlugin as unknown as typeof addFormatsPlugin.default;
+
+/** What a written JSON report breaks of conformance/report-schema.json (none: it matches). */
+export function reportSchemaProblems(reportFile: string): unknown[] {
+  const schema = JSON.parse(readFileSync(new URL('../../conformance/report-schema.json', import.meta.url), 'utf8'));
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  return validate(JSON.parse(readFileSync(reportFile, 'utf8'))) ? [] : (validate.errors ?? []);
 }

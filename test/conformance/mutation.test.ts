@@ -3,32 +3,12 @@
  * each rewriting one thing). Each mutant must make the kit exit 1 with the expected requirement among the failed
  * MUSTs; the same checks through an unmutated proxy must pass, so it is the fault that the kit caught.
  */
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runConformance } from '../../src/conformance/runner.js';
-import type { RunningServer } from '../../src/server/serve.js';
-import { RAISED, referenceTarget, startReference } from './harness.js';
+import { RAISED, referenceTarget } from './harness.js';
 import { mutants, type Mutant } from './mutants/mutants.js';
-import { startProxy, type Mutation, type RunningProxy } from './mutants/proxy.js';
-
-/** The server must know its public URL (the proxy's) before it starts, so it gets an explicit free port. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function behindProxy(
-  mutation: Mutation,
-  env: Record<string, string> = {},
-): Promise<{ proxy: RunningProxy; server: RunningServer; close(): Promise<void> }> {
-  const proxy = await startProxy(mutation);
-  const server = await startReference({ PORT: String(await freePort()), SPP_PUBLIC_URL: proxy.origin, ...env });
-  proxy.setUpstream(`http://127.0.0.1:${server.port}`);
-  return { proxy, server, close: async () => void (await Promise.all([proxy.close(), server.close()])) };
-}
+import type { Mutation } from './mutants/proxy.js';
+import { behindProxy } from './strangers/proxied.js';
 
 async function runAgainst(m: Pick<Mutant, 'only' | 'limits' | 'writes'>, mutation: Mutation, env?: Record<string, string>) {
   const bench = await behindProxy(mutation, env);

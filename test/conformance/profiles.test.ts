@@ -3,7 +3,6 @@
  * reference server and against a third-party authorization server (oidc-provider), and an OpenCRVS-style target
  * whose declared deviations are "not applicable" under the opencrvs profile but failures under rfc6749.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance, type RunOutcome } from '../../src/conformance/runner.js';
 import { parseTarget, type Target } from '../../src/conformance/target.js';
@@ -11,7 +10,7 @@ import type { RunningServer } from '../../src/server/serve.js';
 import { keyFile } from '../server/auth/harness.js';
 import { RAISED, referenceTarget, startReference } from './harness.js';
 import { header, isTokenEndpoint, json, setHeader, startProxy, withJson, without, type RunningProxy } from './mutants/proxy.js';
-import { PEER_CLIENT, startOidcProvider } from './peers.js';
+import { freePort, PEER_CLIENT, startOidcProvider } from './peers.js';
 
 const LIMITS = { token: { perMinute: 40, perDay: 100_000 }, api: { perMinute: 400, perDay: 1_000_000 } };
 
@@ -102,12 +101,8 @@ describe('an OpenCRVS-style token endpoint', () => {
         return header(out.headers, 'content-type') ? out : { ...out, headers: setHeader(out.headers, 'content-type', 'application/json') };
       },
     });
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
-    await new Promise<void>((r) => s.close(() => r()));
     server = await startReference({
-      PORT: String(port),
+      PORT: String(await freePort()),
       SPP_PUBLIC_URL: proxy.origin,
       SPP_JWT_ALG: 'RS256',
       SPP_JWT_KEY_FILE: keyFile('RS256').path,

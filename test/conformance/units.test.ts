@@ -17,11 +17,15 @@ import { summaryText } from '../../src/conformance/reporters/console.js';
 import { mannWhitney } from '../../src/conformance/stats.js';
 import { interpolate, loadTarget, parseTarget, TargetError } from '../../src/conformance/target.js';
 import { fileURLToPath } from 'node:url';
-import { buildTokenRequest } from '../../src/conformance/tokens.js';
+import { buildTokenRequest, heldScopes, tokenHowTo } from '../../src/conformance/tokens.js';
+import { defaultStateDir, ledgerFile, recordSpend, spentToday } from '../../src/conformance/ledger.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { basicAuthorization } from '../../src/rfc/oauth.js';
-import type { CheckResult, RunReport } from '../../src/conformance/types.js';
-import { aggregateRequirements, decideOutcomes, summarize } from '../../src/conformance/verdict.js';
-import { curlLine, NetworkError } from '../../src/conformance/http.js';
+import type { CheckResult, RunReport, Verdict } from '../../src/conformance/types.js';
+import { aggregateRequirements, causeOf, decideOutcomes, rootCauses, summarize } from '../../src/conformance/verdict.js';
+import { curlLine, NetworkError, tokenVariable } from '../../src/conformance/http.js';
 import { cutOff, skipped, stopOf } from '../../src/conformance/stopped.js';
 import { checkResult } from '../../src/conformance/check-result.js';
 import { loadCatalogue } from '../../src/conformance/catalogue.js';
@@ -117,7 +121,7 @@ describe('verdicts', () => {
     expect(d.verdict).toBe('na');
   });
 
-  it('exits 1 only for a failed MUST (or a kit error), 0 with warnings and inconclusive checks', () => {
+  it('exits 1 only for a failed MUST (or a kit error), 3 when MUSTs were cut off (PASS, INCOMPLETE), 0 with warnings alone', () => {
     const catalogue = [
       { id: 'M-1', source: 's', level: 'MUST' as const, text: 't' },
       { id: 'S-1', source: 's', level: 'SHOULD' as const, text: 't' },
@@ -144,7 +148,9 @@ describe('verdicts', () => {
         'inconclusive',
       ),
     ];
-    expect(summarize(aggregateRequirements(catalogue, warnOnly, all), warnOnly).exitCode).toBe(0);
+    expect(summarize(aggregateRequirements(catalogue, warnOnly, all), warnOnly)).toMatchObject({ exitCode: 3, incomplete: true, verdict: 'pass' });
+    const warnAlone = [check([['S-1', 'warn']], 'warn')];
+    expect(summarize(aggregateRequirements(catalogue, warnAlone, all), warnAlone)).toMatchObject({ exitCode: 0, incomplete: false });
     const failing = [check([['M-1', 'fail']], 'fail')];
     const s = summarize(aggregateRequirements(catalogue, failing, all), failing);
     expect(s.exitCode).toBe(1);
@@ -213,6 +219,132 @@ describe('masking', () => {
     expect(line).toContain('${ACCESS_TOKEN}');
     expect(line).not.toContain('demo-secret-full');
     expect(containsFullJwt(line)).toBe(false);
+  });
+
+  it('names the client of an HTTP Basic credential in the curl line, its secret a variable (form-decoded, RFC 6749 Appendix B)', () => {
+    const basic = curlLine(
+      'POST',
+      'http://127.0.0.1:1/t',
+      { authorization: basicAuthorization('demo full', 'demo-secret-full') },
+      'grant_type=client_credentials',
+      [['demo-secret-full', 'SPP_FULL_CLIENT_SECRET']],
+      m,
+    );
+    expect(basic).toContain('-u "demo full:${SPP_FULL_CLIENT_SECRET}"');
+    expect(tokenVariable('shortLived')).toBe('SHORT_LIVED_ACCESS_TOKEN');
+    const howTo = tokenHowTo(
+      'http://127.0.0.1:1/t',
+      'basic',
+      'full',
+      { clientId: 'demo-full', clientSecret: 'demo-secret-full', scope: 'a b' },
+      [['demo-secret-full', 'SPP_FULL_CLIENT_SECRET']],
+      m,
+    );
+    expect(howTo).toEqual([
+      `FULL_ACCESS_TOKEN=$(curl -s -X POST -H 'accept: application/json' -u "demo-full:\${SPP_FULL_CLIENT_SECRET}" -H 'content-type: application/x-www-form-urlencoded' --data-raw 'grant_type=client_credentials&scope=a+b' 'http://127.0.0.1:1/t' | sed -E 's/.*"access_token" *: *"([^"]+)".*/\\1/')`,
+    ]);
+  });
+});
+
+describe('what a token holds (RFC 6749 §3.3: a server may ignore the requested scope if it reports the issued one)', () => {
+  it('is the response scope, else the claims (scope string, scopes/scp arrays), else the scope requested', async () => {
+    const key = { alg: 'HS256' as const, secret: 'k'.repeat(40) };
+    const withArray = await mint(key, {}, { scopes: ['individual:read', 'group:read'] });
+    expect(heldScopes(withArray, { scope: 'x y' }, 'x')).toBe('x y');
+    expect(heldScopes(withArray, {}, 'x')).toBe('individual:read group:read');
+    expect(heldScopes(await mint(key, {}, { scope: 'a' }), {}, 'b')).toBe('a');
+    expect(heldScopes('opaque-token', {}, 'b')).toBe('b');
+    expect(heldScopes('opaque-token', {}, undefined)).toBe('');
+  });
+
+  it('token requests carry the scope a client declares, unless the call removes or replaces it', () => {
+    const client = { clientId: 'c', clientSecret: 's', scope: 'a b' };
+    expect(new URLSearchParams(buildTokenRequest('http://x/t', { method: 'post', client }).body as URLSearchParams).get('scope')).toBe('a b');
+    expect(
+      new URLSearchParams(buildTokenRequest('http://x/t', { method: 'post', client, params: { scope: undefined } }).body as URLSearchParams).has('scope'),
+    ).toBe(false);
+    expect(new URLSearchParams(buildTokenRequest('http://x/t', { method: 'post', client, params: { scope: '' } }).body as URLSearchParams).get('scope')).toBe(
+      '',
+    );
+  });
+});
+
+describe("the token ledger (the day's spend across runs)", () => {
+  it('keeps the last 24 h per token endpoint, merges runs, and survives a missing or broken file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spp-kit-ledger-'));
+    const file = ledgerFile(dir);
+    expect(spentToday(file, 'http://a/t', T0)).toEqual([]);
+    recordSpend(file, 'http://a/t', [T0 - 90_000_000, T0 - 1000], T0);
+    recordSpend(file, 'http://a/t', [T0], T0);
+    recordSpend(file, 'http://b/t', [T0], T0);
+    expect(spentToday(file, 'http://a/t', T0)).toEqual([T0 - 1000, T0]);
+    expect(spentToday(file, 'http://b/t', T0 + 86_400_001)).toEqual([]);
+    writeFileSync(file, 'not json');
+    expect(spentToday(file, 'http://a/t', T0)).toEqual([]);
+    expect(defaultStateDir({ SPP_KIT_STATE_DIR: '/x' })).toBe('/x');
+    expect(defaultStateDir({ XDG_CACHE_HOME: '/c' })).toBe('/c/spp-kit');
+  });
+
+  it("the plan line shows what earlier runs left of the day's budget", () => {
+    const plan = planBudget({ tokenRequests: 20, probeRequests: 0, limits: { perMinute: 60, perDay: 50 }, spentEarlier: 40 });
+    expect(plan.lines.join('\n')).toMatch(/\(10 of 50 left today: earlier runs from this machine spent 40 in the last 24 h\) - more than is left/);
+    expect(plan.fitsInDay).toBe(false);
+  });
+});
+
+describe('root causes', () => {
+  it('group failures by requirement and observation (the operation left out), worst and most frequent first', () => {
+    const result = (id: string, assertions: CheckResult['assertions'], verdict: Verdict = 'fail'): CheckResult => ({
+      checkId: id,
+      title: id,
+      suite: 'auth',
+      verifies: [...new Set(assertions.map((a) => a.requirement))],
+      verdict,
+      outcomes: [...new Set(assertions.map((a) => a.requirement))].map((requirement) => ({ requirement, verdict, message: '' })),
+      assertions,
+      exchanges: [],
+      tokenRequests: 0,
+      durationMs: 0,
+    });
+    const checks = [
+      result('a/1', [{ requirement: 'RS-05', ok: false, message: 'GET /Individual → 401: WWW-Authenticate missing' }]),
+      result('a/2', [{ requirement: 'RS-05', ok: false, message: 'POST /Group/{identifier} → 401: WWW-Authenticate missing' }]),
+      result('a/3', [{ requirement: 'OO-01', ok: false, message: 'x', cause: 'body is not an OperationOutcome' }]),
+      result('a/4', [{ requirement: 'RS-11', ok: false, message: 'error attribute (none)' }], 'warn'),
+      result('a/5', [{ requirement: 'RS-05', ok: true, message: 'fine' }], 'pass'),
+    ];
+    const causes = rootCauses(
+      aggregateRequirements(loadCatalogue(), checks, () => ({ applies: true })),
+      checks,
+    );
+    expect(causes.map((c) => [c.requirement, c.verdict, c.count, c.cause])).toEqual([
+      ['RS-05', 'fail', 2, '… → 401: WWW-Authenticate missing'],
+      ['OO-01', 'fail', 1, 'body is not an OperationOutcome'],
+      ['RS-11', 'warn', 1, 'error attribute (none)'],
+    ]);
+    expect(causes[0]!.example.checkId).toBe('a/1');
+    expect(causeOf('refused 12 s after exp at DELETE /x/y')).toBe('refused N s after exp at …');
+  });
+
+  it("a failure weighed 'should' (a limit nobody declared, not seen enforced) warns even on a MUST", () => {
+    const d = decideOutcomes({
+      verifies: ['CA-07'],
+      assertions: [{ requirement: 'CA-07', ok: false, message: 'no 429', weight: 'should' }],
+      notApplicable: new Map(),
+      severity: () => 'must',
+    });
+    expect(d.verdict).toBe('warn');
+  });
+
+  it('a check stopped for a precondition is skipped even when an answer on the way conformed', () => {
+    const d = decideOutcomes({
+      verifies: ['OSPP-RES-02', 'OSPP-CT-01'],
+      assertions: [{ requirement: 'OSPP-CT-01', ok: true, message: 'conforms' }],
+      notApplicable: new Map(),
+      severity: () => 'must',
+      stopped: { verdict: 'skip', reason: 'could not create' },
+    });
+    expect(d).toMatchObject({ verdict: 'skip', reason: 'could not create' });
   });
 });
 
@@ -449,6 +581,7 @@ describe('reporters', () => {
       waitsMs: 0,
     },
     summary: summarize(requirements, [failing]),
+    rootCauses: rootCauses(requirements, [failing]),
     requirements,
     checks: [failing],
     notes: [],
@@ -475,8 +608,12 @@ describe('reporters', () => {
     const reqs = aggregateRequirements(catalogue, [cut], () => ({ applies: true }));
     const text = summaryText({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
     expect(text).toMatch(/RESULT: PASS, INCOMPLETE .*1 MUST requirement was cut off by rate limits .*\(TR-06\)/);
-    expect(summarize(reqs, [cut])).toMatchObject({ verdict: 'pass', exitCode: 0, mustUndecided: ['TR-06'] });
-    expect(text).toContain('Inconclusive (cut off by a rate limit or the budget — not failures):');
+    expect(summarize(reqs, [cut])).toMatchObject({ verdict: 'pass', exitCode: 3, incomplete: true, mustUndecided: ['TR-06'] });
+    expect(text).toMatch(/Inconclusive \(not decided: cut off by a rate limit or the budget, or an answer the kit could not read — not failures\):/);
+    expect(text).toMatch(/exit code 3\)$/);
+    expect(summaryText({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) }, { allowIncomplete: true })).toMatch(
+      /exit code 0, --allow-incomplete\)$/,
+    );
     const html = htmlReport({ ...report, requirements: reqs, checks: [cut], summary: summarize(reqs, [cut]) });
     expect(html).toMatch(/<title>[^<]*PASS, INCOMPLETE<\/title>/);
     expect(html).toMatch(/class="verdict pass incomplete">PASS, INCOMPLETE — [^<]*\(TR-06\)/);

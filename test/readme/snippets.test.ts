@@ -116,6 +116,8 @@ beforeAll(async () => {
     SPP_TOKEN_RATE_PER_DAY: String(RAISED.token.perDay),
     SPP_API_RATE_PER_MINUTE: String(RAISED.api.perMinute),
     SPP_API_RATE_PER_DAY: String(RAISED.api.perDay),
+    // The kit's token ledger stays in the test's directory, not the user's cache.
+    SPP_KIT_STATE_DIR: join(dir, 'kit-state'),
   };
   // The kit block's target file, at the test's port and with the limits the server runs with.
   const reference = parse(readFileSync(join(root, 'fixtures/targets/reference.yaml'), 'utf8')) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 /**
  * Discovery: the capability statement, RFC 8414 metadata, the JWK Set, TLS of the token endpoint, 405 + Allow.
- * No token is needed for any of them.
+ * No token is needed for any of them. RFC 8414 metadata and a JWK Set are optional features: absent, they are
+ * judged only when the target file (`features`) or its capability statement claims them.
  */
 import { getOperation, operationIndex } from '../../contract/index.js';
 import type { Check, CheckContext } from '../check.js';
@@ -30,6 +31,30 @@ function issuerJudgement(iss: string | undefined): [boolean, string] {
   if (u.protocol !== 'https:' && !isLoopback(u)) return [false, `issuer ${iss} is not https`];
   if (u.protocol !== 'https:') return [true, `issuer ${iss} (plain http accepted for a loopback target only)`];
   return [true, `issuer ${iss}`];
+}
+
+/** Statuses that say a document is not published. */
+const ABSENT = new Set([404, 405, 410, 501]);
+
+/**
+ * Who claims an optional feature: the target file (`features.<name>: true`) or the capability statement (the
+ * URL it gives under `authentication`). Undefined when nobody does.
+ */
+export function featureClaim(ctx: CheckContext, feature: 'authorizationServerMetadata' | 'jwks'): string | undefined {
+  if (ctx.target.features[feature]) return `the target file claims it (features.${feature})`;
+  const key = feature === 'jwks' ? 'jwksUri' : 'authorizationServerMetadata';
+  const url = ctx.metadata?.authentication?.[key];
+  if (typeof url === 'string' && url) return `GET /metadata names it (authentication.${key}: ${url})`;
+  return undefined;
+}
+
+/** An unclaimed optional document the target does not publish: every requirement of the check is not applicable. */
+function absentUnclaimed(ctx: CheckContext, ids: readonly string[], r: HttpResult, what: string, feature: string): boolean {
+  const absent = ABSENT.has(r.status) || (r.status !== 200 && !r.json);
+  if (!absent) return false;
+  const reason = `the target publishes no ${what} (${r.status}) and claims none (neither the target file's features.${feature} nor GET /metadata): an optional feature it does not offer`;
+  for (const id of ids) ctx.notApplicable(id, reason);
+  return true;
 }
 
 /** RFC 8414 metadata names the client-authentication methods the profile expects (json and query have no registered name). */
@@ -90,13 +115,14 @@ export const discoveryChecks: Check[] = [
     async run(ctx: CheckContext) {
       const issuer = String(ctx.metadata?.authentication?.issuer ?? ctx.target.baseUrl);
       const op = ctx.profile.contract ? getOperation('getAuthorizationServerMetadata') : undefined;
+      const claim = featureClaim(ctx, 'authorizationServerMetadata');
       const r = await ctx.request({
         method: 'GET',
         url: authorizationServerMetadataUrl(issuer),
         headers: { accept: 'application/json' },
-        ...(op ? { operation: op } : {}),
+        ...(op ? { operation: op, optional: !claim } : {}),
       });
-      if (r.status === 404 && !ctx.profile.contract) ctx.skip('the target publishes no RFC 8414 metadata');
+      if (!claim && absentUnclaimed(ctx, this.verifies, r, 'RFC 8414 authorization server metadata', 'authorizationServerMetadata')) return;
       const body = r.json as Record<string, any> | undefined;
       ctx.assert('MD-01', r.status === 200, `metadata at ${new URL(r.exchange.request.url).pathname} answered ${r.status}`, r);
       ctx.assert(
@@ -136,7 +162,9 @@ export const discoveryChecks: Check[] = [
     verifies: ['JWKS-01', 'JWKS-02', 'JWKS-03', 'JWKS-05', 'JWKS-06', 'OSPP-CT-01'],
     notApplicable: (p) => (p.contract ? undefined : `the JWKS location comes from the OpenSPP contract (not used by the ${p.name} profile)`),
     async run(ctx: CheckContext) {
-      const r = await ctx.api(getOperation('getJwks'));
+      const claim = featureClaim(ctx, 'jwks');
+      const r = await ctx.api(getOperation('getJwks'), { optional: !claim });
+      if (!claim && absentUnclaimed(ctx, this.verifies, r, 'JWK Set', 'jwks')) return;
       const body = r.json as { keys?: Array<Record<string, unknown>> } | undefined;
       const keys = Array.isArray(body?.keys) ? body.keys : undefined;
       ctx.assert('JWKS-01', r.status === 200 && !!keys, `status ${r.status}, keys ${keys ? `array of ${keys.length}` : 'missing'}`, r);
@@ -194,7 +222,7 @@ export const discoveryChecks: Check[] = [
           byPath.set(op.pathTemplate, [...(byPath.get(op.pathTemplate) ?? []), op.method]);
       const [path, methods] = [...byPath].find(([p]) => p.includes('{')) ?? [...byPath][0]!;
       const method = ['DELETE', 'PATCH', 'POST', 'PUT'].find((m) => !methods.includes(m))!;
-      const url = ctx.target.baseUrl + path.replace(/\{[^}]+\}/g, `urn:spp-kit:conformance|absent-${ctx.runId}`);
+      const url = ctx.target.baseUrl + path.replace(/\{[^}]+\}/g, `${ctx.target.writeIdentifier.system}|absent-${ctx.runId}`);
       const r = await ctx.request({ method, url, headers: { accept: 'application/json' } });
       const allow = r.headers.get('allow');
       const listed = (allow ?? '').split(',').map((s) => s.trim().toUpperCase());

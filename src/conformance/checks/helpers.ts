@@ -5,6 +5,7 @@
 import { contract, errorCodes, isPublic, operationIndex, scopeCatalogue, scopesAllow, type ErrorCode, type OperationSpec } from '../../contract/index.js';
 import { isOAuthText } from '../../rfc/oauth.js';
 import type { HttpResult } from '../http.js';
+import { KIT_IDENTIFIER_SYSTEM } from '../target.js';
 
 /** FHIR value sets as the contract declares them (OperationOutcomeIssue.severity / .code). */
 const issueSchema = contract.components.schemas.OperationOutcomeIssue as { properties: { severity: { enum: string[] }; code: { enum: string[] } } };
@@ -121,7 +122,7 @@ export function cheapQuery(op: OperationSpec): Record<string, string> {
 }
 
 /** Values for path parameters: an identifier no registry holds (tagged with the run id). */
-export function absentParams(op: OperationSpec, runId: string, system = 'urn:spp-kit:conformance'): Record<string, string> {
+export function absentParams(op: OperationSpec, runId: string, system = KIT_IDENTIFIER_SYSTEM): Record<string, string> {
   const params: Record<string, string> = {};
   for (const p of op.parameters) if (p.in === 'path') params[p.name] = `${system}|absent-${runId}`;
   return params;

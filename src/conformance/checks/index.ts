@@ -8,10 +8,12 @@ import { keyChecks } from './jwt-key.js';
 import { rateLimitChecks } from './rate-limits.js';
 import { resourceChecks } from './resources.js';
 import { scopeChecks } from './scopes.js';
+import { shapeChecks } from './shapes.js';
 import { tokenChecks } from './token.js';
 
 const all: Check[] = [
   ...discoveryChecks,
+  ...shapeChecks,
   ...tokenChecks,
   ...keyChecks,
   ...authChecks,

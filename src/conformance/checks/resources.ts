@@ -1,23 +1,45 @@
 /**
  * Resources. Search paging is read-only and always runs; the rest writes and runs only with `writes: true`:
  * create and read back, update with a current and a stale If-Match, conditional update, and a transaction that
- * must roll back. Everything the kit creates carries the identifier system urn:spp-kit:conformance with the run
- * id in the value, so it stays recognisable (the API deletes nothing).
+ * must roll back. Everything the kit creates carries the target file's write identifier (writeIdentifier: a system
+ * the deployment accepts, default urn:spp-kit:conformance, and a value prefix) with the run id in the value, so it
+ * stays recognisable (the API deletes nothing). A write the target refuses says which identifier it was refused.
  */
 import { getOperation } from '../../contract/index.js';
 import type { Check, CheckContext, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
+import { KIT_IDENTIFIER_SYSTEM } from '../target.js';
 import { errorCodeOf, exampleBody, expectedFor, label, operationOutcomeProblem } from './helpers.js';
+import { isValidationAnswer } from './probes.js';
+import { requireShape } from './shapes.js';
 
-const KIT_SYSTEM = 'urn:spp-kit:conformance';
-
-/** The contract's example Individual, re-identified with a tagged identifier. */
+/** The contract's example Individual, re-identified with the target file's write identifier. */
 function individual(ctx: CheckContext, n: number): { body: Record<string, any>; identifier: string } {
   const body = (exampleBody(getOperation('createIndividual')) ?? { resourceType: 'Individual' }) as Record<string, any>;
-  const value = `${ctx.runId}-${n}`;
-  body.identifier = [{ system: KIT_SYSTEM, value }];
+  const { system, valuePrefix } = ctx.target.writeIdentifier;
+  const value = `${valuePrefix}${ctx.runId}-${n}`;
+  body.identifier = [{ system, value }];
   if (body.name && typeof body.name === 'object') body.name = { ...body.name, family: `SppKit-${ctx.runId}` };
-  return { body, identifier: `${KIT_SYSTEM}|${value}` };
+  return { body, identifier: `${system}|${value}` };
+}
+
+/**
+ * A record the kit wrote refused as invalid (400/422): a business rule the contract allows (an identifier type the
+ * deployment does not know), not a deviation — the check cannot go on, and says what to set in the target file.
+ */
+function refusedAsInvalid(ctx: CheckContext, r: HttpResult, identifier: string): void {
+  if (isValidationAnswer(r)) ctx.skip(`precondition not met: ${refusedWrite(ctx, r, identifier)}`);
+}
+
+/** Why the target refused a record the kit wrote, and what to do about it (the identifier system is the usual cause). */
+function refusedWrite(ctx: CheckContext, r: HttpResult, identifier: string): string {
+  const why = r.text.slice(0, 200).replace(/\s+/g, ' ');
+  const hint = isValidationAnswer(r)
+    ? ctx.target.writeIdentifier.system === KIT_IDENTIFIER_SYSTEM
+      ? `; a deployment that accepts only its own identifier types refuses ${KIT_IDENTIFIER_SYSTEM}: name one it accepts in writeIdentifier.system (and a valuePrefix) in the target file`
+      : `; check that writeIdentifier.system (${ctx.target.writeIdentifier.system}) is an identifier type the deployment accepts`
+    : '';
+  return `the target refused to create the record ${identifier} (${r.status} ${why})${hint}`;
 }
 
 async function searchByIdentifier(ctx: CheckContext, identifier: string): Promise<HttpResult> {
@@ -74,6 +96,7 @@ export const resourceChecks: Check[] = [
     needs: { clients: ['full'] },
     uses: ['full'],
     async run(ctx: CheckContext) {
+      await requireShape(ctx, 'search');
       const token = await ctx.token('full');
       const op = getOperation('searchIndividuals');
       // One big page first: when everything fits, total must equal the number of entries.
@@ -109,11 +132,14 @@ export const resourceChecks: Check[] = [
       const token = await ctx.token('full');
       const { body, identifier } = individual(ctx, 1);
       const created = await ctx.api(getOperation('createIndividual'), { token, body });
+      refusedAsInvalid(ctx, created, identifier);
       ctx.measure('created', identifier);
       ctx.assert(
         'OSPP-RES-01',
         created.status === 201 && !!created.headers.get('location') && !!created.headers.get('etag'),
-        `${label(getOperation('createIndividual'), created)}, Location ${created.headers.get('location') ?? '(none)'}, ETag ${created.headers.get('etag') ?? '(none)'}`,
+        created.status === 201
+          ? `${label(getOperation('createIndividual'), created)}, Location ${created.headers.get('location') ?? '(none)'}, ETag ${created.headers.get('etag') ?? '(none)'}`
+          : refusedWrite(ctx, created, identifier),
         created,
       );
       const read = await ctx.api(getOperation('readIndividual'), { token, params: { identifier } });
@@ -137,8 +163,10 @@ export const resourceChecks: Check[] = [
       const token = await ctx.token('full');
       const { body, identifier } = individual(ctx, 2);
       const created = await ctx.api(getOperation('createIndividual'), { token, body });
-      if (created.status !== 201) ctx.skip(`could not create the record to update (${created.status})`);
-      const v1 = created.headers.get('etag')!;
+      if (created.status !== 201) ctx.skip(`precondition not met: ${refusedWrite(ctx, created, identifier)}`);
+      // The version to update from: the create's ETag, else a read's (the deployed module sends it on reads only).
+      const v1 = created.headers.get('etag') ?? (await ctx.api(getOperation('readIndividual'), { token, params: { identifier } })).headers.get('etag');
+      if (!v1) ctx.skip('precondition not met: the target sent no ETag for the record it created, on the create or on a read');
       const update = getOperation('updateIndividual');
       const first = { ...body, name: { ...body.name, given: 'Updated' } };
       const ok = await ctx.api(update, { token, params: { identifier }, headers: { 'if-match': v1 }, body: first });
@@ -175,6 +203,7 @@ export const resourceChecks: Check[] = [
       const { body, identifier } = individual(ctx, 3);
       const op = getOperation('conditionalUpdateIndividual');
       const created = await ctx.api(op, { token, query: { identifier }, body });
+      refusedAsInvalid(ctx, created, identifier);
       ctx.assert('OSPP-RES-03', created.status === 201, `${label(op, created)} for an absent identifier`, created);
       const updated = await ctx.api(op, { token, query: { identifier }, body: { ...body, active: false } });
       ctx.assert(
@@ -215,6 +244,7 @@ export const resourceChecks: Check[] = [
         r,
       );
       ctx.assert('OO-01', !problem, problem ?? 'the failure is an OperationOutcome', r);
+      await requireShape(ctx, 'search');
       const after = await searchByIdentifier(ctx, identifier);
       const total = (after.json as { total?: number } | undefined)?.total;
       ctx.assert('OSPP-RES-05', after.status === 200 && total === 0, `after the failed transaction a search for the first entry finds ${total}`, after);

@@ -106,19 +106,12 @@ export function assertRfc6749Response(ctx: CheckContext, t: RoleToken, life: Lif
   ctx.assert('CC-04', body.refresh_token === undefined, `${who}: ${body.refresh_token === undefined ? 'no refresh_token' : 'a refresh_token was issued'}`, e);
 }
 
-/** The granted scope (RFC 6749 §3.3) and what the OpenSPP seed adds: a JWT, Bearer, integer expires_in, contract scopes, one hour. */
+/** The granted scope's syntax (RFC 6749 §3.3) and what the OpenSPP seed adds: a JWT, Bearer, integer expires_in, contract scopes, one hour. */
 export function assertSeedResponse(ctx: CheckContext, t: RoleToken, life: Lifetime, e: Exchange | undefined): void {
   const body = t.response;
   const who = `${t.role} client`;
   const scope = typeof body.scope === 'string' ? body.scope : undefined;
   ctx.assert('SC-01', scope === undefined || isScopeValue(scope), `${who}: scope ${JSON.stringify(scope)}`, e);
-  // Without a scope parameter a default must apply: an empty granted scope is no default at all.
-  ctx.assert(
-    'SC-03',
-    scope === undefined || scope.length > 0,
-    `${who}: no scope parameter was sent; granted ${scope === undefined ? '(not echoed)' : `'${scope}'`}`,
-    e,
-  );
   const jwtOk = !!decodeJwt(t.accessToken);
   ctx.assert(
     'OSPP-TOK-02',

@@ -5,6 +5,8 @@
  */
 import { scopeCatalogue } from '../../contract/index.js';
 import type { Check, CheckContext, Evidence, RoleToken } from '../check.js';
+import type { HttpResult } from '../http.js';
+import type { Exchange } from '../types.js';
 import { decodeJwt } from '../jwt.js';
 import type { AuthMethod, Profile } from '../profiles.js';
 import type { TargetClient } from '../target.js';
@@ -28,8 +30,72 @@ function bodyMethod(p: Profile): AuthMethod {
   return (['post', 'json', 'query'] as const).find((m) => usesMethod(p, m)) ?? 'post';
 }
 
+/** A form-encoded method for requests a JSON body cannot express (`scope=`): the primary one unless that is JSON. */
+function formMethod(p: Profile): AuthMethod {
+  return p.clientAuth.primary === 'json' ? 'post' : p.clientAuth.primary;
+}
+
 // Nothing of the real secret goes into a wrong one: reports show wrong secrets unmasked.
-const wrong = (c: TargetClient): TargetClient => ({ clientId: c.clientId, clientSecret: 'spp-kit-wrong-secret-0000' });
+const wrong = (c: TargetClient): TargetClient => ({ clientId: c.clientId, clientSecret: 'spp-kit-wrong-secret-0000', ...(c.scope ? { scope: c.scope } : {}) });
+
+/**
+ * A request the token endpoint must refuse: `id` passes when no token was issued (the refusal itself; its code is
+ * judged apart). Returns the error code of the refusal, or false when a token was issued.
+ */
+function refusedWithout(ctx: CheckContext, id: string, r: HttpResult, what: string): string | undefined | false {
+  const body = r.json as { error?: unknown; access_token?: unknown } | undefined;
+  const issued = r.status === 200 && typeof body?.access_token === 'string';
+  const error = typeof body?.error === 'string' ? body.error : undefined;
+  ctx.assert(id, !issued && r.status >= 400, `${what} → ${r.status} ${issued ? 'with a token' : (error ?? '(no error code)')}`, r, {
+    cause: issued ? 'a token was issued' : `answered ${r.status}`,
+  });
+  return issued ? false : error;
+}
+
+/** HTTP-01 on a token-endpoint answer: a 401 carries a challenge (RFC 9110 §15.5.2), whatever the request was. */
+function challengeOn401(ctx: CheckContext, r: HttpResult | Exchange): void {
+  const status = 'exchange' in r ? r.status : r.response?.status;
+  const header = 'exchange' in r ? r.headers.get('www-authenticate') : r.response?.headers['www-authenticate'];
+  if (status !== 401) {
+    ctx.notApplicable('HTTP-01', `answered ${status ?? 'nothing'}, not 401`);
+    return;
+  }
+  ctx.assert('HTTP-01', !!header, `token endpoint 401 with WWW-Authenticate: ${header ?? '(none)'}`, r, {
+    cause: header ? 'challenge present' : 'a token-endpoint 401 without WWW-Authenticate',
+  });
+}
+
+/** What the token endpoint answers the full client asking for no scope (a request of its own when the target file declares one). */
+interface Scopeless {
+  status: number;
+  issued: boolean;
+  scope?: string;
+  error?: string;
+  /** The answer, when this run sent the request; else the preflight's exchange. */
+  r?: HttpResult;
+  e?: Exchange;
+}
+
+function scopelessAnswer(ctx: CheckContext): Promise<Scopeless> {
+  return ctx.memo('token:scopeless', async () => {
+    const client = ctx.target.clients.full!;
+    if (!client.scope) {
+      // The preflight asked without a scope: its answer is the one.
+      const t = await ctx.token('full');
+      const e = ctx.adopt(t.exchangeId);
+      return { status: t.status, issued: true, ...(typeof t.response.scope === 'string' ? { scope: t.response.scope } : {}), ...(e ? { e } : {}) };
+    }
+    const r = await ctx.tokenRequest({ method: formMethod(ctx.profile), client, params: { scope: undefined } });
+    const body = r.json as Record<string, unknown> | undefined;
+    return {
+      status: r.status,
+      issued: r.status === 200 && typeof body?.access_token === 'string',
+      ...(typeof body?.scope === 'string' ? { scope: body.scope } : {}),
+      ...(typeof body?.error === 'string' ? { error: body.error } : {}),
+      r,
+    };
+  });
+}
 
 function primaryToken(ctx: CheckContext): Promise<RoleToken> {
   return ctx.token('full');
@@ -84,7 +150,7 @@ export const tokenChecks: Check[] = [
     id: 'token-response',
     title: 'The token response has the required fields and no-cache headers',
     suite: 'token',
-    verifies: ['TR-01', 'TR-02', 'TR-03', 'TR-04', 'TR-06', 'TR-07', 'O21-02', 'CC-04', 'SC-01', 'SC-03', 'OSPP-TOK-02', 'OSPP-TOK-04', 'OSPP-SC-03', 'RS-14'],
+    verifies: ['TR-01', 'TR-02', 'TR-03', 'TR-04', 'TR-06', 'TR-07', 'O21-02', 'CC-04', 'SC-01', 'OSPP-TOK-02', 'OSPP-TOK-04', 'OSPP-SC-03', 'RS-14'],
     needs: { clients: ['full'] },
     uses: ['full', 'reader'],
     async run(ctx: CheckContext) {
@@ -127,12 +193,13 @@ export const tokenChecks: Check[] = [
     id: 'token-query-refused',
     title: 'Credentials in the query string get no token',
     suite: 'token',
-    verifies: ['CA-04', 'TERR-03'],
+    verifies: ['CA-04', 'TERR-03', 'HTTP-01'],
     needs: { clients: ['full'] },
     tokenRequests: 1,
     notApplicable: (p) => (p.clientAuth.refused.includes('query') ? undefined : `the ${p.name} profile sends credentials in the query`),
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: 'query', client: ctx.target.clients.full! });
+      challengeOn401(ctx, r);
       const body = r.json as Record<string, unknown> | undefined;
       ctx.assert(
         'CA-04',
@@ -148,12 +215,13 @@ export const tokenChecks: Check[] = [
     id: 'token-wrong-secret',
     title: 'A wrong secret in the body gets 400 invalid_client in the RFC 6749 error format',
     suite: 'token',
-    verifies: ['OSPP-TOK-03', 'TERR-01', 'TERR-03', 'TERR-04', 'TERR-05', 'TERR-07', 'OSPP-CT-01'],
+    verifies: ['OSPP-TOK-03', 'TERR-01', 'TERR-03', 'TERR-04', 'TERR-05', 'TERR-07', 'OSPP-CT-01', 'HTTP-01'],
     needs: { clients: ['full'] },
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const method = bodyMethod(ctx.profile);
       const r = await ctx.tokenRequest({ method, client: wrong(ctx.target.clients.full!) });
+      challengeOn401(ctx, r);
       // RFC 6749 lets invalid_client use 401; the OpenSPP seed shows 400 (OSPP-TOK-03).
       const error = assertOAuthError(
         ctx,
@@ -193,11 +261,12 @@ export const tokenChecks: Check[] = [
     id: 'token-grant-unsupported',
     title: 'Another grant type gets unsupported_grant_type',
     suite: 'token',
-    verifies: ['CC-02', 'TERR-01', 'TERR-03', 'OSPP-CT-01'],
+    verifies: ['CC-02', 'TERR-01', 'TERR-03', 'OSPP-CT-01', 'HTTP-01'],
     needs: { clients: ['full'] },
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.full!, params: { grant_type: 'password' } });
+      challengeOn401(ctx, r);
       const error = assertOAuthError(ctx, r, ['unsupported_grant_type'], { status: 'TERR-01', code: 'TERR-03' });
       ctx.assert('CC-02', error === 'unsupported_grant_type', `grant_type=password → ${r.status} ${error ?? ''}`, r);
     },
@@ -206,11 +275,12 @@ export const tokenChecks: Check[] = [
     id: 'token-grant-missing',
     title: 'A request without grant_type gets invalid_request',
     suite: 'token',
-    verifies: ['CC-02', 'TERR-03'],
+    verifies: ['CC-02', 'TERR-03', 'HTTP-01'],
     needs: { clients: ['full'] },
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.full!, params: { grant_type: undefined } });
+      challengeOn401(ctx, r);
       const error = assertOAuthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
       ctx.assert('CC-02', error === 'invalid_request', `no grant_type → ${r.status} ${error ?? ''}`, r);
     },
@@ -219,7 +289,7 @@ export const tokenChecks: Check[] = [
     id: 'token-grant-repeated',
     title: 'A repeated grant_type gets invalid_request',
     suite: 'token',
-    verifies: ['TE-06'],
+    verifies: ['TE-06', 'TERR-03'],
     needs: { clients: ['full'] },
     tokenRequests: 1,
     async run(ctx: CheckContext) {
@@ -234,27 +304,32 @@ export const tokenChecks: Check[] = [
               ['client_id', client.clientId],
               ['client_secret', client.clientSecret],
             ]),
+        // Only the repeated parameter is wrong: a server that requires a scope gets the declared one.
+        ...(client.scope ? [['scope', client.scope]] : []),
       ]);
       const r = await ctx.tokenRequest({ method: basic ? 'basic' : 'post', client, rawForm: form.toString() });
-      const error = (r.json as { error?: string } | undefined)?.error;
-      ctx.assert('TE-06', r.status === 400 && error === 'invalid_request', `grant_type twice → ${r.status} ${error ?? ''}`, r);
+      // One cause, one requirement: TE-06 is met by the refusal; its error code is TERR-03's business.
+      const error = refusedWithout(ctx, 'TE-06', r, 'grant_type twice');
+      if (error !== false) assertOAuthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
     },
   },
   {
     id: 'token-two-methods',
     title: 'HTTP Basic plus a client_secret in the body gets invalid_request',
     suite: 'token',
-    verifies: ['CA-05', 'O21-05'],
+    verifies: ['CA-05', 'O21-05', 'TERR-03'],
     needs: { clients: ['full'] },
     tokenRequests: 1,
     notApplicable: (p) => (usesMethod(p, 'basic') ? undefined : 'needs HTTP Basic as one of the two methods'),
     async run(ctx: CheckContext) {
       const client = ctx.target.clients.full!;
       const r = await ctx.tokenRequest({ method: 'basic', client, params: { client_secret: client.clientSecret } });
-      const error = (r.json as { error?: string } | undefined)?.error;
-      const msg = `Basic + client_secret in the body → ${r.status} ${error ?? ''}`;
-      ctx.assert('CA-05', r.status === 400 && error === 'invalid_request', msg, r);
-      ctx.assert('O21-05', error === 'invalid_request', msg, r);
+      const error = refusedWithout(ctx, 'CA-05', r, 'Basic + client_secret in the body');
+      if (error === false) ctx.assert('O21-05', false, `Basic + client_secret in the body → ${r.status}: a token was issued`, r);
+      else {
+        ctx.assert('O21-05', error === 'invalid_request', `Basic + client_secret in the body → ${r.status} ${error ?? '(no error code)'}`, r);
+        assertOAuthError(ctx, r, ['invalid_request'], { code: 'TERR-03' });
+      }
     },
   },
   {
@@ -264,20 +339,27 @@ export const tokenChecks: Check[] = [
     verifies: ['CA-08', 'CC-03', 'O21-06', 'HTTP-01'],
     tokenRequests: 1,
     async run(ctx: CheckContext) {
-      const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile) });
-      const error = (r.json as { error?: string } | undefined)?.error;
+      // Only the credentials are missing: a server that requires a scope gets the full client's declared one.
+      const scope = ctx.target.clients.full?.scope;
+      const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), ...(scope ? { params: { scope } } : {}) });
+      const body = r.json as { error?: unknown; access_token?: unknown } | undefined;
+      const error = typeof body?.error === 'string' ? body.error : undefined;
+      const issued = r.status === 200 && typeof body?.access_token === 'string';
       const msg = `no client credentials → ${r.status} ${error ?? ''}`;
-      for (const id of ['CA-08', 'CC-03', 'O21-06']) ctx.assert(id, (r.status === 400 || r.status === 401) && error === 'invalid_client', msg, r);
-      if (r.status === 401)
-        ctx.assert('HTTP-01', !!r.headers.get('www-authenticate'), `401 with WWW-Authenticate: ${r.headers.get('www-authenticate') ?? '(none)'}`, r);
-      else ctx.notApplicable('HTTP-01', `answered ${r.status}, not 401`);
+      // One cause, one requirement: the code is CA-08's business; "the client must authenticate" is met by any refusal.
+      ctx.assert('CA-08', (r.status === 400 || r.status === 401) && error === 'invalid_client', msg, r, {
+        cause: `a request without client credentials gets ${r.status} ${error ?? '(no error code)'}, not invalid_client`,
+      });
+      for (const id of ['CC-03', 'O21-06'])
+        ctx.assert(id, !issued, `${msg}: ${issued ? 'a token was issued to an unauthenticated client' : 'no token without authentication'}`, r);
+      challengeOn401(ctx, r);
     },
   },
   {
     id: 'token-scope-subset',
     title: 'A requested subset of scopes is granted exactly (resource:all from the full client)',
     suite: 'token',
-    verifies: ['SC-02', 'TR-05'],
+    verifies: ['SC-02', 'TR-05', 'OSPP-SC-04'],
     needs: { clients: ['full'] },
     uses: ['full', 'subset'],
     async run(ctx: CheckContext) {
@@ -285,29 +367,35 @@ export const tokenChecks: Check[] = [
       const e = ctx.adopt(t.exchangeId);
       const requested = t.requested;
       const granted = typeof t.response.scope === 'string' ? t.response.scope : undefined;
-      ctx.assert(
-        'SC-02',
-        granted === undefined ? true : sameScopes(granted, requested),
-        `requested scope '${requested}', granted ${granted === undefined ? '(not echoed: identical)' : `'${granted}'`}`,
-        e,
-      );
       // An omitted scope member claims "as requested": the token's own scope claim must then agree.
       const claim = decodeJwt(t.accessToken)?.payload.scope;
       const claimed = typeof claim === 'string' ? claim : Array.isArray(claim) ? claim.join(' ') : undefined;
       const omittedButDifferent = granted === undefined && claimed !== undefined && !sameScopes(claimed, requested);
+      // RFC 6749 §3.3: the server may ignore the request, if it reports what it issued.
+      ctx.assert(
+        'SC-02',
+        !omittedButDifferent,
+        `requested scope '${requested}', granted ${granted === undefined ? `(not echoed; the token claims '${claimed ?? '(nothing)'}')` : `'${granted}' (reported)`}`,
+        e,
+      );
       ctx.assert(
         'TR-05',
         !omittedButDifferent,
         granted === undefined ? `scope member omitted; the token's scope claim is '${claimed ?? '(none)'}'` : `scope member present ('${granted}')`,
         e,
       );
+      // The OpenSPP contract promises more: a requested subset is what the token carries.
+      const held = t.scope;
+      ctx.assert('OSPP-SC-04', sameScopes(held, requested), `requested scope '${requested}', the token holds '${held}'`, e, {
+        cause: 'a requested subset of scopes is not honoured (the token holds more)',
+      });
     },
   },
   {
     id: 'token-scope-invalid',
     title: 'Asking for a scope the client does not hold gets invalid_scope (or a narrowed scope)',
     suite: 'token',
-    verifies: ['SC-05', 'TERR-03'],
+    verifies: ['SC-05', 'TERR-03', 'HTTP-01'],
     needs: { clients: ['full'] },
     uses: ['reader'],
     tokenRequests: 1,
@@ -322,6 +410,7 @@ export const tokenChecks: Check[] = [
         if (lacking) [role, scope] = ['reader', lacking];
       }
       const r = await ctx.tokenRequest({ method: ctx.profile.clientAuth.primary, client: ctx.target.clients[role]!, params: { scope } });
+      challengeOn401(ctx, r);
       const body = r.json as Record<string, unknown> | undefined;
       const narrowed = r.status === 200 && typeof body?.scope === 'string' && !body.scope.split(' ').includes(scope);
       const error = typeof body?.error === 'string' ? body.error : undefined;
@@ -335,26 +424,65 @@ export const tokenChecks: Check[] = [
     },
   },
   {
-    id: 'token-empty-parameter',
-    title: 'A parameter sent without a value is treated as omitted (scope=)',
+    id: 'token-scope-omitted',
+    title: 'Without a scope parameter the server uses a default scope or refuses with invalid_scope',
     suite: 'token',
-    verifies: ['TE-04'],
+    verifies: ['SC-03', 'TERR-03', 'HTTP-01'],
     needs: { clients: ['full'] },
     uses: ['full'],
+    // Only when the full client declares the scope it asks for: otherwise the preflight's token is the answer.
     tokenRequests: 1,
     async run(ctx: CheckContext) {
-      const full = await primaryToken(ctx);
-      const r = await ctx.tokenRequest({
-        method: ctx.profile.clientAuth.primary === 'json' ? 'post' : ctx.profile.clientAuth.primary,
-        client: ctx.target.clients.full!,
-        params: { scope: '' },
-      });
+      const a = await scopelessAnswer(ctx);
+      if (a.status === 401) challengeOn401(ctx, a.r ?? a.e!);
+      else ctx.notApplicable('HTTP-01', `answered ${a.status}, not 401`);
+      if (a.issued) {
+        // Without a scope parameter a default must apply: an empty granted scope is no default at all.
+        ctx.assert(
+          'SC-03',
+          a.scope === undefined || a.scope.length > 0,
+          `no scope parameter → ${a.status}, granted ${a.scope === undefined ? '(not echoed)' : `'${a.scope}'`}`,
+          a.r ?? a.e,
+        );
+        ctx.notApplicable('TERR-03', 'a token was issued: no error to judge');
+        return;
+      }
+      ctx.assert(
+        'SC-03',
+        a.error === 'invalid_scope',
+        `no scope parameter → ${a.status} ${a.error ?? '(no error code)'}: a server that requires a scope must refuse with invalid_scope (RFC 6749 §3.3)`,
+        a.r ?? a.e,
+        { cause: `a token request without scope is refused with ${a.status} ${a.error ?? '(no error code)'}, not invalid_scope` },
+      );
+      if (a.r) assertOAuthError(ctx, a.r, ['invalid_scope'], { code: 'TERR-03' }, [400]);
+    },
+  },
+  {
+    id: 'token-empty-parameter',
+    title: 'A parameter sent without a value is treated as omitted (scope= is answered as no scope)',
+    suite: 'token',
+    verifies: ['TE-04', 'HTTP-01'],
+    needs: { clients: ['full'] },
+    uses: ['full'],
+    tokenRequests: 2,
+    async run(ctx: CheckContext) {
+      const omitted = await scopelessAnswer(ctx);
+      const r = await ctx.tokenRequest({ method: formMethod(ctx.profile), client: ctx.target.clients.full!, params: { scope: '' } });
+      challengeOn401(ctx, r);
       const body = r.json as Record<string, unknown> | undefined;
-      const sameAsDefault = typeof body?.scope !== 'string' || sameScopes(body.scope, full.scope);
+      const issued = r.status === 200 && typeof body?.access_token === 'string';
+      const scope = typeof body?.scope === 'string' ? body.scope : undefined;
+      const error = typeof body?.error === 'string' ? body.error : undefined;
+      // RFC 6749 §3.2: "scope=" is "no scope" — whatever the server does without one, it must do the same here.
+      const same =
+        issued === omitted.issued &&
+        (issued
+          ? scope === undefined || omitted.scope === undefined || sameScopes(scope, omitted.scope)
+          : r.status === omitted.status && error === omitted.error);
       ctx.assert(
         'TE-04',
-        r.status === 200 && typeof body?.access_token === 'string' && sameAsDefault,
-        `scope= → ${r.status}${typeof body?.scope === 'string' ? `, scope '${body.scope}'` : ''}${sameAsDefault ? '' : ' (not the default scope)'}`,
+        same,
+        `scope= → ${r.status}${issued ? `, scope '${scope ?? '(not echoed)'}'` : ` ${error ?? ''}`}; without scope → ${omitted.status}${omitted.issued ? `, scope '${omitted.scope ?? '(not echoed)'}'` : ` ${omitted.error ?? ''}`}`,
         r,
       );
     },
@@ -375,7 +503,7 @@ export const tokenChecks: Check[] = [
     id: 'token-get-refused',
     title: 'GET on the token endpoint yields no token (405 with Allow)',
     suite: 'token',
-    verifies: ['TE-01', 'HTTP-02'],
+    verifies: ['TE-01', 'HTTP-02', 'HTTP-01'],
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       // No credentials: they would land in logs with a GET.
@@ -384,17 +512,19 @@ export const tokenChecks: Check[] = [
       ctx.assert('TE-01', r.status !== 200 && typeof body?.access_token !== 'string', `GET → ${r.status}`, r);
       if (r.status === 405) ctx.assert('HTTP-02', !!r.headers.get('allow'), `405 with Allow: ${r.headers.get('allow') ?? '(none)'}`, r);
       else ctx.notApplicable('HTTP-02', `answered ${r.status}, not 405`);
+      challengeOn401(ctx, r);
     },
   },
   {
     id: 'token-disabled-client',
     title: 'A disabled client gets no token',
     suite: 'token',
-    verifies: ['OSPP-CL-01', 'TERR-03'],
+    verifies: ['OSPP-CL-01', 'TERR-03', 'HTTP-01'],
     needs: { clients: ['disabled'] },
     tokenRequests: 1,
     async run(ctx: CheckContext) {
       const r = await ctx.tokenRequest({ method: bodyMethod(ctx.profile), client: ctx.target.clients.disabled! });
+      challengeOn401(ctx, r);
       const body = r.json as Record<string, unknown> | undefined;
       ctx.assert(
         'OSPP-CL-01',

@@ -1,9 +1,11 @@
 /**
- * One self-contained HTML page (no scripts, no external resources): the verdict, then every requirement —
- * failures first — with the checks that verified it and, for each failed assertion, the request, the response
- * and a curl line that repeats it. Pure; everything in the report is already masked.
+ * One self-contained HTML page (no scripts, no external resources): the verdict, a table of contents, the root
+ * causes (failures that share a requirement and an observation, counted once), then every requirement — failures
+ * first, passing ones collapsed — with the checks that verified it and, for each failed assertion, the request, the
+ * response and a curl line that repeats it (saying whose token it needs and how to get it). Filters by verdict are
+ * radio buttons styled with CSS alone. Pure; everything in the report is already masked.
  */
-import type { CheckResult, Exchange, RequirementResult, RunReport } from '../types.js';
+import type { CheckResult, Exchange, RequirementResult, RootCause, RunReport } from '../types.js';
 import { headline } from '../verdict.js';
 
 const esc = (s: string | number | boolean | undefined | null) =>
@@ -59,16 +61,66 @@ details.check{margin:6px 0 6px 8px}summary{cursor:pointer}li.bad{color:#cf222e}l
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:8px;overflow:auto;max-height:320px;white-space:pre-wrap;word-break:break-all;margin:4px 0}
 .rr{display:grid;grid-template-columns:1fr 1fr;gap:8px}.curl code{display:block;background:#24292f;color:#f6f8fa;padding:6px 8px;border-radius:4px;word-break:break-all}
 .ci{color:#cf222e}.m{color:#57606a}table{border-collapse:collapse}td{padding:2px 12px 2px 0}
+nav.toc{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;margin:12px 0}nav.toc h2{font-size:15px;margin:0 0 4px}
+nav.toc ol{margin:0;padding-left:20px}nav.toc a{margin-right:8px}
+main>input[type=radio]{margin-left:10px}main>label{cursor:pointer}
+table.causes{background:#fff;border:1px solid #d0d7de;border-radius:6px;width:100%}table.causes th,table.causes td{text-align:left;vertical-align:top;padding:6px 10px;border-top:1px solid #eaeef2}
+details.req>summary{list-style:none}details.req>summary h3{display:inline}
+#f-fail:checked~.reqs .req:not(.v-fail):not(.v-error),#f-warn:checked~.reqs .req:not(.v-warn),#f-inconclusive:checked~.reqs .req:not(.v-inconclusive),#f-pass:checked~.reqs .req:not(.v-pass),#f-other:checked~.reqs .req:not(.v-skip):not(.v-na):not(.v-untested){display:none}
+#f-fail:checked~.causes-section .cause:not(.v-fail),#f-warn:checked~.causes-section .cause:not(.v-warn),#f-inconclusive:checked~.causes-section,#f-pass:checked~.causes-section,#f-other:checked~.causes-section{display:none}
 `;
 
-/** One requirement's section: its verdict, text and message, and the checks that decided it (the worst first). */
+/** One requirement's section: its verdict, text and message, and the checks that decided it (the worst first); a passing one collapsed. */
 function requirementHtml(r: RequirementResult, byId: Map<string, CheckResult>): string {
   const checks = r.checks.map((id) => byId.get(id)).filter((c): c is CheckResult => !!c);
   const verdictOf = (c: CheckResult) => c.outcomes.find((o) => o.requirement === r.id)?.verdict ?? c.verdict;
   const sorted = checks.sort((a, b) => ORDER.indexOf(verdictOf(a)) - ORDER.indexOf(verdictOf(b)));
   const shown = sorted.slice(0, r.verdict === 'pass' ? 3 : 25);
   const more = sorted.length > shown.length ? `<p class="more">… and ${sorted.length - shown.length} more checks (see the JSON report)</p>` : '';
-  return `<section class="req v-${r.verdict}" id="${esc(r.id)}"><h3><span class="badge v-${r.verdict}">${esc(r.verdict)}</span> ${esc(r.id)} <small>${esc(r.level)} · ${esc(r.source)}</small></h3><p>${esc(r.text)}</p>${r.verdict !== 'pass' ? `<p class="msg">${esc(r.message)}</p>` : ''}${shown.map((c) => checkHtml(c, r.id)).join('')}${more}</section>`;
+  const title = `<h3><span class="badge v-${r.verdict}">${esc(r.verdict)}</span> ${esc(r.id)} <small>${esc(r.level)} · ${esc(r.source)}</small></h3>`;
+  const body = `<p>${esc(r.text)}</p>${r.verdict !== 'pass' ? `<p class="msg">${esc(r.message)}</p>` : ''}${shown.map((c) => checkHtml(c, r.id)).join('')}${more}`;
+  if (r.verdict === 'pass') return `<details class="req v-pass" id="${esc(r.id)}"><summary>${title}</summary>${body}</details>`;
+  return `<section class="req v-${r.verdict}" id="${esc(r.id)}">${title}${body}</section>`;
+}
+
+/** The root causes as a table: what to fix first, with a count, the checks and the first example (and its curl). */
+function causesHtml(causes: RootCause[]): string {
+  if (!causes.length) return '<section class="causes-section" id="root-causes"><h2>Root causes</h2><p>No failure and no warning.</p></section>';
+  const rows = causes
+    .map(
+      (c) =>
+        `<tr class="cause v-${c.verdict}"><td><span class="badge v-${c.verdict}">${esc(c.verdict)}</span></td><td><a href="#${esc(c.requirement)}">${esc(c.requirement)}</a> <small>${esc(c.level)}</small></td><td>${c.count}${c.checks.length !== c.count ? ` <small>(${c.checks.length} checks)</small>` : ''}</td><td>${esc(c.cause)}<details><summary>first: <code>${esc(c.example.checkId)}</code></summary><p>${esc(c.example.message)}</p>${c.example.curl ? `<div class="curl"><code>${esc(c.example.curl)}</code></div>` : ''}<p class="m">${c.checks.length > 1 ? `also: ${c.checks.slice(1, 12).map(esc).join(', ')}${c.checks.length > 12 ? ', …' : ''}` : ''}</p></details></td></tr>`,
+    )
+    .join('');
+  return `<section class="causes-section" id="root-causes"><h2>Root causes</h2><p class="m">Failures and warnings that share a requirement and an observation, counted once — fix these first.</p><table class="causes"><tr><th></th><th>requirement</th><th>count</th><th>observation</th></tr>${rows}</table></section>`;
+}
+
+/** The table of contents: the root causes, and every requirement that failed, warned or was cut off. */
+function tocHtml(report: RunReport, reqs: RequirementResult[]): string {
+  const group = (v: RequirementResult['verdict'][], name: string) => {
+    const list = reqs.filter((r) => v.includes(r.verdict));
+    return list.length ? `<li>${esc(name)} (${list.length}): ${list.map((r) => `<a href="#${esc(r.id)}">${esc(r.id)}</a>`).join(' ')}</li>` : '';
+  };
+  return `<nav class="toc"><h2>Contents</h2><ol><li><a href="#root-causes">Root causes (${(report.rootCauses ?? []).length})</a></li>${group(['fail', 'error'], 'failed')}${group(['warn'], 'warnings')}${group(['inconclusive'], 'inconclusive')}<li><a href="#requirements">All requirements</a> (passing ones collapsed)</li></ol></nav>`;
+}
+
+/** Verdict filters: radio buttons the CSS reads (no script); they precede the sections they filter. */
+function filtersHtml(reqs: RequirementResult[]): string {
+  const n = (vs: string[]) => reqs.filter((r) => vs.includes(r.verdict)).length;
+  const options: Array<[string, string, number]> = [
+    ['all', 'all', reqs.length],
+    ['fail', 'failed', n(['fail', 'error'])],
+    ['warn', 'warnings', n(['warn'])],
+    ['inconclusive', 'inconclusive', n(['inconclusive'])],
+    ['pass', 'passed', n(['pass'])],
+    ['other', 'not run', n(['skip', 'na', 'untested'])],
+  ];
+  return options
+    .map(
+      ([id, name, count]) =>
+        `<input type="radio" name="verdict-filter" id="f-${id}"${id === 'all' ? ' checked' : ''}><label for="f-${id}">${esc(name)} (${count})</label>`,
+    )
+    .join('');
 }
 
 /** The page header: the result, the target, the run, the counts, the token budget and the notes. */
@@ -93,7 +145,7 @@ function headerHtml(report: RunReport): string {
 ${report.clock ? `<tr><td>Clock skew</td><td>${report.clock.skewSeconds} s (${esc(report.clock.source)})</td></tr>` : ''}
 </table>
 ${report.notes.length ? `<ul>${report.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
-<p>Secrets appear as shell variables in curl lines (<code>\${SPP_FULL_CLIENT_SECRET}</code>, <code>\${ACCESS_TOKEN}</code>); tokens are masked.</p>
+<p>Secrets appear as shell variables in curl lines (<code>\${SPP_FULL_CLIENT_SECRET}</code>); each line that needs a bearer token first says whose (<code>\${FULL_ACCESS_TOKEN}</code>) and gives the token request that gets it. Tokens are masked.</p>
 </header>`;
 }
 
@@ -105,13 +157,20 @@ export function htmlReport(report: RunReport): string {
   const byId = new Map(report.checks.map((c) => [c.checkId, c]));
   const rows = reqs.map((r) => requirementHtml(r, byId)).join('\n');
   const result = headline(report.summary);
+  // The radios must be siblings of the sections they filter (the CSS uses `~`): no wrapper.
+  const filters = `<span class="filters">Show:</span>${filtersHtml(reqs)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>spp-kit conformance — ${esc(report.target.baseUrl)} — ${result.incomplete ? 'PASS, INCOMPLETE' : report.summary.verdict.toUpperCase()}</title>
 <style>${STYLE}</style></head><body>
 ${headerHtml(report)}
 <main>
+${tocHtml(report, reqs)}
+${filters}
+${causesHtml(report.rootCauses ?? [])}
+<section class="reqs" id="requirements"><h2>Requirements</h2>
 ${rows}
+</section>
 </main></body></html>
 `;
 }

@@ -103,6 +103,9 @@ export const mutants: Mutant[] = [
     },
     only: ['scopes-reader-matrix'],
     expect: 'OSPP-SC-01',
+    // The reader lacks only write scopes: without writes the kit sends bodies no schema accepts, which such a target
+    // answers 422 — indistinguishable from validation before authorization. A valid (tagged) body shows the fault.
+    writes: true,
   },
   {
     name: 'resource-all-covers-everything',
@@ -244,9 +247,24 @@ export const mutants: Mutant[] = [
     expect: 'TR-03',
   },
   {
+    // RFC 6749 §3.3 lets a server ignore the requested scope when it reports the one it issued (the reference server
+    // does report it): that breaks the contract's promise of a subset (OSPP-SC-04), not SC-02.
     name: 'scope-subset-ignored',
-    description: 'a requested scope subset is ignored (every scope granted)',
+    description: 'a requested scope subset is ignored (every scope granted, and reported)',
     mutation: { request: (req) => (isTokenEndpoint(req) ? rewriteTokenBody(req, (f) => f.filter(([k]) => k !== 'scope')) : req) },
+    only: ['token-scope-subset'],
+    expect: 'OSPP-SC-04',
+  },
+  {
+    name: 'scope-ignored-unreported',
+    description: 'a requested scope subset is ignored, and the response does not say what was issued',
+    mutation: {
+      request: (req) => (isTokenEndpoint(req) ? rewriteTokenBody(req, (f) => f.filter(([k]) => k !== 'scope')) : req),
+      response: (res, req) => {
+        const b = json(res);
+        return isTokenEndpoint(req) && typeof b?.scope === 'string' ? withJson(res, { ...b, scope: undefined }) : res;
+      },
+    },
     only: ['token-scope-subset'],
     expect: 'SC-02',
   },
