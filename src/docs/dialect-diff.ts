@@ -5,7 +5,7 @@
  * Pure; `npm run docs` renders the list as a page, and the kit's tests derive their expectations from it.
  */
 import type { Contract } from '../contract/contract.js';
-import { resolveRef, type JsonSchema, type OpenApiDocument } from '../contract/document.js';
+import { resolveRef, type OpenApiDocument } from '../contract/document.js';
 import type { OperationSpec } from '../contract/operations.js';
 
 export type DifferenceArea = 'document' | 'operation' | 'scopes' | 'parameters' | 'statuses' | 'request' | 'response' | 'schema';
@@ -21,7 +21,7 @@ export interface DialectDifference {
   b: string;
 }
 
-type Schema = Exclude<JsonSchema, boolean> & Record<string, unknown>;
+type Schema = Record<string, unknown>;
 const NONE = '—';
 
 const list = (values: Iterable<string>) => [...values].sort().join(', ') || NONE;
@@ -78,8 +78,8 @@ function documentDifferences(a: Contract, b: Contract): DialectDifference[] {
       id: 'document:token-lifetime',
       area: 'document',
       subject: 'default token lifetime (s)',
-      a: String(lifetime(a) ?? NONE),
-      b: String(lifetime(b) ?? NONE),
+      a: JSON.stringify(lifetime(a)) ?? NONE,
+      b: JSON.stringify(lifetime(b)) ?? NONE,
     });
   }
   const scopes = (c: Contract) => new Set(c.scopes.keys());

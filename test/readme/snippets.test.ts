@@ -13,9 +13,13 @@
  * - `npm run fuzz` without arguments draws a new seed each time; here it gets a fixed one, so that a test run
  *   can be repeated.
  *
+ * - the deployed dialect's server: the test starts `npx spp-kit serve --dialect deployed` itself too, on a free port
+ *   of its own and a database file of its own, so `127.0.0.1:8070` becomes `127.0.0.1:<that port>`.
+ *
  * Not run, each for its stated reason (the list is checked, so a new block cannot be skipped by accident):
  * `npm ci` (CI runs it before this test; reinstalling node_modules under running tests would pull the floor away),
- * `npm test` (this test is part of it), `npm start` (it is the server the test started).
+ * `npm test` (this test is part of it), `npm start` and `npx spp-kit serve --dialect deployed` (the servers the
+ * test started).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -64,6 +68,7 @@ const NOT_RUN: Array<[RegExp, string]> = [
   [/^npm ci\b/, 'CI runs it before this test'],
   [/^npm test\b/, 'this test is part of it'],
   [/^(\w+=\S+ )*npm start\b/, 'the test started it'],
+  [/^npx spp-kit serve --dialect deployed\b/, 'the test started it'],
 ];
 
 /** A shell block's commands (continuation lines joined), without comments. */
@@ -90,6 +95,9 @@ let dir: string;
 let port: number;
 let server: ChildProcess;
 let serverOutput = '';
+let deployedPort: number;
+let deployed: ChildProcess;
+let deployedOutput = '';
 let env: NodeJS.ProcessEnv;
 let target: string;
 const skipped: string[] = [];
@@ -117,17 +125,26 @@ beforeAll(async () => {
   server = spawn('npm', ['start'], { cwd: root, env, detached: true });
   server.stdout!.on('data', (d: Buffer) => (serverOutput += d.toString()));
   server.stderr!.on('data', (d: Buffer) => (serverOutput += d.toString()));
+  // The deployed dialect's server of the README's "Two dialects" block, on a port and database of its own.
+  deployedPort = await freePort();
+  const deployedArgs = ['spp-kit', 'serve', '--dialect', 'deployed', '--port', String(deployedPort), '--db', join(dir, 'deployed.db')];
+  deployed = spawn('npx', deployedArgs, { cwd: root, env: { ...env, PORT: String(deployedPort) }, detached: true });
+  deployed.stdout!.on('data', (d: Buffer) => (deployedOutput += d.toString()));
+  deployed.stderr!.on('data', (d: Buffer) => (deployedOutput += d.toString()));
   const deadline = Date.now() + 60_000;
-  while (!serverOutput.includes('Ctrl+C stops the server.')) {
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`npm start did not start:\n${serverOutput}`);
+  while (!serverOutput.includes('Ctrl+C stops the server.') || !deployedOutput.includes('Ctrl+C stops the server.')) {
+    if (Date.now() > deadline || server.exitCode !== null || deployed.exitCode !== null) {
+      throw new Error(`a server did not start:\n${serverOutput}\n${deployedOutput}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }, 90_000);
 
 afterAll(async () => {
-  if (server?.pid && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    process.kill(-server.pid, 'SIGTERM');
+  for (const child of [server, deployed]) {
+    if (!child?.pid || child.exitCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGTERM');
     await exited;
   }
   await rm(dir, { recursive: true, force: true });
@@ -145,6 +162,7 @@ function prepared(snippet: Snippet): string {
     kept.push(
       command
         .replaceAll('127.0.0.1:8069', `127.0.0.1:${port}`)
+        .replaceAll('127.0.0.1:8070', `127.0.0.1:${deployedPort}`)
         .replace(/^npm run fuzz$/, 'npm run fuzz -- --seed 20260101')
         .replace('--target fixtures/targets/reference.yaml', `--target ${target}`),
     );
@@ -183,16 +201,26 @@ describe('README.md: every sh and ts block runs as written against npm start', (
   it('the blocks did what they say', () => {
     const at = (text: string) => outputs.get(all.find((s) => s.code.includes(text))!.line) ?? '';
     // The curl pair: a token, then a searchset Bundle with it.
-    const bundle = JSON.parse(at('TOKEN=$(curl').trim()) as { resourceType: string; total: number };
+    const bundle = JSON.parse(at('TOKEN=$(curl -s -X POST http://127.0.0.1:8069').trim()) as { resourceType: string; total: number };
     expect(bundle).toMatchObject({ resourceType: 'Bundle' });
     expect(bundle.total).toBeGreaterThan(0);
+    // The deployed dialect's pair: a JSON token request, then {data, meta, links}.
+    const page = JSON.parse(at('TOKEN=$(curl -s -X POST http://127.0.0.1:8070').trim()) as { data: Array<{ type: string }>; meta: { count: number } };
+    expect(page.meta.count).toBe(2);
+    expect(page.data[0]!.type).toBe('Individual');
     expect(at('createSppClient')).toMatch(/^\d+ match\(es\)$/m);
     expect(at('npx spp-kit clients create')).toMatch(/^client_secret /m);
     expect(at('npx tsx examples/search-read-update.ts')).toContain("Searched name 'santos'");
     expect(at('--target fixtures/targets/reference.yaml')).toMatch(/PASS/);
     expect(at('npm run docs ')).toMatch(/wrote .*site\/index\.html/);
     expect(skipped.sort()).toEqual(
-      ['npm ci: CI runs it before this test', 'npm start: the test started it', 'npm start: the test started it', 'npm test: this test is part of it'].sort(),
+      [
+        'npm ci: CI runs it before this test',
+        'npm start: the test started it',
+        'npm start: the test started it',
+        'npm test: this test is part of it',
+        'npx spp-kit: the test started it',
+      ].sort(),
     );
   });
 
