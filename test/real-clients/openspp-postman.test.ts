@@ -17,6 +17,7 @@
  * collection speaks the deployed dialect, and that the deployed server is not passing it by being lenient.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployedContract, publishedContract, type Contract, type Dialect } from '../../src/contract/contract.js';
@@ -29,7 +30,9 @@ import { startReferenceServer } from '../../src/server/reference.js';
 import type { RunningServer } from '../../src/server/serve.js';
 import { runCollection, type Exchange, type RunResult } from './newman.js';
 
-const COLLECTION_FILE = fileURLToPath(new URL('../../../shared/real-clients/openspp-docs.postman_collection.json', import.meta.url));
+// Beside the repository, where the project keeps third-party files (or where SPP_REAL_CLIENTS_DIR says).
+const REAL_CLIENTS_DIR = process.env.SPP_REAL_CLIENTS_DIR ?? fileURLToPath(new URL('../../../shared/real-clients/', import.meta.url));
+const COLLECTION_FILE = join(REAL_CLIENTS_DIR, 'openspp-docs.postman_collection.json');
 const full = readDemoFixture().clients.find((c) => c.role === 'full')!;
 const NID = 'urn:gov:ph:psa:national-id';
 const HH = 'urn:openspp:group';
@@ -120,7 +123,9 @@ function requests(items: PostmanItem[]): PostmanItem[] {
 
 function readCollection(): Collection {
   if (!existsSync(COLLECTION_FILE)) {
-    throw new Error(`OpenSPP's Postman collection is not at ${COLLECTION_FILE}; see ../shared/real-clients/README.md`);
+    throw new Error(
+      `OpenSPP's Postman collection is not at ${COLLECTION_FILE}: put it there (see ../shared/real-clients/README.md) or set SPP_REAL_CLIENTS_DIR`,
+    );
   }
   return JSON.parse(readFileSync(COLLECTION_FILE, 'utf8')) as Collection;
 }
