@@ -20,8 +20,15 @@ export interface ClientCredentials {
   scope?: string | undefined;
 }
 
-/** Headers and body of a client-credentials token request in the given style. */
-export function tokenRequestInit(style: ClientAuthStyle, credentials: ClientCredentials): { headers: Record<string, string>; body: string } {
+/**
+ * Headers and body of a client-credentials token request in the given style. `basicFormEncoded: false` sends
+ * Basic credentials verbatim (the deployed module's reading, see TOKEN_ENDPOINT in dialects.ts).
+ */
+export function tokenRequestInit(
+  style: ClientAuthStyle,
+  credentials: ClientCredentials,
+  { basicFormEncoded = true }: { basicFormEncoded?: boolean } = {},
+): { headers: Record<string, string>; body: string } {
   const { clientId, clientSecret } = credentials;
   // RFC 6749 §3.2: an empty parameter counts as absent, so an empty scope is simply not sent.
   const scope = credentials.scope?.trim() ? { scope: credentials.scope.trim() } : {};
@@ -30,7 +37,11 @@ export function tokenRequestInit(style: ClientAuthStyle, credentials: ClientCred
     case 'basic': {
       const body: TokenRequest = { grant_type: 'client_credentials', ...scope };
       return {
-        headers: { ...accept, Authorization: basicAuthorization(clientId, clientSecret), 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: {
+          ...accept,
+          Authorization: basicAuthorization(clientId, clientSecret, { formEncoded: basicFormEncoded }),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
         body: form(body),
       };
     }

@@ -6,31 +6,18 @@
 import { retryAfterSeconds as retryAfter } from '../rfc/http.js';
 import { redact } from '../rfc/secrets.js';
 import type { ErrorCode, OAuthErrorCode, OperationOutcome } from './contract-types.js';
+import { summarizeErrorBody, type ErrorDetail } from './error-body.js';
 
 export { maskToken, redact } from '../rfc/secrets.js';
 
-/** A copy of an OperationOutcome with `redact` applied to every string in it (a server may echo a token). */
+/** A copy of a parsed body with `redact` applied to every string in it (a server may echo a token). */
+export function redactStrings<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (_key, v: unknown) => (typeof v === 'string' ? redact(v) : v)) as T;
+}
+
+/** A copy of an OperationOutcome with `redact` applied to every string in it. */
 export function redactOutcome(outcome: OperationOutcome): OperationOutcome {
-  return JSON.parse(JSON.stringify(outcome), (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value)) as OperationOutcome;
-}
-
-/** True when a parsed body looks like the contract's OperationOutcome. */
-export function isOperationOutcome(body: unknown): body is OperationOutcome {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    (body as { resourceType?: unknown }).resourceType === 'OperationOutcome' &&
-    Array.isArray((body as { issue?: unknown }).issue)
-  );
-}
-
-/** The first `urn:openspp:error` code of an OperationOutcome, and its `details.text`. */
-export function outcomeSummary(outcome: OperationOutcome): { code: ErrorCode | undefined; text: string | undefined } {
-  for (const issue of outcome.issue) {
-    const coding = issue.details?.coding?.find((c) => c.system === 'urn:openspp:error');
-    if (coding) return { code: coding.code, text: issue.details.text };
-  }
-  return { code: undefined, text: outcome.issue[0]?.details?.text };
+  return redactStrings(outcome);
 }
 
 /** `Retry-After` in whole seconds (delay-seconds or an HTTP-date), or undefined. */
@@ -41,7 +28,7 @@ export function retryAfterSeconds(headers: Headers): number | undefined {
 export interface SppApiErrorInit {
   status: number;
   statusText?: string;
-  /** The parsed error body; an OperationOutcome for every API operation of the contract. */
+  /** The parsed error body: an OperationOutcome (published dialect) or a `{"detail": …}` (deployed dialect). */
   body: unknown;
   headers?: Headers;
   /** HTTP method, e.g. `GET`. */
@@ -50,15 +37,21 @@ export interface SppApiErrorInit {
   path?: string;
 }
 
-/** A non-2xx answer of an API operation, with the contract's OperationOutcome and its first error code. */
+/**
+ * A non-2xx answer of an API operation: its status, and what the body says in either dialect — the published
+ * OperationOutcome with its first error code, or the deployed `{"detail": …}` (a text, FastAPI's 422 list of
+ * problems, or a `$batch` OperationOutcome).
+ */
 export class SppApiError extends Error {
   override readonly name = 'SppApiError';
   readonly status: number;
   /** The OperationOutcome, when the body was one (its strings redacted like the message). */
   readonly outcome: OperationOutcome | undefined;
-  /** The first `urn:openspp:error` code of the outcome. */
+  /** The `detail` of a deployed-dialect body (redacted like the message); an array for a 422 list of problems. */
+  readonly detail: ErrorDetail | undefined;
+  /** The first `urn:openspp:error` code of the outcome (the deployed dialect sends none). */
   readonly code: ErrorCode | undefined;
-  /** `details.text` of that issue, or a description of the status when the body was not an OperationOutcome. */
+  /** `details.text` of that issue, the `detail` text (a 422 list as `loc: msg; …`), or a description of the status. */
   readonly text: string;
   readonly method: string | undefined;
   readonly path: string | undefined;
@@ -66,13 +59,15 @@ export class SppApiError extends Error {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(init: SppApiErrorInit) {
-    const outcome = isOperationOutcome(init.body) ? redactOutcome(init.body) : undefined;
-    const summary = outcome ? outcomeSummary(outcome) : { code: undefined, text: undefined };
-    const text = redact(summary.text ?? `HTTP ${init.status}${init.statusText ? ` ${init.statusText}` : ''}; the body is not an OperationOutcome`);
+    const summary = summarizeErrorBody(init.body);
+    const text = redact(
+      summary.text ?? `HTTP ${init.status}${init.statusText ? ` ${init.statusText}` : ''}; the body is neither an OperationOutcome nor a {"detail"} body`,
+    );
     const where = init.method && init.path ? `${init.method} ${init.path}` : 'API request';
     super(`${where} answered ${init.status}${summary.code ? ` ${summary.code}` : ''}: ${text}`);
     this.status = init.status;
-    this.outcome = outcome;
+    this.outcome = summary.outcome && redactOutcome(summary.outcome);
+    this.detail = summary.detail === undefined ? undefined : redactStrings(summary.detail);
     this.code = summary.code;
     this.text = text;
     this.method = init.method;
@@ -84,8 +79,9 @@ export class SppApiError extends Error {
 export interface OAuthTokenErrorInit {
   /** HTTP status; 0 when the token endpoint could not be reached. */
   status: number;
-  /** The RFC 6749 §5.2 `error`, when the endpoint answered with an OAuth error body. */
+  /** The RFC 6749 §5.2 `error`, when the endpoint answered with an OAuth error body (the deployed dialect sends none). */
   error?: OAuthErrorCode | undefined;
+  /** `error_description`, the OperationOutcome's text, or the deployed dialect's `detail`. */
   description?: string | undefined;
   /** The `urn:openspp:error` code, when the endpoint answered with an OperationOutcome (429, 500). */
   code?: ErrorCode | undefined;
@@ -97,7 +93,10 @@ export interface OAuthTokenErrorInit {
   cause?: unknown;
 }
 
-/** The token endpoint refused or failed: RFC 6749 `error` and `error_description`, or the reason it could not be asked. */
+/**
+ * The token endpoint refused or failed: RFC 6749 `error` and `error_description` (published dialect), the
+ * `{"detail"}` text with its 400 or 401 (deployed dialect), or the reason it could not be asked.
+ */
 export class OAuthTokenError extends Error {
   override readonly name = 'OAuthTokenError';
   readonly status: number;

@@ -1,33 +1,49 @@
 /**
- * The typed OpenSPP API V2 client: openapi-fetch over the contract's `paths`, with client-credentials tokens,
- * one retry after a 401 and bounded waiting on 429 done as middleware.
+ * The typed OpenSPP API V2 client: openapi-fetch over a contract's `paths`, with client-credentials tokens,
+ * one retry after a 401 and bounded waiting on 429 done as middleware. Either dialect: the published one (the
+ * default) or, with `dialect: 'deployed'`, what OpenSPP deployments (`spp_api_v2`) serve.
  *
  * ```ts
  * const spp = createSppClient({ baseUrl, clientId, clientSecret });
  * const { data, error } = await spp.GET('/Individual', { params: { query: { name: 'santos' } } });
  * const person = unwrap(await spp.GET('/Individual/{identifier}', { params: { path: { identifier } } }));
+ * const deployed = createSppClient({ dialect: 'deployed', baseUrl, clientId, clientSecret });
+ * await deployed.PATCH('/Individual/{identifier}', { params: { path: { identifier } }, body: { active: false } });
  * ```
  */
 import createClient from 'openapi-fetch';
 import { authMiddleware } from './auth-middleware.js';
 import { systemClock, type Clock } from './clock.js';
-import { TOKEN_PATH, type paths } from './contract-types.js';
+import { TOKEN_PATH } from './contract-types.js';
 import type { ClientAuthStyle } from './credentials.js';
+import { dialectOf, type PathsOf, type SppDialect } from './dialects.js';
 import { rateLimitMiddleware, sendWithRateLimitRetry, type RateLimitPolicy } from './rate-limit.js';
 import { createTokenManager, type RefreshMargin, type TokenManager } from './token-manager.js';
 import type { TypedClient } from './typed-client.js';
 import { operationTagMiddleware } from './unwrap.js';
 
-export interface SppClientOptions {
+export interface SppClientOptions<D extends SppDialect = 'published'> {
+  /**
+   * Which dialect the API speaks: `published` (default) or `deployed`. It decides the types of every call and the
+   * token endpoint's rules (see `scope` and `auth`).
+   */
+  dialect?: D;
   /** The API base URL, e.g. `http://127.0.0.1:8069/api/v2/spp`. */
   baseUrl: string;
   clientId: string;
   clientSecret: string;
-  /** Space-separated subset of the client's scopes to ask for; omitted = all the client holds. */
-  scope?: string;
+  /**
+   * Space-separated subset of the client's scopes to ask for; omitted = all the client holds. Published dialect
+   * only: the deployed token endpoint ignores it, so the client refuses it there rather than hold more than asked.
+   */
+  scope?: D extends 'deployed' ? never : string;
   /** The fetch to use (tests pass an in-process app). Defaults to `globalThis.fetch`. */
   fetch?: (request: Request) => Promise<Response>;
-  /** Client authentication at the token endpoint. Default `basic` (RFC 6749 §2.3.1). */
+  /**
+   * Client authentication at the token endpoint. Default `basic` (RFC 6749 §2.3.1) for the published dialect,
+   * `json` for the deployed one (what its documentation sends; its Basic is read without form decoding, which the
+   * client then follows).
+   */
   auth?: ClientAuthStyle;
   /** Default `${baseUrl}/oauth/token`. */
   tokenUrl?: string;
@@ -41,23 +57,29 @@ export interface SppClientOptions {
   clock?: Clock;
 }
 
-/** An openapi-fetch client typed by the contract, plus its token manager. */
-export interface SppClient extends TypedClient {
+/** An openapi-fetch client typed by dialect `D`'s contract (the published one by default), plus its token manager. */
+export interface SppClient<D extends SppDialect = 'published'> extends TypedClient<PathsOf<D>> {
+  readonly dialect: D;
   readonly tokens: TokenManager;
 }
 
-/** Creates a client for one API client (one `client_id`). Tokens are fetched lazily, on the first call. */
-export function createSppClient(options: SppClientOptions): SppClient {
+/**
+ * Creates a client for one API client (one `client_id`) of a deployment speaking `options.dialect`. Tokens are
+ * fetched lazily, on the first call.
+ */
+export function createSppClient<D extends SppDialect = 'published'>(options: SppClientOptions<D>): SppClient<D> {
   if (!options.baseUrl || !options.clientId || !options.clientSecret) throw new TypeError('createSppClient needs baseUrl, clientId and clientSecret.');
+  const dialect = dialectOf(options.dialect) as D;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const clock = options.clock ?? systemClock;
   const limits = { maxRetries: options.maxRateLimitRetries ?? 2, maxWaitSeconds: options.maxRetryAfterSeconds ?? 60 };
   const tokens = createTokenManager({
     tokenUrl: options.tokenUrl ?? `${baseUrl}${TOKEN_PATH}`,
+    dialect,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     scope: options.scope,
-    auth: options.auth ?? 'basic',
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
     ...(options.refreshMargin === undefined ? {} : { refreshMargin: options.refreshMargin }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     clock,
@@ -71,7 +93,7 @@ export function createSppClient(options: SppClientOptions): SppClient {
       if (/^Bearer /i.test(request.headers.get('Authorization') ?? '')) request.headers.set('Authorization', `Bearer ${await tokens.getToken()}`);
     },
   };
-  const client = createClient<paths>({ baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const client = createClient<PathsOf<D>>({ baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
   // Order matters: openapi-fetch runs onRequest in this order and onResponse in reverse. The tag sees the final
   // response; auth adds the token before the rate limiter copies the request, and handles a 401 after it.
   client.use(
@@ -79,15 +101,21 @@ export function createSppClient(options: SppClientOptions): SppClient {
     authMiddleware({ tokens, resend: (request, send) => sendWithRateLimitRetry(request, send, policy), skip: (path) => path === TOKEN_PATH }),
     rateLimitMiddleware(policy),
   );
-  return Object.assign(client, { tokens }) as unknown as SppClient;
+  return Object.assign(client, { dialect, tokens }) as unknown as SppClient<D>;
 }
 
 export { authMiddleware, type AuthMiddlewareOptions } from './auth-middleware.js';
 export { systemClock, type Clock } from './clock.js';
 export type { components, ErrorCode, OAuthErrorCode, OperationOutcome, operations, paths, TokenResponse } from './contract-types.js';
 export { basicAuthorization, formEncode, type ClientAuthStyle, type ClientCredentials } from './credentials.js';
+export type { DialectPaths, PathsOf, SppDialect } from './dialects.js';
+export type { ErrorDetail, ValidationProblem } from './error-body.js';
 export { maskToken, OAuthTokenError, SppApiError } from './errors.js';
 export { rateLimitDelayMs, rateLimitMiddleware, type RateLimitPolicy } from './rate-limit.js';
 export { createTokenManager, defaultRefreshMargin, type RefreshMargin, type TokenInfo, type TokenManager, type TokenManagerOptions } from './token-manager.js';
 export type { SppInit, SppResult, TypedClient } from './typed-client.js';
 export { unwrap } from './unwrap.js';
+/** The published dialect's generated types (`published.paths`, `published.components`, …): the same as the top-level `paths`, `components`, `operations`. */
+export type * as published from '../contract/generated/types.js';
+/** The deployed dialect's generated types: `deployed.paths`, `deployed.components['schemas']['Individual']`, `deployed.operations`. */
+export type * as deployed from '../contract/generated/deployed-types.js';

@@ -11,7 +11,9 @@
 import { systemClock, type Clock } from './clock.js';
 import type { OAuthErrorBody, TokenResponse } from './contract-types.js';
 import { tokenRequestInit, type ClientAuthStyle, type ClientCredentials } from './credentials.js';
-import { isOperationOutcome, maskToken, OAuthTokenError, outcomeSummary, retryAfterSeconds } from './errors.js';
+import { dialectOf, TOKEN_ENDPOINT, type SppDialect } from './dialects.js';
+import { summarizeErrorBody } from './error-body.js';
+import { maskToken, OAuthTokenError, retryAfterSeconds } from './errors.js';
 import { discard } from './pending.js';
 import { sendWithRateLimitRetry, type RateLimitPolicy } from './rate-limit.js';
 
@@ -28,6 +30,9 @@ const ASSUMED_LIFETIME_SECONDS = 60;
 
 export interface TokenManagerOptions extends ClientCredentials {
   tokenUrl: string;
+  /** The token endpoint's dialect (default `published`): the default `auth`, how Basic is encoded, whether `scope` counts. */
+  dialect?: SppDialect;
+  /** Default: the dialect's (`basic` published, `json` deployed). */
   auth?: ClientAuthStyle;
   refreshMargin?: RefreshMargin;
   fetch?: (request: Request) => Promise<Response>;
@@ -74,7 +79,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const fetchFn = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const margin = options.refreshMargin ?? defaultRefreshMargin;
   const secrets = [options.clientSecret];
+  const rules = TOKEN_ENDPOINT[dialectOf(options.dialect)];
   checkTokenUrl(options.tokenUrl);
+  // A scope the endpoint ignores would hand out more than was asked for; better refused here than found out later.
+  if (!rules.honoursScope && options.scope?.trim()) {
+    throw new TypeError("scope: the deployed dialect's token endpoint ignores it (every token carries all of the client's scopes); leave it out.");
+  }
   let cached: CachedToken | undefined;
   let inflight: Promise<CachedToken> | undefined;
   // Bumped by a full invalidate(): a token request started before it must not fill the cache after it.
@@ -89,7 +99,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   async function requestToken(): Promise<CachedToken> {
-    const init = tokenRequestInit(options.auth ?? 'basic', options);
+    const init = tokenRequestInit(options.auth ?? rules.defaultAuth, options, { basicFormEncoded: rules.basicFormEncoded });
     // The lifetime counts from when the last attempt went out (after any 429 wait), so latency only shortens it.
     let sentAt = clock.now();
     const send = (request: Request) => {
@@ -134,13 +144,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   function tokenError(response: Response, body: unknown): OAuthTokenError {
     const base = { status: response.status, tokenUrl: options.tokenUrl, secrets, retryAfterSeconds: retryAfterSeconds(response.headers) };
     if (isOAuthError(body)) return new OAuthTokenError({ ...base, error: body.error, description: body.error_description });
-    if (isOperationOutcome(body)) {
-      const { code, text } = outcomeSummary(body);
-      return new OAuthTokenError({ ...base, code, description: text });
-    }
+    // An OperationOutcome (published 429 and 500) or the deployed dialect's `{"detail": …}` (every refusal).
+    const { code, text } = summarizeErrorBody(body);
+    if (code !== undefined || text !== undefined) return new OAuthTokenError({ ...base, code, description: text });
     return new OAuthTokenError({
       ...base,
-      description: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}; the body is neither an OAuth error nor an OperationOutcome`,
+      description: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}; the body is neither an OAuth error, an OperationOutcome nor a {"detail"} body`,
     });
   }
 

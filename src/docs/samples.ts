@@ -3,7 +3,10 @@
  * and the same call with the typed client, both built from the operation's example request. Injected into the
  * document that is rendered, never written into the contract.
  */
-import type { Contract } from '../contract/contract.js';
+import { TOKEN_PATH } from '../client/contract-types.js';
+import type { ClientAuthStyle } from '../client/credentials.js';
+import { TOKEN_ENDPOINT } from '../client/dialects.js';
+import { deployedContract, type Contract, type Dialect } from '../contract/contract.js';
 import { isPublic, type OperationSpec } from '../contract/operations.js';
 import { exampleRequest, fillPath, type ExampleRequest } from './examples.js';
 
@@ -21,6 +24,21 @@ export const SAMPLE_LANGUAGES = [
 
 /** The package integrators install for the typed client. */
 export const CLIENT_PACKAGE = '@spp-api-kit/client';
+
+/**
+ * The client dialect whose types a contract's samples are written for: `deployed` for the deployed contract (its
+ * page in DIALECT_PAGES), the client's default otherwise — the client carries the types of those two contracts only.
+ */
+export function sampleDialect(contract: Contract): Dialect {
+  return contract === deployedContract ? 'deployed' : 'published';
+}
+
+const AUTH_WORDS: Record<ClientAuthStyle, string> = { basic: 'HTTP Basic', post: 'a form body', json: 'a JSON body' };
+
+/** The token endpoint, in either dialect (the same path in both contracts; the client's types hold it there). */
+export function isTokenEndpoint(op: OperationSpec): boolean {
+  return op.method === 'POST' && op.pathTemplate === TOKEN_PATH;
+}
 
 /** Single-quoted for a POSIX shell. */
 function sh(text: string): string {
@@ -48,7 +66,7 @@ export function curlSample(contract: Contract, op: OperationSpec, example = exam
   const path = fillPath(op.basePath === contract.basePath ? op.pathTemplate : op.fullPath, example.path);
   const query = new URLSearchParams(sampleQuery(example).map((q) => [q.name, q.value])).toString();
   const lines = [`curl -s${op.method === 'GET' ? '' : ` -X ${op.method}`} ${sh(`${base}${path}${query ? `?${query}` : ''}`)}`];
-  if (op.errorStyle === 'oauth2') {
+  if (isTokenEndpoint(op)) {
     lines.push(`-u "$CLIENT_ID:$CLIENT_SECRET"`, '-d grant_type=client_credentials');
     return lines.join(' \\\n  ');
   }
@@ -83,19 +101,21 @@ function queryObject(op: OperationSpec, params: ReadonlyArray<{ name: string; va
 /** The same call with the typed client. Public operations need no credentials but go through the same client. */
 export function clientSample(contract: Contract, op: OperationSpec, example = exampleRequest(contract, op)): string {
   const server = (contract.document.servers?.[0]?.url ?? '').replace(/\/+$/, '');
+  const dialect = sampleDialect(contract);
   const head = [
     `import { createSppClient } from '${CLIENT_PACKAGE}';`,
     '',
     'const spp = createSppClient({',
+    ...(dialect === 'published' ? [] : [`  dialect: '${dialect}',`]),
     `  baseUrl: '${server}',`,
     '  clientId: process.env.SPP_CLIENT_ID!,',
     '  clientSecret: process.env.SPP_CLIENT_SECRET!,',
     '});',
   ];
-  if (op.errorStyle === 'oauth2') {
+  if (isTokenEndpoint(op)) {
     return [
       ...head,
-      '// The client asks for tokens itself (HTTP Basic), shares one and replaces it before it expires:',
+      `// The client asks for tokens itself (${AUTH_WORDS[TOKEN_ENDPOINT[dialect].defaultAuth]}), shares one and replaces it before it expires:`,
       'const token = await spp.tokens.getToken();',
       'console.log(spp.tokens.info()); // the token masked, its scope and expiry',
     ].join('\n');
@@ -114,12 +134,15 @@ export function clientSample(contract: Contract, op: OperationSpec, example = ex
   const init: Record<string, unknown> = {};
   if (Object.keys(params).length) init.params = params;
   if (example.body) init.body = example.body.value;
+  // openapi-fetch parses a body as JSON unless told otherwise; a page (the API docs) is text.
+  const success = [...op.responses.values()].find((r) => r.status >= 200 && r.status < 300);
+  if (success && Object.keys(success.content).length && !Object.keys(success.content).some((type) => type.includes('json'))) init.parseAs = 'text';
   const call = Object.keys(init).length ? `await spp.${op.method}('${op.pathTemplate}', ${literal(init)});` : `await spp.${op.method}('${op.pathTemplate}');`;
   return [
     ...head,
     '',
     `const { data, error, response } = ${call}`,
-    'if (error) console.error(response.status, error); // the OperationOutcome, typed',
+    `if (error) console.error(response.status, error); // ${dialect === 'deployed' ? 'the {"detail": …} body' : 'the OperationOutcome'}, typed`,
     'else console.log(data);',
   ].join('\n');
 }

@@ -42,11 +42,16 @@ export function formEncode(value: string): string {
 
 /**
  * The `Authorization` value of `client_secret_basic`: id and secret are each form-encoded *before* base64
- * (RFC 6749 §2.3.1), so a secret containing `:` stays unambiguous.
+ * (RFC 6749 §2.3.1), so a secret containing `:` stays unambiguous. `{ formEncoded: false }` sends them verbatim
+ * (UTF-8, RFC 7617), as the deployed module reads them: it splits on the first `:` and decodes nothing, so an
+ * encoded `+`, `%` or space would reach its secret comparison as written.
  */
-export function basicAuthorization(clientId: string, clientSecret: string): string {
+export function basicAuthorization(clientId: string, clientSecret: string, options: { formEncoded?: boolean } = {}): string {
   // Form encoding leaves only ASCII, so btoa is safe here (and works outside Node too).
-  return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+  if (options.formEncoded !== false) return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+  // btoa takes one byte per character: spell the UTF-8 bytes out first.
+  const bytes = new TextEncoder().encode(`${clientId}:${clientSecret}`);
+  return `Basic ${btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''))}`;
 }
 
 /**

@@ -66,8 +66,45 @@ describe('SppApiError', () => {
     const proxy = thrown(() =>
       unwrap({ error: '<html>bad gateway</html>', response: new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }) }),
     );
-    expect(proxy).toMatchObject({ status: 502, code: undefined, outcome: undefined });
-    expect((proxy as Error).message).toBe('API request answered 502: HTTP 502 Bad Gateway; the body is not an OperationOutcome');
+    expect(proxy).toMatchObject({ status: 502, code: undefined, outcome: undefined, detail: undefined });
+    expect((proxy as Error).message).toBe('API request answered 502: HTTP 502 Bad Gateway; the body is neither an OperationOutcome nor a {"detail"} body');
+  });
+
+  it('reads the deployed dialect’s {"detail"} bodies: a text, a FastAPI 422 list, an OperationOutcome of a failed $batch', () => {
+    const text = new SppApiError({ status: 404, body: { detail: 'Individual not found' }, method: 'GET', path: '/Individual/{identifier}' });
+    expect(text).toMatchObject({ status: 404, code: undefined, outcome: undefined, detail: 'Individual not found', text: 'Individual not found' });
+    expect(text.message).toBe('GET /Individual/{identifier} answered 404: Individual not found');
+    const problems = [
+      { loc: ['query', '_count'], msg: 'Input should be less than or equal to 100', type: 'less_than_equal' },
+      { loc: ['body', 'identifier', 0, 'value'], msg: 'Field required', type: 'missing' },
+    ];
+    const list = new SppApiError({ status: 422, body: { detail: problems } });
+    expect(list.detail).toEqual(problems);
+    expect(list.text).toBe('query._count: Input should be less than or equal to 100; body.identifier.0.value: Field required');
+    const batch = new SppApiError({
+      status: 422,
+      body: {
+        detail: {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'invalid', diagnostics: 'Transaction failed at entry 1 (unknown): identifier in use' }],
+        },
+      },
+    });
+    expect(batch.text).toBe('Transaction failed at entry 1 (unknown): identifier in use');
+    expect(batch.outcome).toBeUndefined();
+    expect(batch.detail).toMatchObject({ resourceType: 'OperationOutcome' });
+    // A `detail` of another shape is no error body of either dialect.
+    expect(new SppApiError({ status: 500, body: { detail: 42 } }).text).toMatch(/neither an OperationOutcome nor a \{"detail"\} body$/);
+  });
+
+  it('redacts a token a server echoes in a {"detail"} text or list', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkZW1vLWZ1bGwiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
+    const text = new SppApiError({ status: 401, body: { detail: `Invalid token ${jwt}` } });
+    const list = new SppApiError({ status: 422, body: { detail: [{ loc: ['header', 'authorization'], msg: `bad ${jwt}`, type: 'x' }] } });
+    for (const e of [text, list]) {
+      expect(JSON.stringify([e.message, e.text, e.detail])).not.toContain(jwt);
+      expect(e.message).toContain(maskToken(jwt));
+    }
   });
 
   it('unwrap returns data on success', async () => {

@@ -1,7 +1,7 @@
 /**
  * The client as an integrator installs it: `npm pack` of packages/client, `npm install` of the tarball into an
  * empty project (dependencies from the npm cache or registry), then TypeScript (tsc, strict, NodeNext) and plain
- * ESM use of it against the reference server on 127.0.0.1. Light: at most 5 MB and 5 packages.
+ * ESM use of it against the reference server on 127.0.0.1, in both dialects. Light: at most 5 MB and 5 packages.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,18 +18,22 @@ import { consumerOptions, typecheck } from '../tsc.js';
 
 const run = promisify(execFile);
 const reader = readDemoFixture().clients.find((c) => c.role === 'reader')!;
+const full = readDemoFixture().clients.find((c) => c.role === 'full')!;
 let work: string;
 let installed: Installed;
 let server: RunningServer;
+let deployedServer: RunningServer;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'spp-client-package-'));
   const tarball = await pack('client', work);
   installed = await installInto(join(work, 'project'), [tarball]);
   server = await startReferenceServer(loadConfig({ PORT: '0', SPP_DB: ':memory:' }));
+  deployedServer = await startReferenceServer(loadConfig({ SPP_DIALECT: 'deployed', PORT: '0', SPP_DB: ':memory:' }));
 }, 180_000);
 afterAll(async () => {
   await server?.close();
+  await deployedServer?.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -39,6 +43,7 @@ describe('@spp-api-kit/client, packed and installed into an empty project', () =
     expect(files).toContain('dist/client/index.js');
     expect(files).toContain('dist/client/index.d.ts');
     expect(files).toContain('dist/contract/generated/types.d.ts');
+    expect(files).toContain('dist/contract/generated/deployed-types.d.ts');
     for (const f of files) expect(f, f).toMatch(/^(dist\/.*\.(js|d\.ts)|package\.json|README\.md)$/);
   });
 
@@ -75,6 +80,34 @@ describe('@spp-api-kit/client, packed and installed into an empty project', () =
     const { stdout } = await run(process.execPath, ['out/search.js', server.baseUrl, reader.clientId, reader.clientSecret], { cwd: dir });
     expect(JSON.parse(stdout)).toMatchObject({ first: 'urn:gov:ph:psa:national-id', tokenRequests: 1 });
     expect(JSON.parse(stdout).total).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('carries the deployed dialect: its types check a deployed-only call, refuse it on a published client, and it runs', async () => {
+    const dir = installed.dir;
+    await writeFile(
+      join(dir, 'deployed.ts'),
+      [
+        "import { createSppClient, unwrap, type deployed } from '@spp-api-kit/client';",
+        "const [baseUrl = '', clientId = '', clientSecret = ''] = process.argv.slice(2);",
+        "const spp = createSppClient({ dialect: 'deployed', baseUrl, clientId, clientSecret });",
+        "const page = unwrap(await spp.GET('/Individual', { params: { query: { name: 'Santos', _count: 2 } } }));",
+        "const first: deployed.components['schemas']['Individual'] | undefined = page.data[0];",
+        "const exported = unwrap(await spp.POST('/$bulk/export', { body: { type: 'Individual', identifiers: ['urn:gov:ph:psa:national-id|PH-123456789'] } }));",
+        'console.log(JSON.stringify({ total: page.meta.total, type: first?.type, exported: exported.successful, dialect: spp.dialect }));',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(dir, 'published-patch.ts'),
+      "import { createSppClient } from '@spp-api-kit/client';\nconst spp = createSppClient({ baseUrl: 'http://127.0.0.1:1', clientId: 'a', clientSecret: 'b' });\nawait spp.POST('/$bulk/export', { body: { type: 'Individual', identifiers: [] } });\n",
+    );
+    const options = consumerOptions({ noEmit: false, skipLibCheck: false, outDir: 'out-deployed' });
+    expect(await typecheck(dir, ['deployed.ts'], options, 'tsconfig.deployed.json')).toBe('');
+    const refused = await typecheck(dir, ['published-patch.ts'], { ...options, noEmit: true }, 'tsconfig.published-patch.json');
+    expect(refused).toMatch(/published-patch\.ts.*error TS\d+:.*'"\/\$bulk\/export"'/);
+    const { stdout } = await run(process.execPath, ['out-deployed/deployed.js', deployedServer.baseUrl, full.clientId, full.clientSecret], { cwd: dir });
+    expect(JSON.parse(stdout)).toMatchObject({ type: 'Individual', exported: 1, dialect: 'deployed' });
+    expect(JSON.parse(stdout).total).toBeGreaterThan(2);
   }, 60_000);
 
   it('imports from plain ESM JavaScript', async () => {

@@ -193,7 +193,7 @@ describe('README.md: every sh and ts block runs as written against npm start', (
         outputs.set(snippet.line, result.stdout);
       } else {
         const file = join(dir, `readme-${snippet.line}.mts`);
-        await writeFile(file, snippet.code.replaceAll('127.0.0.1:8069', `127.0.0.1:${port}`));
+        await writeFile(file, snippet.code.replaceAll('127.0.0.1:8069', `127.0.0.1:${port}`).replaceAll('127.0.0.1:8070', `127.0.0.1:${deployedPort}`));
         const { stdout } = await run(join(root, 'node_modules/.bin/tsx'), [file], { cwd: root, env, timeout: 60_000 });
         outputs.set(snippet.line, stdout);
       }
@@ -211,6 +211,12 @@ describe('README.md: every sh and ts block runs as written against npm start', (
     expect(page.meta.count).toBe(2);
     expect(page.data[0]!.type).toBe('Individual');
     expect(at('createSppClient')).toMatch(/^\d+ match\(es\)$/m);
+    // The client against the deployed dialect: a page of Individuals, a PATCH, and a 422 with FastAPI's list.
+    const deployedClient = at("dialect: 'deployed'");
+    expect(deployedClient).toMatch(/^\d+ match\(es\), Individual, Individual on this page$/m);
+    expect(deployedClient).toMatch(/^patched, version \S+$/m);
+    expect(deployedClient).toMatch(/^422 \[/m);
+    expect(deployedClient).toContain("'_count'");
     expect(at('npx spp-kit clients create')).toMatch(/^client_secret /m);
     expect(at('npx tsx examples/search-read-update.ts')).toContain("Searched name 'santos'");
     expect(at('--target fixtures/targets/reference.yaml')).toMatch(/PASS/);

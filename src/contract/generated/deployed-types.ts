@@ -845,7 +845,9 @@ export interface components {
                     method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
                     url: string;
                 };
-                resource?: Record<string, never>;
+                resource?: {
+                    [key: string]: unknown;
+                };
             }[];
         };
         /**

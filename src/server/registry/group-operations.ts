@@ -305,7 +305,8 @@ export function addGroupMember(db: Db, access: Access, group: string, req: { ent
     rewriteGroup(db, access, groupId, (input) => {
       const members = (input.member ??= []);
       if (activePositions(members, reference, access.today).length) {
-        throw new ApiError('STATE_CONFLICT', `${formatIdentifier(person)} is already an active member of the Group ${formatIdentifier(key)}.`);
+        // "already a member": the module's wording, which its router (and clients such as OpenFn's adaptor) match on.
+        throw new ApiError('STATE_CONFLICT', `${formatIdentifier(person)} is already a member of the Group ${formatIdentifier(key)}.`);
       }
       position = members.push(compact({ entity: { reference }, role: req.role, period: { start: req.startDate ?? access.today } })) - 1;
     });
