@@ -13,7 +13,7 @@ import type { Exchange, Role, Tier } from './types.js';
 export type Evidence = HttpResult | Exchange | Array<HttpResult | Exchange>;
 
 /** The suites in run order — the one place it is declared: budget-consuming probes last. */
-export const SUITES = ['discovery', 'token', 'jwt', 'auth', 'scopes', 'consent', 'resources', 'expiry', 'rate-limits'] as const;
+export const SUITES = ['discovery', 'token', 'user-flows', 'jwt', 'auth', 'scopes', 'consent', 'resources', 'expiry', 'rate-limits'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface CheckNeeds {
@@ -23,6 +23,8 @@ export interface CheckNeeds {
   key?: boolean;
   /** `writes: true` in the target file. */
   writes?: boolean;
+  /** A `userFlows` section with a client of this kind (`any`: either; `both`: one of each). */
+  userFlows?: 'any' | 'confidential' | 'public' | 'both';
   tier?: Tier;
 }
 
@@ -114,8 +116,8 @@ export interface CheckContext {
   tokenRequest(call: TokenCall): Promise<HttpResult>;
   /** Calls a contract operation under baseUrl; the answer is validated against the contract. */
   api(op: OperationSpec, call?: ApiCall): Promise<HttpResult>;
-  /** Any other request (discovery documents, wrong methods). */
-  request(spec: RequestSpec & { expect429?: boolean; role?: Role }): Promise<HttpResult>;
+  /** Any other request (discovery documents, wrong methods); `countsAsToken`: spends the token endpoint's budget (a sign-in, revocation). */
+  request(spec: RequestSpec & { expect429?: boolean; role?: Role; countsAsToken?: boolean }): Promise<HttpResult>;
 
   assert(requirement: string, ok: boolean, message: string, evidence?: Evidence): boolean;
   /** The requirement does not arise in this run (e.g. no error_uri was ever sent). */

@@ -3,7 +3,7 @@
  * steps a browser and an application take — the sign-in form posted, the code exchanged, a token refreshed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { contractValidator, operationIndex } from '../../../src/contract/index.js';
+import { contractValidator, operationIndex, type OperationId } from '../../../src/contract/index.js';
 import { loadDemoUsers, readDemoUsers } from '../../../src/server/demo-users.js';
 import { basic, form, makeHarness, type Harness } from './harness.js';
 
@@ -38,7 +38,7 @@ export async function conforms(opId: string, res: Response): Promise<string> {
   const text = await res.clone().text();
   const contentType = res.headers.get('content-type');
   const body = contentType?.includes('json') && text ? JSON.parse(text) : text || undefined;
-  const issues = contractValidator.validateResponse(operationIndex.get(opId)!, { status: res.status, headers: res.headers, contentType, body });
+  const issues = contractValidator.validateResponse(operationIndex.get(opId as OperationId)!, { status: res.status, headers: res.headers, contentType, body });
   if (issues.length) throw new Error(`${opId} ${res.status} breaks the contract: ${issues.map((i) => i.message).join('; ')}`);
   return text;
 }
