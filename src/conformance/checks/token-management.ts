@@ -113,15 +113,27 @@ export const tokenManagementChecks: Check[] = [
   }),
   check({
     id: 'introspection-requires-auth',
-    title: 'An introspection request without authorization is refused with 401',
-    verifies: ['INT-02', 'INT-05'],
+    title: 'An introspection request without client authentication is refused',
+    verifies: ['INT-02'],
     needs: { userFlows: 'any' },
     tokenRequests: 1,
     async run(ctx) {
       if (!(await hasEndpoint(ctx, 'introspection'))) return ctx.skip('the target offers no introspection endpoint');
       const r = await introspect(ctx, undefined, notAToken(ctx.runId));
       ctx.assert('INT-02', r.status !== 200, `an introspection request with no client authentication answered ${answerText(r)}`, r);
-      ctx.assert('INT-05', r.status === 401, `status ${r.status} (RFC 7662 §2.3: 401 as RFC 6749 §5.2 says)`, r);
+    },
+  }),
+  check({
+    id: 'introspection-bad-credentials',
+    title: 'An introspection request with wrong client credentials is answered 401',
+    verifies: ['INT-05'],
+    needs: { userFlows: 'confidential' },
+    tokenRequests: 1,
+    async run(ctx) {
+      if (!(await hasEndpoint(ctx, 'introspection'))) return ctx.skip('the target offers no introspection endpoint');
+      const client = flowClient(ctx, 'confidential');
+      const r = await introspect(ctx, { ...client, clientSecret: `${client.clientSecret}-not` }, notAToken(ctx.runId));
+      ctx.assert('INT-05', r.status === 401, `the client's id with a wrong secret answered ${answerText(r)} (RFC 7662 §2.3: 401)`, r);
     },
   }),
 ];

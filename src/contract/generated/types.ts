@@ -115,8 +115,7 @@ export interface paths {
          *
          *     The answer is `200` with an empty body also when the token is unknown, expired or already revoked (§2.2): a
          *     client cannot learn anything about tokens it does not hold. A token issued to another client is refused with
-         *     `400 unauthorized_client` and stays valid. Client authentication errors follow RFC 6749 §5.2, as at the token
-         *     endpoint. Rate limited per IP address like the token endpoint.
+         *     `400 unauthorized_client` and stays valid. A client whose authentication fails, or that sends none, gets `401 invalid_client`. Rate limited per IP address like the token endpoint.
          */
         post: operations["revokeToken"];
         delete?: never;
@@ -2666,8 +2665,8 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description `invalid_request` (no token, a field given twice, an unreadable body), `invalid_client` (credentials in the
-             *     form that fail), or `unauthorized_client` (the token was issued to another client).
+             * @description `invalid_request` (no token, a field given twice, an unreadable body) or `unauthorized_client` (the token
+             *     was issued to another client).
              */
             400: {
                 headers: {
@@ -2679,7 +2678,10 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description The client authenticated with HTTP Basic and the credentials are wrong, or no client authentication was sent (`invalid_client`). */
+            /**
+             * @description `invalid_client`: the client's credentials are wrong (with HTTP Basic or in the form), or none were sent
+             *     (RFC 7662 §2.3). The challenge invites HTTP Basic.
+             */
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate-Basic"];
@@ -2721,7 +2723,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntrospectionResponse"];
                 };
             };
-            /** @description `invalid_request` (no token, a field given twice, an unreadable body) or `invalid_client` (credentials in the form that fail). */
+            /** @description `invalid_request`: no token, a field given twice, an unreadable body. */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control-No-Store"];
@@ -2732,7 +2734,11 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description The client authenticated with HTTP Basic and failed, or sent no client authentication (`invalid_client`). */
+            /**
+             * @description `invalid_client`: the client's credentials are wrong (with HTTP Basic or in the form), or none were sent
+             *     (RFC 7662 §2.3), or the client is public (it has nothing to authenticate with). The challenge invites HTTP
+             *     Basic.
+             */
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate-Basic"];

@@ -35,8 +35,12 @@ export function presentedClient(authorization: string | null, body: { client_id?
 export interface AuthenticateOptions {
   /** Whether a public client (client_id alone) is acceptable here: not at introspection, which needs a secret. */
   allowPublic: boolean;
-  /** The status for a request with no client authentication at all: 400 at the token endpoint (as it always was), 401 elsewhere (RFC 7662 §2.3). */
-  missing: 400 | 401;
+  /**
+   * The status of a failed client authentication sent in the body, or of none at all: 400 at the token endpoint
+   * (RFC 6749 §5.2 allows it, and it always was), 401 at introspection (RFC 7662 §2.3) and revocation (alike).
+   * A failure with HTTP Basic is a 401 everywhere.
+   */
+  failureStatus: 400 | 401;
 }
 
 /** The client the request authenticated as; an OAuthError (invalid_client) otherwise. Same work whether or not the client exists. */
@@ -44,19 +48,19 @@ export function authenticatePresented(db: Db, presented: PresentedClient, option
   const { clientId, secret, basic } = presented;
   if (clientId === undefined) {
     throw new OAuthError('invalid_client', 'Client authentication is required: HTTP Basic, or client_id and client_secret in the body.', {
-      basic: basic || options.missing === 401,
+      basic: basic || options.failureStatus === 401,
     });
   }
   if (secret !== undefined) {
     const client = authenticateClient(db, clientId, secret);
-    if (!client) throw new OAuthError('invalid_client', 'Invalid client credentials.', { basic });
+    if (!client) throw new OAuthError('invalid_client', 'Invalid client credentials.', { basic: basic || options.failureStatus === 401 });
     return client;
   }
   // A client id alone identifies a public client; a confidential one must prove who it is.
   const client = findClient(db, clientId);
   if (!options.allowPublic || !client || !client.active || client.clientType !== 'public') {
     throw new OAuthError('invalid_client', 'Client authentication is required: HTTP Basic, or client_id and client_secret in the body.', {
-      basic: options.missing === 401,
+      basic: options.failureStatus === 401,
     });
   }
   return client;

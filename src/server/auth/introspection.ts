@@ -61,7 +61,7 @@ export function introspectionEndpoint(keys: SigningKeys, settings: TokenSettings
   return async (req, ctx) => {
     const form = { client_id: formValue(req.body, 'client_id'), client_secret: formValue(req.body, 'client_secret') };
     const presented = presentedClient(req.raw?.headers.get('authorization') ?? null, form);
-    const client = authenticatePresented(ctx.db, presented, { allowPublic: false, missing: 401 });
+    const client = authenticatePresented(ctx.db, presented, { allowPublic: false, failureStatus: 401 });
     const token = formValue(req.body, 'token');
     if (token === undefined) throw new OAuthError('invalid_request', 'The token parameter is required.');
     const now = ctx.now();

@@ -27,7 +27,7 @@ function formOf(body: unknown): Form {
 export function revocationEndpoint(keys: SigningKeys, settings: TokenSettings): Handler<'revokeToken', ServerContext> {
   return async (req, ctx) => {
     const form = formOf(req.body);
-    const client = authenticatePresented(ctx.db, presentedClient(req.raw?.headers.get('authorization') ?? null, form), { allowPublic: true, missing: 401 });
+    const client = authenticatePresented(ctx.db, presentedClient(req.raw?.headers.get('authorization') ?? null, form), { allowPublic: true, failureStatus: 401 });
     if (form.token === undefined) throw new OAuthError('invalid_request', 'The token parameter is required.');
     const now = ctx.now();
     const t = Math.floor(now.getTime() / 1000);

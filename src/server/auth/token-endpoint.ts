@@ -69,7 +69,7 @@ function credentials(req: TokenRequest, params: Parameters): PresentedClient {
 
 /** Step 3: the client and its secret (the same work whether or not the client exists); a public client by its id. */
 function authenticate(presented: PresentedClient, ctx: ServerContext): ApiClient {
-  return authenticatePresented(ctx.db, presented, { allowPublic: true, missing: 400 });
+  return authenticatePresented(ctx.db, presented, { allowPublic: true, failureStatus: 400 });
 }
 
 /** Step 4: a grant this server offers; client credentials only for a client that can keep a secret (RFC 6749 §4.4). */
