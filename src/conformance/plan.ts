@@ -50,7 +50,8 @@ function missingPrecondition(check: Check, target: Target, tier: Tier): string |
     const clients = target.userFlows?.clients;
     if (!clients) return 'the target file has no userFlows section';
     if (needs.userFlows === 'both' && !(clients.confidential && clients.public)) return 'needs both a confidential and a public client in userFlows.clients';
-    if ((needs.userFlows === 'confidential' || needs.userFlows === 'public') && !clients[needs.userFlows]) return `the target file declares no userFlows.clients.${needs.userFlows}`;
+    if ((needs.userFlows === 'confidential' || needs.userFlows === 'public') && !clients[needs.userFlows])
+      return `the target file declares no userFlows.clients.${needs.userFlows}`;
   }
   return undefined;
 }

@@ -188,7 +188,10 @@ function toTarget(doc: TargetDocument, jwt: JwtKeyMaterial | undefined, file: st
     ...(doc.rateLimits ? { rateLimits: { ...(token ? { token: limits(token) } : {}), ...(api ? { api: limits(api) } : {}) } } : {}),
     writes: doc.writes === true,
     ...(userFlows ? { userFlows } : {}),
-    notes: [...omissionNotes({ clients, records }, doc.jwt), ...(userFlows ? [] : ['no userFlows: the authorization code, refresh, revocation and introspection checks are skipped'])],
+    notes: [
+      ...omissionNotes({ clients, records }, doc.jwt),
+      ...(userFlows ? [] : ['no userFlows: the authorization code, refresh, revocation and introspection checks are skipped']),
+    ],
   };
 }
 

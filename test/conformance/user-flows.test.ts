@@ -31,7 +31,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const notPassed = (o: RunOutcome) => o.report!.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'na').map((c) => `${c.checkId} ${c.verdict}: ${c.reason}`);
+const notPassed = (o: RunOutcome) =>
+  o.report!.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'na').map((c) => `${c.checkId} ${c.verdict}: ${c.reason}`);
 
 describe('the reference server under the openspp profile', () => {
   it('passes every user-flow check, each deciding its requirement', () => {
@@ -44,7 +45,24 @@ describe('the reference server under the openspp profile', () => {
     const verdict = new Map(openspp.report!.requirements.map((r) => [r.id, r.verdict]));
     for (const id of ['AZ-01', 'AZ-02', 'AZ-03', 'AZ-04', 'AZ-05', 'AZ-06', 'AZ-07', 'AZ-08', 'PKCE-01', 'PKCE-02', 'PKCE-03', 'PKCE-04', 'PKCE-05'])
       expect(verdict.get(id), id).toBe('pass');
-    for (const id of ['RT-01', 'RT-02', 'RT-03', 'RT-04', 'RT-05', 'RT-06', 'REV-01', 'REV-02', 'REV-03', 'REV-06', 'INT-01', 'INT-02', 'INT-03', 'INT-04', 'INT-05', 'INT-06'])
+    for (const id of [
+      'RT-01',
+      'RT-02',
+      'RT-03',
+      'RT-04',
+      'RT-05',
+      'RT-06',
+      'REV-01',
+      'REV-02',
+      'REV-03',
+      'REV-06',
+      'INT-01',
+      'INT-02',
+      'INT-03',
+      'INT-04',
+      'INT-05',
+      'INT-06',
+    ])
       expect(verdict.get(id), id).toBe('pass');
     for (const id of ['OSPP-UF-01', 'OSPP-UF-02', 'OSPP-UF-03', 'OSPP-CT-01']) expect(verdict.get(id), id).toBe('pass');
   });
@@ -73,7 +91,9 @@ describe('the reference server under the spry profile', () => {
     expect(o.exitCode).toBe(0);
     const warned = o.report!.checks.filter((c) => c.verdict === 'warn');
     expect(warned.map((c) => c.checkId).sort()).toEqual(['spry-scopes', 'spry-token-members']);
-    expect(warned.find((c) => c.checkId === 'spry-token-members')!.reason).toMatch(/organisation_id absent; user_id absent; roles absent; clinic_id_list absent; name absent/);
+    expect(warned.find((c) => c.checkId === 'spry-token-members')!.reason).toMatch(
+      /organisation_id absent; user_id absent; roles absent; clinic_id_list absent; name absent/,
+    );
     expect(warned.find((c) => c.checkId === 'spry-scopes')!.reason).toMatch(/400 invalid_scope/);
     expect(o.report!.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'skip')).toEqual([]);
     // What the spry profile leaves out, with its reason.
@@ -107,7 +127,11 @@ describe('the interactive user step', () => {
       userFlows: {
         scope: 'individual:read individual:search',
         clients: {
-          confidential: { clientId: 'kit-interactive-web', clientSecret: 'kit-interactive-web-secret-2c7e9a4f1b8d3065', redirectUri: `http://127.0.0.1:${webPort}/callback` },
+          confidential: {
+            clientId: 'kit-interactive-web',
+            clientSecret: 'kit-interactive-web-secret-2c7e9a4f1b8d3065',
+            redirectUri: `http://127.0.0.1:${webPort}/callback`,
+          },
           public: { clientId: 'kit-interactive-spa', redirectUri: `http://127.0.0.1:${spaPort}/callback` },
         },
         interactive: true,
@@ -120,8 +144,18 @@ describe('the interactive user step', () => {
     const person = async (url: string) => {
       const page = await fetch(url);
       const html = await page.text();
-      const hidden = [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [k!, v!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')]);
-      const form = new URLSearchParams([...hidden, ['username', maria.username], ['password', maria.password], ['decision', 'allow']] as Array<[string, string]>);
+      const hidden = [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [
+        k!,
+        v!
+          .replace(/&amp;/g, '&')
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'")
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>'),
+      ]);
+      const form = new URLSearchParams([...hidden, ['username', maria.username], ['password', maria.password], ['decision', 'allow']] as Array<
+        [string, string]
+      >);
       const answer = await fetch(`${server.baseUrl}/oauth/authorize`, { method: 'POST', body: form, redirect: 'manual' });
       visits.push(url);
       await fetch(answer.headers.get('location')!);
@@ -160,7 +194,9 @@ describe('the interactive user step', () => {
     });
     const target = userFlowsTarget(server.baseUrl, {
       userFlows: {
-        clients: { confidential: { clientId: 'kit-nobody', clientSecret: 'kit-nobody-secret-9d2b7f4e1a6c3058', redirectUri: `http://127.0.0.1:${port}/callback` } },
+        clients: {
+          confidential: { clientId: 'kit-nobody', clientSecret: 'kit-nobody-secret-9d2b7f4e1a6c3058', redirectUri: `http://127.0.0.1:${port}/callback` },
+        },
         interactive: true,
         waitSeconds: 5,
       },

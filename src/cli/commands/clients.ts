@@ -101,9 +101,7 @@ export function register(program: Command, openDb: () => Db): void {
         print(
           opts,
           { ...publicView(client), ...(clientSecret ? { clientSecret } : {}) },
-          clientSecret
-            ? `${describe(client)}\nclient_secret ${clientSecret}\n\nThe secret is shown only now: store it in a secret manager.`
-            : describe(client),
+          clientSecret ? `${describe(client)}\nclient_secret ${clientSecret}\n\nThe secret is shown only now: store it in a secret manager.` : describe(client),
         );
       },
     );

@@ -76,8 +76,8 @@ export const authorizationCodeChecks: Check[] = [
       const t = tokensOf(r);
       ctx.assert(
         'AZ-02',
-        !!t && /^bearer$/i.test(String(t.body.token_type ?? '')),
-        t ? `200 with an access token of type ${String(t.body.token_type)}` : `the exchange answered ${answerText(r)}`,
+        !!t && typeof t.body.token_type === 'string' && /^bearer$/i.test(t.body.token_type),
+        t ? `200 with an access token of type ${JSON.stringify(t.body.token_type)}` : `the exchange answered ${answerText(r)}`,
         r,
       );
     },
@@ -95,7 +95,11 @@ export const authorizationCodeChecks: Check[] = [
       ctx.assert(
         'AZ-01',
         got === a.state,
-        got === null ? `the response carries no state (${ended(a)})` : got === a.state ? `state returned unchanged (${a.state.length} characters, with / + = ? & and spaces)` : `state came back altered: sent ${JSON.stringify(a.state)}, got ${JSON.stringify(got)}`,
+        got === null
+          ? `the response carries no state (${ended(a)})`
+          : got === a.state
+            ? `state returned unchanged (${a.state.length} characters, with / + = ? & and spaces)`
+            : `state came back altered: sent ${JSON.stringify(a.state)}, got ${JSON.stringify(got)}`,
         evidenceOf(a),
       );
     },
@@ -281,7 +285,12 @@ export const authorizationCodeChecks: Check[] = [
         return;
       }
       const r = await exchangeCode(ctx, client, code, { verifier });
-      ctx.assert('PKCE-04', refused(r.status, r.json), `code_challenge_method=plain gave a code, and its exchange with the plain verifier answered ${answerText(r)}`, r);
+      ctx.assert(
+        'PKCE-04',
+        refused(r.status, r.json),
+        `code_challenge_method=plain gave a code, and its exchange with the plain verifier answered ${answerText(r)}`,
+        r,
+      );
     },
   }),
   check({

@@ -50,7 +50,9 @@ export const refreshTokenChecks: Check[] = [
       ctx.assert(
         'RT-02',
         renewed,
-        renewed ? 'the refresh answer carries a new refresh token' : `the refresh answer carries ${second.refreshToken ? 'the same refresh token' : 'no refresh token'}: a stolen one would stay usable`,
+        renewed
+          ? 'the refresh answer carries a new refresh token'
+          : `the refresh answer carries ${second.refreshToken ? 'the same refresh token' : 'no refresh token'}: a stolen one would stay usable`,
         second.answer,
       );
     },
@@ -104,7 +106,9 @@ export const refreshTokenChecks: Check[] = [
       ctx.assert(
         'RT-05',
         !widened,
-        got ? `approved '${approved}', refreshed for '${scopes.join(' ')}': granted ${got.scope === undefined ? 'what was asked (no scope member)' : `'${got.scope}'`}` : `asking for '${extra}' beyond the approval: ${answerText(r)}`,
+        got
+          ? `approved '${approved}', refreshed for '${scopes.join(' ')}': granted ${got.scope === undefined ? 'what was asked (no scope member)' : `'${got.scope}'`}`
+          : `asking for '${extra}' beyond the approval: ${answerText(r)}`,
         r,
       );
     },
@@ -124,7 +128,11 @@ export const refreshTokenChecks: Check[] = [
       const t = await grantWithRefresh(ctx, owner);
       const r = other
         ? await userTokenRequest(ctx, other, { grant_type: 'refresh_token', refresh_token: t.refreshToken })
-        : await ctx.tokenRequest({ method: ctx.profile.clientAuth.primary, client: full!, params: { grant_type: 'refresh_token', refresh_token: t.refreshToken } });
+        : await ctx.tokenRequest({
+            method: ctx.profile.clientAuth.primary,
+            client: full!,
+            params: { grant_type: 'refresh_token', refresh_token: t.refreshToken },
+          });
       ctx.assert('RT-06', r.status !== 200, `${owner.clientId}'s refresh token presented by ${other?.clientId ?? full!.clientId}: ${answerText(r)}`, r);
     },
   }),

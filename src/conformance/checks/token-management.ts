@@ -3,7 +3,18 @@
  * revoke and what it then sees, answers for tokens that are not (or no longer) valid, and client authentication.
  */
 import type { Check } from '../check.js';
-import { activeOf, answerText, flowClient, freshGrant, grantWithRefresh, GRANT_REQUESTS, hasEndpoint, introspect, refreshGrant, revoke } from '../user-flows/flow.js';
+import {
+  activeOf,
+  answerText,
+  flowClient,
+  freshGrant,
+  grantWithRefresh,
+  GRANT_REQUESTS,
+  hasEndpoint,
+  introspect,
+  refreshGrant,
+  revoke,
+} from '../user-flows/flow.js';
 import { observeRevocation } from '../user-flows/observe.js';
 
 const check = (c: Omit<Check, 'suite'>): Check => ({ suite: 'user-flows', ...c });
@@ -41,7 +52,13 @@ export const tokenManagementChecks: Check[] = [
       const r = await revoke(ctx, client, t.accessToken, 'access_token');
       if (r.status !== 200) return ctx.skip(`precondition not met: the revocation request answered ${answerText(r)}`);
       // Only the access token: its refresh token may rightly live on, so it is not looked at.
-      await observeRevocation(ctx, ['REV-06', 'OSPP-UF-03'], client, { accessToken: t.accessToken, refreshToken: undefined }, 'after the access token was revoked');
+      await observeRevocation(
+        ctx,
+        ['REV-06', 'OSPP-UF-03'],
+        client,
+        { accessToken: t.accessToken, refreshToken: undefined },
+        'after the access token was revoked',
+      );
     },
   }),
   check({
@@ -85,11 +102,18 @@ export const tokenManagementChecks: Check[] = [
       if (!body || activeOf(r) !== true) return;
       const granted = (t.scope ?? '').split(' ');
       const problems = [
-        body.client_id !== undefined && body.client_id !== client.clientId ? `client_id ${String(body.client_id)}` : '',
-        typeof body.scope === 'string' && t.scope !== undefined && body.scope.split(' ').some((s) => !granted.includes(s)) ? `scope '${body.scope}' beyond '${t.scope}'` : '',
+        body.client_id !== undefined && body.client_id !== client.clientId ? `client_id ${JSON.stringify(body.client_id)}` : '',
+        typeof body.scope === 'string' && t.scope !== undefined && body.scope.split(' ').some((s) => !granted.includes(s))
+          ? `scope '${body.scope}' beyond '${t.scope}'`
+          : '',
         typeof body.exp === 'number' && body.exp * 1000 < Date.now() - ctx.clockSkewMs - 60_000 ? `exp ${body.exp} in the past` : '',
       ].filter(Boolean);
-      ctx.assert('INT-06', problems.length === 0, problems.length ? `members disagree with the token: ${problems.join(', ')}` : `members agree with the token (${Object.keys(body).join(', ')})`, r);
+      ctx.assert(
+        'INT-06',
+        problems.length === 0,
+        problems.length ? `members disagree with the token: ${problems.join(', ')}` : `members agree with the token (${Object.keys(body).join(', ')})`,
+        r,
+      );
     },
   }),
   check({

@@ -51,7 +51,11 @@ class CookieJar {
       if (eq <= 0) continue;
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      const attr = (n: string) => attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith(`${n}=`))?.slice(n.length + 1);
+      const attr = (n: string) =>
+        attrs
+          .map((a) => a.trim())
+          .find((a) => a.toLowerCase().startsWith(`${n}=`))
+          ?.slice(n.length + 1);
       const path = attr('path') ?? url.pathname.replace(/\/[^/]*$/, '/');
       const expired = attr('max-age') !== undefined ? Number(attr('max-age')) <= 0 : attr('expires') !== undefined && Date.parse(attr('expires')!) < Date.now();
       const list = (this.byOrigin.get(url.origin) ?? []).filter((c) => !(c.name === name && c.path === path));
@@ -61,7 +65,9 @@ class CookieJar {
   }
 
   header(url: URL): string | undefined {
-    const list = (this.byOrigin.get(url.origin) ?? []).filter((c) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`));
+    const list = (this.byOrigin.get(url.origin) ?? []).filter(
+      (c) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
+    );
     return list.length ? list.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
 }
@@ -90,7 +96,12 @@ export interface WalkOptions {
 }
 
 /** Walks from the authorization URL to the client redirect, signing the user in on the way. */
-export async function walkAuthorization(ctx: CheckContext, authorizationUrl: string, user: NonNullable<UserFlowsTarget['user']>, options: WalkOptions): Promise<AuthorizationOutcome> {
+export async function walkAuthorization(
+  ctx: CheckContext,
+  authorizationUrl: string,
+  user: NonNullable<UserFlowsTarget['user']>,
+  options: WalkOptions,
+): Promise<AuthorizationOutcome> {
   const jar = new CookieJar();
   let next: RequestSpec = { method: 'GET', url: authorizationUrl, ...(options.operations?.page ? { operation: options.operations.page } : {}) };
   let signedIn = false;
@@ -113,15 +124,28 @@ export async function walkAuthorization(ctx: CheckContext, authorizationUrl: str
       next =
         answer.status === 307 || answer.status === 308
           ? { ...next, url: to.href, operation: undefined }
-          : { method: 'GET', url: to.href, ...(options.operations?.page && to.href.split('?')[0] === authorizationUrl.split('?')[0] ? { operation: options.operations.page } : {}) };
+          : {
+              method: 'GET',
+              url: to.href,
+              ...(options.operations?.page && to.href.split('?')[0] === authorizationUrl.split('?')[0] ? { operation: options.operations.page } : {}),
+            };
       continue;
     }
     const forms = answer.status === 200 && /html/i.test(answer.contentType ?? '') ? parseForms(answer.text) : [];
     const login = forms.find((f) => f.fields.some((x) => x.name === user.form.password));
-    if (login && signedIn) return { kind: 'page', status: answer.status, reason: 'the sign-in form came back after the test user signed in: wrong username or password, or other field names (userFlows.user.form)', answer };
+    if (login && signedIn)
+      return {
+        kind: 'page',
+        status: answer.status,
+        reason: 'the sign-in form came back after the test user signed in: wrong username or password, or other field names (userFlows.user.form)',
+        answer,
+      };
     const form = login ?? forms.find((f) => f.method === 'POST');
     if (!form) {
-      const reason = answer.status >= 400 ? `the authorization server answered ${answer.status}` : `a page without a form to continue (${answer.status} ${answer.contentType ?? ''})`;
+      const reason =
+        answer.status >= 400
+          ? `the authorization server answered ${answer.status}`
+          : `a page without a form to continue (${answer.status} ${answer.contentType ?? ''})`;
       return { kind: 'page', status: answer.status, reason, answer };
     }
     if (login) signedIn = true;
@@ -129,7 +153,13 @@ export async function walkAuthorization(ctx: CheckContext, authorizationUrl: str
     const body = submission(form, user);
     next =
       form.method === 'POST'
-        ? { method: 'POST', url: action.href, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString(), ...(options.operations?.form ? { operation: options.operations.form } : {}) }
+        ? {
+            method: 'POST',
+            url: action.href,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: body.toString(),
+            ...(options.operations?.form ? { operation: options.operations.form } : {}),
+          }
         : { method: 'GET', url: `${action.origin}${action.pathname}?${body}` };
   }
   throw new Error(`the authorization server sent the browser through more than ${MAX_STEPS} pages without reaching the client`);

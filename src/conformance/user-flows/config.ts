@@ -50,14 +50,20 @@ export function userFlowsOf(doc: UserFlowsDocument, problems: string[]): UserFlo
     for (const c of Object.values(clients)) {
       const u = new URL(c.redirectUri);
       if (u.protocol !== 'http:' || !LOOPBACK.has(u.hostname) || !u.port)
-        problems.push(`userFlows.clients.${c.kind}.redirectUri: interactive mode listens on the redirect URI, so it must be http://127.0.0.1:PORT/... (got ${c.redirectUri})`);
+        problems.push(
+          `userFlows.clients.${c.kind}.redirectUri: interactive mode listens on the redirect URI, so it must be http://127.0.0.1:PORT/... (got ${c.redirectUri})`,
+        );
     }
   }
   const user = doc.user
     ? {
         username: doc.user.username,
         password: doc.user.password,
-        form: { username: doc.user.form?.username ?? 'username', password: doc.user.form?.password ?? 'password', ...(doc.user.form?.submit ? { submit: doc.user.form.submit } : {}) },
+        form: {
+          username: doc.user.form?.username ?? 'username',
+          password: doc.user.form?.password ?? 'password',
+          ...(doc.user.form?.submit ? { submit: doc.user.form.submit } : {}),
+        },
       }
     : undefined;
   return {

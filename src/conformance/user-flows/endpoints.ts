@@ -21,7 +21,8 @@ async function discovered(ctx: CheckContext): Promise<Record<string, unknown> | 
   const issuer = String(ctx.metadata?.authentication?.issuer ?? ctx.target.baseUrl);
   for (const url of [authorizationServerMetadataUrl(issuer), `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`]) {
     const r = await ctx.request({ method: 'GET', url, headers: { accept: 'application/json' } });
-    if (r.status === 200 && r.json && typeof r.json === 'object' && typeof (r.json as { issuer?: unknown }).issuer === 'string') return r.json as Record<string, unknown>;
+    if (r.status === 200 && r.json && typeof r.json === 'object' && typeof (r.json as { issuer?: unknown }).issuer === 'string')
+      return r.json as Record<string, unknown>;
   }
   return undefined;
 }
@@ -31,7 +32,8 @@ export function userFlowEndpoints(ctx: CheckContext): Promise<UserFlowEndpoints>
     const flows = ctx.target.userFlows;
     const meta = await discovered(ctx);
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    const contract = (id: 'authorize' | 'revokeToken' | 'introspectToken') => (ctx.profile.contract ? `${ctx.target.baseUrl}${getOperation(id).pathTemplate}` : undefined);
+    const contract = (id: 'authorize' | 'revokeToken' | 'introspectToken') =>
+      ctx.profile.contract ? `${ctx.target.baseUrl}${getOperation(id).pathTemplate}` : undefined;
     const authorization = flows?.authorizationEndpoint ?? str(meta?.authorization_endpoint) ?? contract('authorize');
     const revocation = flows?.revocationEndpoint ?? str(meta?.revocation_endpoint) ?? contract('revokeToken');
     const introspection = flows?.introspectionEndpoint ?? str(meta?.introspection_endpoint) ?? contract('introspectToken');

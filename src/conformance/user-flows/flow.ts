@@ -51,7 +51,11 @@ export function flowClient(ctx: CheckContext, prefer: 'confidential' | 'public')
 }
 
 /** The operation an answer stands for, when the profile validates answers and the URL is the contract's. */
-function contractOperation(ctx: CheckContext, url: string, id: 'authorize' | 'authorizeDecision' | 'revokeToken' | 'introspectToken'): OperationSpec | undefined {
+function contractOperation(
+  ctx: CheckContext,
+  url: string,
+  id: 'authorize' | 'authorizeDecision' | 'revokeToken' | 'introspectToken',
+): OperationSpec | undefined {
   if (!ctx.profile.contract) return undefined;
   const op = getOperation(id);
   return url.split('?')[0] === `${ctx.target.baseUrl}${op.pathTemplate}` ? op : undefined;
@@ -70,7 +74,14 @@ export function freshState(ctx: CheckContext): string {
 }
 
 /** The authorization URL of a request (RFC 6749 §4.1.1, RFC 7636 §4.3). */
-function authorizationUrl(base: string, r: AuthorizationRequest, state: string, redirectUri: string, scope: string | undefined, pkce: AuthorizationRequest['pkce']): string {
+function authorizationUrl(
+  base: string,
+  r: AuthorizationRequest,
+  state: string,
+  redirectUri: string,
+  scope: string | undefined,
+  pkce: AuthorizationRequest['pkce'],
+): string {
   const u = new URL(base);
   u.searchParams.set('response_type', r.responseType ?? 'code');
   u.searchParams.set('client_id', r.client.clientId);
@@ -94,13 +105,15 @@ async function interactive(ctx: CheckContext, url: string, redirectUri: string, 
   if (first.status >= 300 && first.status < 400 && location) {
     const to = new URL(location, url);
     // A redirect to the client decides; one within the server (a login page) needs the person.
-    if (isRedirectTo(to, redirectUri) || to.origin !== new URL(url).origin) return { kind: 'redirect', location: to, params: responseParameters(to), answer: first };
+    if (isRedirectTo(to, redirectUri) || to.origin !== new URL(url).origin)
+      return { kind: 'redirect', location: to, params: responseParameters(to), answer: first };
   } else if (first.status >= 400) return { kind: 'page', status: first.status, reason: `the authorization server answered ${first.status}`, answer: first };
   const flows = ctx.target.userFlows!;
-  const arrived = await awaitRedirect(redirectUri, flows.waitSeconds * 1000, () =>
-    ctx.log(`sign in with a browser within ${flows.waitSeconds} s: ${url}`),
-  );
-  if (!arrived) throw cutOff(`interactive: no browser arrived at ${redirectUri} within ${flows.waitSeconds} s (if the server showed an error page instead, it refused the request)`);
+  const arrived = await awaitRedirect(redirectUri, flows.waitSeconds * 1000, () => ctx.log(`sign in with a browser within ${flows.waitSeconds} s: ${url}`));
+  if (!arrived)
+    throw cutOff(
+      `interactive: no browser arrived at ${redirectUri} within ${flows.waitSeconds} s (if the server showed an error page instead, it refused the request)`,
+    );
   return { kind: 'redirect', location: arrived, params: responseParameters(arrived), answer: undefined };
 }
 
@@ -128,7 +141,10 @@ export function codeOf(ctx: CheckContext, a: Authorization): string {
   const o = a.outcome;
   const code = o.kind === 'redirect' ? o.params.get('code') : null;
   if (code) return code;
-  const why = o.kind === 'page' ? o.reason : `redirected with ${o.params.get('error') ?? 'no code'}${o.params.get('error_description') ? ` (${o.params.get('error_description')})` : ''}`;
+  const why =
+    o.kind === 'page'
+      ? o.reason
+      : `redirected with ${o.params.get('error') ?? 'no code'}${o.params.get('error_description') ? ` (${o.params.get('error_description')})` : ''}`;
   return ctx.skip(`precondition not met: the authorization request got no code (${why})`);
 }
 
@@ -142,7 +158,12 @@ export function userTokenRequest(ctx: CheckContext, client: UserFlowClient, para
   });
 }
 
-export function exchangeCode(ctx: CheckContext, client: UserFlowClient, code: string, options: { redirectUri?: string; verifier?: string | undefined } = {}): Promise<HttpResult> {
+export function exchangeCode(
+  ctx: CheckContext,
+  client: UserFlowClient,
+  code: string,
+  options: { redirectUri?: string; verifier?: string | undefined } = {},
+): Promise<HttpResult> {
   return userTokenRequest(ctx, client, {
     grant_type: 'authorization_code',
     code,
@@ -182,7 +203,10 @@ export async function freshGrant(ctx: CheckContext, client: UserFlowClient, scop
   const code = codeOf(ctx, a);
   const r = await exchangeCode(ctx, client, code, { verifier: a.verifier });
   const tokens = tokensOf(r);
-  if (!tokens) return ctx.skip(`precondition not met: the code exchange answered ${r.status}${(r.json as { error?: string })?.error ? ` ${(r.json as { error: string }).error}` : ''}`);
+  if (!tokens)
+    return ctx.skip(
+      `precondition not met: the code exchange answered ${r.status}${(r.json as { error?: string })?.error ? ` ${(r.json as { error: string }).error}` : ''}`,
+    );
   return { ...tokens, code };
 }
 
@@ -190,7 +214,9 @@ export async function freshGrant(ctx: CheckContext, client: UserFlowClient, scop
 export async function grantWithRefresh(ctx: CheckContext, client: UserFlowClient, scope?: string): Promise<Tokens & { refreshToken: string }> {
   const t = await freshGrant(ctx, client, scope);
   if (!t.refreshToken)
-    ctx.skip(`precondition not met: the server issued no refresh token to ${client.clientId}${scope ?? ctx.target.userFlows?.scope ? ` for scope '${scope ?? ctx.target.userFlows?.scope}'` : ''} (some servers need offline_access in userFlows.scope)`);
+    ctx.skip(
+      `precondition not met: the server issued no refresh token to ${client.clientId}${(scope ?? ctx.target.userFlows?.scope) ? ` for scope '${scope ?? ctx.target.userFlows?.scope}'` : ''} (some servers need offline_access in userFlows.scope)`,
+    );
   return t as Tokens & { refreshToken: string };
 }
 
@@ -204,7 +230,8 @@ async function tokenManagement(
   const url = await endpoint(ctx, which);
   const body = new URLSearchParams(fields);
   const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
-  if (client?.clientSecret !== undefined && ctx.profile.clientAuth.primary === 'basic') headers.authorization = basicAuthorization(client.clientId, client.clientSecret);
+  if (client?.clientSecret !== undefined && ctx.profile.clientAuth.primary === 'basic')
+    headers.authorization = basicAuthorization(client.clientId, client.clientSecret);
   else if (client) {
     body.set('client_id', client.clientId);
     if (client.clientSecret !== undefined) body.set('client_secret', client.clientSecret);

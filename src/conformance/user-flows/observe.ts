@@ -33,5 +33,7 @@ export async function observeRevocation(
     assert(r.status !== 200, `${when}, a refresh with the refresh token answered ${answerText(r)}`, r);
     observed++;
   }
-  if (!observed) for (const id of requirements) ctx.notApplicable(id, 'nothing shows it to the client: no refresh token was issued and no introspection endpoint is offered to it');
+  if (!observed)
+    for (const id of requirements)
+      ctx.notApplicable(id, 'nothing shows it to the client: no refresh token was issued and no introspection endpoint is offered to it');
 }

@@ -78,5 +78,7 @@ export function consumeCode(db: Db, code: string, grantId: string): boolean {
 
 /** The grant a used code was exchanged for (read again after losing a race). */
 export function grantOfCode(db: Db, code: string): string | null {
-  return (stmt(db, 'SELECT grant_id FROM authorization_codes WHERE code_hash = ?').get(tokenHash(code)) as { grant_id: string | null } | undefined)?.grant_id ?? null;
+  return (
+    (stmt(db, 'SELECT grant_id FROM authorization_codes WHERE code_hash = ?').get(tokenHash(code)) as { grant_id: string | null } | undefined)?.grant_id ?? null
+  );
 }

@@ -58,7 +58,8 @@ function clientOf(db: Db, params: AuthorizationParameters): ApiClient {
   if (id === undefined) throw new UntrustedAuthorizationRequest('The request names no application (client_id is missing).');
   const client = findClient(db, id);
   if (!client || !client.active) throw new UntrustedAuthorizationRequest('The application is unknown or disabled.');
-  if (client.redirectUris.length === 0) throw new UntrustedAuthorizationRequest('This application is not registered for signing users in (it has no redirect URI).');
+  if (client.redirectUris.length === 0)
+    throw new UntrustedAuthorizationRequest('This application is not registered for signing users in (it has no redirect URI).');
   return client;
 }
 
@@ -92,7 +93,8 @@ function proofKey(client: ApiClient, params: AuthorizationParameters): string | 
     throw new AuthorizationRefused('invalid_request', `code_challenge_method ${method === 'plain' ? 'plain' : 'given'} is not supported: use S256.`);
   if (challenge === undefined) {
     if (method !== undefined) throw new AuthorizationRefused('invalid_request', 'code_challenge_method was sent without a code_challenge.');
-    if (client.clientType === 'public') throw new AuthorizationRefused('invalid_request', 'A public client must use PKCE: send code_challenge and code_challenge_method=S256.');
+    if (client.clientType === 'public')
+      throw new AuthorizationRefused('invalid_request', 'A public client must use PKCE: send code_challenge and code_challenge_method=S256.');
     return null;
   }
   if (method === undefined) throw new AuthorizationRefused('invalid_request', 'code_challenge_method is required and must be S256 (plain is not accepted).');
@@ -106,7 +108,8 @@ function scopesOf(client: ApiClient, params: AuthorizationParameters): string[] 
   if (scope === undefined) return client.scopes;
   const requested = [...new Set(scope.split(' ').filter(Boolean))].sort();
   if (requested.length === 0) throw new AuthorizationRefused('invalid_scope', 'The scope parameter names no scope.');
-  if (requested.some((s) => !client.scopes.includes(s))) throw new AuthorizationRefused('invalid_scope', 'The application may not ask for some of these scopes.');
+  if (requested.some((s) => !client.scopes.includes(s)))
+    throw new AuthorizationRefused('invalid_scope', 'The application may not ask for some of these scopes.');
   return requested;
 }
 

@@ -46,7 +46,12 @@ function redirect<R extends 302 | 303>(status: R, location: string): RedirectAns
 }
 
 /** The checked request; or the answer for one that failed: the error page, or the error sent back by redirect. */
-function checked<R extends 302 | 303>(ctx: ServerContext, params: AuthorizationParameters, settings: AuthorizeSettings, status: R): AuthorizationRequest | Answer<R> {
+function checked<R extends 302 | 303>(
+  ctx: ServerContext,
+  params: AuthorizationParameters,
+  settings: AuthorizeSettings,
+  status: R,
+): AuthorizationRequest | Answer<R> {
   try {
     return checkAuthorizationRequest(ctx.db, params);
   } catch (e) {
@@ -64,7 +69,7 @@ const isAnswer = <R extends 302 | 303>(x: AuthorizationRequest | Answer<R>): x i
 
 export function authorizePage(settings: AuthorizeSettings): Handler<'authorize', ServerContext> {
   return (req, ctx) => {
-    const params = req.query as AuthorizationParameters;
+    const params = req.query;
     const request = checked(ctx, params, settings, 302 as const);
     return isAnswer(request) ? request : html(200, signInPage(request, params, settings.formAction));
   };

@@ -50,11 +50,25 @@ function describeAccessToken(ctx: ServerContext, found: Extract<FoundToken, { ki
 }
 
 /** What a refresh token says, when it is its grant's current one, unexpired, and the grant is this client's and in force. */
-function describeRefreshToken(ctx: ServerContext, found: Extract<FoundToken, { kind: 'refresh_token' }>, clientRowId: number, clientId: string, now: number): Introspection {
+function describeRefreshToken(
+  ctx: ServerContext,
+  found: Extract<FoundToken, { kind: 'refresh_token' }>,
+  clientRowId: number,
+  clientId: string,
+  now: number,
+): Introspection {
   const { record, grant } = found;
   const user = findUserById(ctx.db, grant.userId);
   if (grant.clientRowId !== clientRowId || grant.revokedAt !== null || record.usedAt !== null || now >= record.expiresAt || !user?.active) return INACTIVE;
-  return { active: true, scope: grant.scope, client_id: clientId, username: user.username, token_type: 'refresh_token', exp: record.expiresAt, sub: user.username };
+  return {
+    active: true,
+    scope: grant.scope,
+    client_id: clientId,
+    username: user.username,
+    token_type: 'refresh_token',
+    exp: record.expiresAt,
+    sub: user.username,
+  };
 }
 
 export function introspectionEndpoint(keys: SigningKeys, settings: TokenSettings): Handler<'introspectToken', ServerContext> {

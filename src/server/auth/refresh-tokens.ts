@@ -20,14 +20,17 @@ export interface RefreshTokenRecord {
 /** A new refresh token of a grant (call inside the transaction that creates the grant or rotates the family). */
 export function issueRefreshToken(db: Db, grantId: string, now: number): string {
   const token = opaqueToken();
-  stmt(db, 'INSERT INTO refresh_tokens (token_hash, grant_id, expires_at) VALUES (?, ?, ?)').run(tokenHash(token), grantId, now + REFRESH_TOKEN_LIFETIME_SECONDS);
+  stmt(db, 'INSERT INTO refresh_tokens (token_hash, grant_id, expires_at) VALUES (?, ?, ?)').run(
+    tokenHash(token),
+    grantId,
+    now + REFRESH_TOKEN_LIFETIME_SECONDS,
+  );
   return token;
 }
 
 export function findRefreshToken(db: Db, token: string): RefreshTokenRecord | undefined {
   const r = stmt(db, 'SELECT grant_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?').get(tokenHash(token)) as
-    | { grant_id: string; expires_at: number; used_at: number | null }
-    | undefined;
+    { grant_id: string; expires_at: number; used_at: number | null } | undefined;
   return r ? { grantId: r.grant_id, expiresAt: r.expires_at, usedAt: r.used_at } : undefined;
 }
 

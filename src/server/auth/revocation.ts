@@ -20,14 +20,17 @@ type Form = { token?: string; token_type_hint?: string; client_id?: string; clie
 /** Parameters sent without a value count as omitted (RFC 6749 §3.2, which RFC 7009 builds on). */
 function formOf(body: unknown): Form {
   const f = (body ?? {}) as Record<string, unknown>;
-  const pick = (k: string) => (typeof f[k] === 'string' && f[k] !== '' ? (f[k] as string) : undefined);
+  const pick = (k: string) => (typeof f[k] === 'string' && f[k] !== '' ? f[k] : undefined);
   return { token: pick('token'), token_type_hint: pick('token_type_hint'), client_id: pick('client_id'), client_secret: pick('client_secret') };
 }
 
 export function revocationEndpoint(keys: SigningKeys, settings: TokenSettings): Handler<'revokeToken', ServerContext> {
   return async (req, ctx) => {
     const form = formOf(req.body);
-    const client = authenticatePresented(ctx.db, presentedClient(req.raw?.headers.get('authorization') ?? null, form), { allowPublic: true, failureStatus: 401 });
+    const client = authenticatePresented(ctx.db, presentedClient(req.raw?.headers.get('authorization') ?? null, form), {
+      allowPublic: true,
+      failureStatus: 401,
+    });
     if (form.token === undefined) throw new OAuthError('invalid_request', 'The token parameter is required.');
     const now = ctx.now();
     const t = Math.floor(now.getTime() / 1000);

@@ -10,9 +10,7 @@ import { findRefreshToken, type RefreshTokenRecord } from './refresh-tokens.js';
 import { verifyAccessToken, type AccessTokenClaims, type TokenSettings } from './tokens.js';
 
 export type FoundToken =
-  | { kind: 'access_token'; claims: AccessTokenClaims }
-  | { kind: 'refresh_token'; record: RefreshTokenRecord; grant: Grant }
-  | { kind: 'unknown' };
+  { kind: 'access_token'; claims: AccessTokenClaims } | { kind: 'refresh_token'; record: RefreshTokenRecord; grant: Grant } | { kind: 'unknown' };
 
 async function asAccessToken(keys: SigningKeys, settings: TokenSettings, token: string, now: Date): Promise<FoundToken | undefined> {
   try {

@@ -166,7 +166,8 @@ export function normaliseRedirectUris(uris: readonly string[]): string[] {
     if (u.hash || uri.includes('#')) throw new ClientAdminError(`redirect URI '${uri}' must not have a fragment`);
     const scheme = u.protocol.slice(0, -1);
     const ok = scheme === 'https' || (scheme === 'http' && LOOPBACK_HOSTS.has(u.hostname)) || (scheme.includes('.') && scheme !== 'http' && scheme !== 'https');
-    if (!ok) throw new ClientAdminError(`redirect URI '${uri}' must be https, http on 127.0.0.1/[::1]/localhost, or a private-use scheme like com.example.app:/cb`);
+    if (!ok)
+      throw new ClientAdminError(`redirect URI '${uri}' must be https, http on 127.0.0.1/[::1]/localhost, or a private-use scheme like com.example.app:/cb`);
     if (uri.length > 2000) throw new ClientAdminError(`redirect URI '${uri.slice(0, 40)}…' is longer than 2000 characters`);
   }
   return [...new Set(uris)];
@@ -180,7 +181,8 @@ export function createClient(db: Db, input: NewClient, now = new Date()): { clie
   const clientType = input.clientType ?? 'confidential';
   if (!CLIENT_TYPES.includes(clientType)) throw new ClientAdminError(`client type must be one of ${CLIENT_TYPES.join(', ')}`);
   const redirectUris = normaliseRedirectUris(input.redirectUris ?? []);
-  if (clientType === 'public' && redirectUris.length === 0) throw new ClientAdminError('a public client needs at least one redirect URI (it can use only the authorization code grant)');
+  if (clientType === 'public' && redirectUris.length === 0)
+    throw new ClientAdminError('a public client needs at least one redirect URI (it can use only the authorization code grant)');
   const orgId = db.prepare('SELECT id FROM organizations WHERE code = ?').get(input.organization) as { id: number } | undefined;
   if (!orgId) throw new ClientAdminError(`no organization '${input.organization}' (create it with --org-name, or pick an existing one)`);
   const clientId = input.fixedCredentials?.clientId ?? generateClientId();
@@ -269,7 +271,8 @@ export function setClientType(db: Db, clientId: string, type: ClientType, now = 
   const c = mustFind(db, clientId);
   if (!CLIENT_TYPES.includes(type)) throw new ClientAdminError(`client type must be one of ${CLIENT_TYPES.join(', ')}`);
   if (c.clientType === type) return { client: c, clientSecret: undefined };
-  if (type === 'public' && c.redirectUris.length === 0) throw new ClientAdminError('register a redirect URI first (--redirect-uri): a public client can use only the authorization code grant');
+  if (type === 'public' && c.redirectUris.length === 0)
+    throw new ClientAdminError('register a redirect URI first (--redirect-uri): a public client can use only the authorization code grant');
   const clientSecret = type === 'confidential' ? generateClientSecret() : undefined;
   db.prepare('UPDATE api_clients SET client_type = ?, secret_hash = ?, secret_version = secret_version + 1, updated_at = ? WHERE client_id = ?').run(
     type,

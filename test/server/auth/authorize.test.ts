@@ -129,7 +129,10 @@ describe('the decision', () => {
   });
 
   it('a wrong password or an unknown user: the page again, saying so, and no redirect', async () => {
-    for (const user of [{ ...maria, password: 'not-her-password' }, { ...maria, username: 'nobody.demo' }]) {
+    for (const user of [
+      { ...maria, password: 'not-her-password' },
+      { ...maria, username: 'nobody.demo' },
+    ]) {
       const { res, location } = await decide(h, authorizationParams(webApp, { challenge: pkcePair().challenge }), user);
       expect(res.status).toBe(200);
       expect(location).toBeUndefined();

@@ -29,7 +29,7 @@ describe('revocation', () => {
     expect((await tokenRequest(h, spa, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).res.status).toBe(200);
   });
 
-  it("a client-credentials token can be revoked by its client", async () => {
+  it('a client-credentials token can be revoked by its client', async () => {
     const token = await h.token('full');
     const res = await h.request('/oauth/revoke', form({ token }, { authorization: basic(demo.full.clientId, demo.full.clientSecret) }));
     await conforms('revokeToken', res);
@@ -41,7 +41,7 @@ describe('revocation', () => {
     for (const token of ['not-a-token-at-all', 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln']) expect((await revoke({ token })).res.status).toBe(200);
   });
 
-  it("a token of another client is refused (unauthorized_client) and stays valid", async () => {
+  it('a token of another client is refused (unauthorized_client) and stays valid', async () => {
     const tokens = await userTokens(h, spa);
     expect((await revoke({ token: tokens.refresh_token })).body.error).toBe('unauthorized_client');
     expect((await tokenRequest(h, spa, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).res.status).toBe(200);
@@ -58,15 +58,22 @@ describe('revocation', () => {
 });
 
 describe('introspection', () => {
-  it("INT-03, INT-06: an active user token: active, with its scope, client, user and lifetime", async () => {
+  it('INT-03, INT-06: an active user token: active, with its scope, client, user and lifetime', async () => {
     const tokens = await userTokens(h);
     const { body } = await introspect(tokens.access_token);
-    expect(body).toMatchObject({ active: true, scope: tokens.scope, client_id: webApp.clientId, username: 'maria.demo', sub: 'maria.demo', token_type: 'Bearer' });
+    expect(body).toMatchObject({
+      active: true,
+      scope: tokens.scope,
+      client_id: webApp.clientId,
+      username: 'maria.demo',
+      sub: 'maria.demo',
+      token_type: 'Bearer',
+    });
     const refresh = (await introspect(tokens.refresh_token)).body;
     expect(refresh).toMatchObject({ active: true, token_type: 'refresh_token', client_id: webApp.clientId, username: 'maria.demo' });
   });
 
-  it('INT-04: unknown, revoked, used-up and other clients\' tokens are active:false and nothing else', async () => {
+  it("INT-04: unknown, revoked, used-up and other clients' tokens are active:false and nothing else", async () => {
     const tokens = await userTokens(h);
     const rotated = (await tokenRequest(h, webApp, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).body;
     expect((await introspect('garbage')).body).toEqual({ active: false });

@@ -26,8 +26,16 @@ export function pkcePair(): { verifier: string; challenge: string } {
 }
 
 /** The authorization request's parameters for an app (PKCE unless `pkce: false`). */
-export function authorizationParams(app: DemoApp, options: { challenge?: string | false; scope?: string; state?: string; extra?: Record<string, string> } = {}) {
-  const params: Record<string, string> = { response_type: 'code', client_id: app.clientId, redirect_uri: app.redirectUris[0]!, state: options.state ?? 'st-123' };
+export function authorizationParams(
+  app: DemoApp,
+  options: { challenge?: string | false; scope?: string; state?: string; extra?: Record<string, string> } = {},
+) {
+  const params: Record<string, string> = {
+    response_type: 'code',
+    client_id: app.clientId,
+    redirect_uri: app.redirectUris[0]!,
+    state: options.state ?? 'st-123',
+  };
   if (options.scope) params.scope = options.scope;
   if (options.challenge) Object.assign(params, { code_challenge: options.challenge, code_challenge_method: 'S256' });
   return { ...params, ...options.extra };
@@ -44,7 +52,12 @@ export async function conforms(opId: string, res: Response): Promise<string> {
 }
 
 /** The sign-in form posted with a decision: the 303's Location, parsed. */
-export async function decide(h: Harness, params: Record<string, string>, user = maria, decision = 'allow'): Promise<{ res: Response; location: URL | undefined }> {
+export async function decide(
+  h: Harness,
+  params: Record<string, string>,
+  user = maria,
+  decision = 'allow',
+): Promise<{ res: Response; location: URL | undefined }> {
   const res = await h.request('/oauth/authorize', form({ ...params, username: user.username, password: user.password, decision }));
   await conforms('authorizeDecision', res);
   const location = res.headers.get('location');
@@ -63,7 +76,9 @@ export async function codeFor(h: Harness, app: DemoApp = webApp, options: { pkce
 
 /** How an app authenticates at the token endpoint: Basic for the confidential one, its client_id alone for the public one. */
 export function clientAuth(app: DemoApp): { headers: Record<string, string>; fields: Record<string, string> } {
-  return app.clientSecret ? { headers: { authorization: basic(app.clientId, app.clientSecret) }, fields: {} } : { headers: {}, fields: { client_id: app.clientId } };
+  return app.clientSecret
+    ? { headers: { authorization: basic(app.clientId, app.clientSecret) }, fields: {} }
+    : { headers: {}, fields: { client_id: app.clientId } };
 }
 
 export async function tokenRequest(h: Harness, app: DemoApp, fields: Record<string, string>, path = '/oauth/token'): Promise<{ res: Response; body: any }> {

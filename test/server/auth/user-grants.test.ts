@@ -89,7 +89,13 @@ describe('authorization_code', () => {
     const res = await h.request('/oauth/token', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: webApp.clientId, code, code_verifier: verifier, redirect_uri: webApp.redirectUris[0]! }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: webApp.clientId,
+        code,
+        code_verifier: verifier,
+        redirect_uri: webApp.redirectUris[0]!,
+      }),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
@@ -120,7 +126,11 @@ describe('refresh_token', () => {
     const first = await userTokens(h);
     const narrow = await tokenRequest(h, webApp, { grant_type: 'refresh_token', refresh_token: first.refresh_token, scope: 'individual:read' });
     expect(narrow.body.scope).toBe('individual:read');
-    const wide = await tokenRequest(h, webApp, { grant_type: 'refresh_token', refresh_token: narrow.body.refresh_token, scope: 'individual:read individual:create' });
+    const wide = await tokenRequest(h, webApp, {
+      grant_type: 'refresh_token',
+      refresh_token: narrow.body.refresh_token,
+      scope: 'individual:read individual:create',
+    });
     expect(wide.body.error).toBe('invalid_scope');
   });
 
@@ -130,7 +140,7 @@ describe('refresh_token', () => {
     expect((await tokenRequest(h, spa, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).res.status).toBe(200);
   });
 
-  it('a scope the client loses is gone from its users\' tokens at once, and from what a refresh grants', async () => {
+  it("a scope the client loses is gone from its users' tokens at once, and from what a refresh grants", async () => {
     const tokens = await userTokens(h);
     setScopes(h.db, webApp.clientId, ['individual:read']);
     expect((await api(tokens.access_token)).status).toBe(403);

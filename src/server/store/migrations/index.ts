@@ -23,4 +23,13 @@ export interface Migration {
   foreignKeysOff?: boolean;
 }
 
-export const migrations: readonly Migration[] = [core, registry, textCharsRepair, controlCharacters, publishedApi, membershipHistory, enrolmentStatuses, userFlows];
+export const migrations: readonly Migration[] = [
+  core,
+  registry,
+  textCharsRepair,
+  controlCharacters,
+  publishedApi,
+  membershipHistory,
+  enrolmentStatuses,
+  userFlows,
+];
