@@ -56,7 +56,7 @@ export class TargetError extends Error {}
 export const TARGET_HELP = `A target file is YAML describing the deployment to check:
 
   baseUrl: https://registry.example.gov/api/v2/spp   # required: the API base URL
-  profile: openspp            # openspp (default) | rfc6749 | oauth21 | opencrvs
+  profile: openspp            # openspp (default) | rfc6749 | oauth21 | opencrvs | spry
   tokenEndpoint: https://...  # optional; default: the contract's /oauth/token under baseUrl, or RFC 8414 discovery
   clients:                    # by role, each {clientId, clientSecret}; secrets may be \${ENV_VARS}
     full:       { clientId: ..., clientSecret: \${SPP_FULL_SECRET} }     # required: every scope

@@ -115,7 +115,8 @@ export interface paths {
          *
          *     The answer is `200` with an empty body also when the token is unknown, expired or already revoked (§2.2): a
          *     client cannot learn anything about tokens it does not hold. A token issued to another client is refused with
-         *     `400 unauthorized_client` and stays valid. A client whose authentication fails, or that sends none, gets `401 invalid_client`. Rate limited per IP address like the token endpoint.
+         *     `400 unauthorized_client` and stays valid. A client whose authentication fails, or that sends none, gets
+         *     `401 invalid_client`. Rate limited per IP address like the token endpoint.
          */
         post: operations["revokeToken"];
         delete?: never;
