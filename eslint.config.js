@@ -5,7 +5,18 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'spp-kit-reports/**', 'src/contract/generated/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'packages/*/dist/**',
+      'site/**',
+      'node_modules/**',
+      'coverage/**',
+      'spp-kit-reports/**',
+      'src/contract/generated/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,6 +14,7 @@ import { load, type LoadResult } from './lib/load.js';
 import { freePort, startChild, type Child } from './lib/processes.js';
 import { median, percentile, round } from './lib/stats.js';
 import { readDemoFixture } from '../src/server/demo-clients.js';
+import { formatDuration, progressLine, type ProgressLine } from '../src/terminal/progress.js';
 
 const quick = process.argv.includes('--quick');
 const P = quick
@@ -33,7 +34,8 @@ interface Scenario {
 const scenarios: Scenario[] = [];
 const commands: string[] = [];
 const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'bin/spp-kit.js');
+// The compiled CLI (`npm run bench` builds it first): what a published package runs.
+const cli = join(root, 'dist/cli/main.js');
 const demo = Object.fromEntries(readDemoFixture().clients.map((c) => [c.role, c]));
 const reader = demo.reader!;
 const full = demo.full!;
@@ -45,17 +47,22 @@ const UNLIMITED = {
   SPP_API_RATE_PER_DAY: '100000000',
 };
 
+// The progress line of the scenario under way (on a terminal: redrawn in place; log lines print above it).
+let activeProgress: ProgressLine | undefined;
+
 function log(line: string) {
-  console.log(`[bench] ${line}`);
+  if (activeProgress) activeProgress.log(`[bench] ${line}`);
+  else console.log(`[bench] ${line}`);
 }
 
 async function startOurs(dbPath: string, extraEnv: Record<string, string> = {}): Promise<Child & { base: string }> {
   const port = await freePort();
-  const env = { ...UNLIMITED, OPENSPP_JWT_SECRET: JWT_SECRET, PORT: String(port), SPP_DB: dbPath, ...extraEnv };
+  // No request log: a line per request would measure the terminal, not the server.
+  const env = { ...UNLIMITED, SPP_LOG: 'off', OPENSPP_JWT_SECRET: JWT_SECRET, PORT: String(port), SPP_DB: dbPath, ...extraEnv };
   commands.push(
     `${Object.entries(env)
       .map(([k, v]) => `${k}=${v}`)
-      .join(' ')} node bin/spp-kit.js serve`,
+      .join(' ')} node dist/cli/main.js serve`,
   );
   const base = `http://127.0.0.1:${port}/api/v2/spp`;
   const child = await startChild(process.execPath, [cli, 'serve'], env, `${base}/metadata`);
@@ -73,15 +80,37 @@ async function ourToken(base: string, who = reader): Promise<string> {
 }
 
 /** A B A B … rounds of equal length; the ratio of medians and the spread of per-round ratios. */
-async function alternate(id: string, ours: () => Promise<LoadResult>, theirs: () => Promise<LoadResult>, unit = 'req/s') {
-  await ours();
-  await theirs(); // warm-up, discarded
+async function alternate(id: string, oursLoad: () => Promise<LoadResult>, theirsLoad: () => Promise<LoadResult>, unit = 'req/s') {
+  // Progress over the load time of the scenario: a warm-up pair, then the rounds, each load P.seconds long.
+  const loadMs = P.seconds * 1000;
+  const progress = progressLine({ label: `[bench] ${id}`, total: (P.rounds + 1) * 2 * loadMs, format: formatDuration, stream: process.stdout, plainStep: 0 });
+  let completed = 0;
+  let loadStarted = performance.now();
+  const timer = setInterval(() => progress.update(completed + Math.min(performance.now() - loadStarted, loadMs)), 500);
+  timer.unref();
+  const timedLoad = (fn: () => Promise<LoadResult>) => async () => {
+    loadStarted = performance.now();
+    const result = await fn();
+    completed += loadMs;
+    return result;
+  };
+  const ours = timedLoad(oursLoad);
+  const theirs = timedLoad(theirsLoad);
+  activeProgress = progress;
   const a: LoadResult[] = [];
   const b: LoadResult[] = [];
-  for (let i = 0; i < P.rounds; i++) {
-    a.push(await ours());
-    b.push(await theirs());
-    log(`${id} round ${i + 1}: ours ${round(a.at(-1)!.rps, 0)} ${unit}, theirs ${round(b.at(-1)!.rps, 0)} ${unit}`);
+  try {
+    await ours();
+    await theirs(); // warm-up, discarded
+    for (let i = 0; i < P.rounds; i++) {
+      a.push(await ours());
+      b.push(await theirs());
+      log(`${id} round ${i + 1}: ours ${round(a.at(-1)!.rps, 0)} ${unit}, theirs ${round(b.at(-1)!.rps, 0)} ${unit}`);
+    }
+  } finally {
+    clearInterval(timer);
+    progress.done();
+    activeProgress = undefined;
   }
   for (const r of [...a, ...b]) if (r.non2xx || r.errors) throw new Error(`${id}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
   const ratios = a.map((r, i) => r.rps / b[i]!.rps);
@@ -192,7 +221,7 @@ async function main() {
 
     // 3-4. Scale: a seeded registry.
     const bigDb = join(work, 'big.db');
-    commands.push(`node bin/spp-kit.js --db BIG_DB seed --individuals ${P.individuals}`);
+    commands.push(`node dist/cli/main.js --db BIG_DB seed --individuals ${P.individuals}`);
     const [, seedMs] = await timed(async () =>
       execFileSync(process.execPath, [cli, '--db', bigDb, 'seed', '--individuals', String(P.individuals)], { stdio: 'inherit' }),
     );

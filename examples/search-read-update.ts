@@ -2,14 +2,15 @@
  * Search Individuals by name, read the first one, and replace it safely with If-Match — the everyday integration
  * loop, with the typed client doing tokens, retries and errors.
  *
- *   SPP_BASE_URL=http://127.0.0.1:8069/api/v2/spp SPP_CLIENT_ID=demo-full SPP_CLIENT_SECRET=… \
- *     npx tsx examples/search-read-update.ts [name] [new-mobile-number]
+ *   npx tsx examples/search-read-update.ts [name] [new-mobile-number]
+ *
+ * Against `npm start` it needs nothing else (it uses the public demo client `demo-full`); for another
+ * deployment set SPP_BASE_URL, SPP_CLIENT_ID and SPP_CLIENT_SECRET.
  *
  * Importable as `runExample(...)`, which returns a summary instead of printing (the tests run it that way).
  */
 import { pathToFileURL } from 'node:url';
-import { createSppClient, unwrap } from '../src/client/index.js';
-import type { components, operations } from '../src/contract/generated/types.js';
+import { createSppClient, unwrap, type components, type operations } from '@spp-api-kit/client';
 
 type Individual = components['schemas']['Individual'];
 type Replacement = NonNullable<operations['updateIndividual']['requestBody']>['content']['application/json'];
@@ -86,15 +87,13 @@ export async function runExample(options: ExampleOptions): Promise<ExampleSummar
   };
 }
 
+/** The reference server's public, demo-only client (`npm start` prints it): used when no credentials are set. */
+const DEMO_CLIENT = { clientId: 'demo-full', clientSecret: 'demo-secret-full-do-not-deploy-4c8e1f0a9b2d' };
+
 async function main(): Promise<void> {
   const baseUrl = process.env.SPP_BASE_URL ?? 'http://127.0.0.1:8069/api/v2/spp';
-  const clientId = process.env.SPP_CLIENT_ID;
-  const clientSecret = process.env.SPP_CLIENT_SECRET;
-  if (!clientId || !clientSecret) {
-    console.error('Set SPP_CLIENT_ID and SPP_CLIENT_SECRET (and SPP_BASE_URL unless it is http://127.0.0.1:8069/api/v2/spp).');
-    process.exitCode = 2;
-    return;
-  }
+  const clientId = process.env.SPP_CLIENT_ID ?? DEMO_CLIENT.clientId;
+  const clientSecret = process.env.SPP_CLIENT_SECRET ?? DEMO_CLIENT.clientSecret;
   const [name, mobile] = process.argv.slice(2);
   try {
     const s = await runExample({ baseUrl, clientId, clientSecret, ...(name ? { name } : {}), ...(mobile ? { mobile } : {}) });

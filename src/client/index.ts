@@ -84,7 +84,7 @@ export function createSppClient(options: SppClientOptions): SppClient {
 
 export { authMiddleware, type AuthMiddlewareOptions } from './auth-middleware.js';
 export { systemClock, type Clock } from './clock.js';
-export type { ErrorCode, OAuthErrorCode, OperationOutcome, TokenResponse } from './contract-types.js';
+export type { components, ErrorCode, OAuthErrorCode, OperationOutcome, operations, paths, TokenResponse } from './contract-types.js';
 export { basicAuthorization, formEncode, type ClientAuthStyle, type ClientCredentials } from './credentials.js';
 export { maskToken, OAuthTokenError, SppApiError } from './errors.js';
 export { rateLimitDelayMs, rateLimitMiddleware, type RateLimitPolicy } from './rate-limit.js';

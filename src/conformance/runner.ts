@@ -22,6 +22,7 @@ import { junitReport } from './reporters/junit.js';
 import { progressLine, summaryText } from './reporters/console.js';
 import type { RunConfig } from './session.js';
 import { loadTarget, TargetError, type Target } from './target.js';
+import { waitAwareOutput } from '../terminal/progress.js';
 import type { CheckResult, RunReport, Tier } from './types.js';
 import { aggregateRequirements, summarize } from './verdict.js';
 
@@ -268,7 +269,7 @@ const DEFAULT_MAX_WAIT_MS = 5 * 60_000;
 
 /** Runs the kit against a target: exit 0 (no MUST failed), 1 (a MUST failed or a check could not finish), 2 (unusable target). */
 export async function runConformance(options: RunOptions): Promise<RunOutcome> {
-  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const out = options.out ?? waitAwareOutput(process.stdout);
   const started = new Date();
   const inputs = loadInputs(options);
   if ('error' in inputs) return { exitCode: 2, error: inputs.error };

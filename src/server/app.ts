@@ -27,6 +27,7 @@ import type { Principal, ServerContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
 import { policiesFor, RateLimiter, rateLimitHeaders } from './rate-limit/limiter.js';
 import type { TokenSettings } from './auth/tokens.js';
+import { identifyClient } from './request-log.js';
 import type { Db } from './store/db.js';
 import { deployedDiscovery } from './dialects/deployed/discovery.js';
 import { deployedEdge } from './dialects/deployed/edge.js';
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   const authenticate: EdgeStep<AppEnv> = async ({ c }) => {
     const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now(), edge.bearer);
+    identifyClient(c.req.raw, principal.clientId);
     c.set('principal', principal);
     c.set('limits', limits);
   };
@@ -127,7 +129,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     edge: (op) => (ADDRESS_LIMITED.has(op.id) ? [limitAddress] : isPublic(op) ? [] : [authenticate, limitClient]),
     grantedScopes: (ctx: ServerContext) => ctx.principal?.scopes,
     context: (c, _op, invoke) => {
-      const ctx: ServerContext = { db, basePath: contract.basePath, principal: c.get('principal'), now, invoke: (op, call) => invoke(op, call, ctx) };
+      const ctx: ServerContext = {
+        db,
+        basePath: contract.basePath,
+        principal: c.get('principal'),
+        now,
+        invoke: (op, call) => invoke(op, call, ctx),
+        identify: (clientId) => identifyClient(c.req.raw, clientId),
+      };
       return ctx;
     },
   });

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { contractFor, DIALECTS, isDialect, type Dialect } from '../contract/contract.js';
+import { LOG_FORMATS, type LogFormat } from './request-log.js';
 
 export type SigningAlgorithm = 'HS256' | 'ES256' | 'RS256';
 
@@ -45,6 +46,8 @@ export interface ServerConfig {
   allowQueryCredentials: boolean;
   /** Validate every response against the contract before sending it (tests; costs some throughput). */
   validateResponses: boolean;
+  /** The request log `spp-kit serve` writes: one line per request as text, as JSON, or none. */
+  requestLog: LogFormat;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +71,12 @@ function bool(name: string, raw: string | boolean | undefined, fallback: boolean
   throw new ConfigError(`${name} must be true or false, got '${raw}'`);
 }
 
+function logFormat(raw: string | boolean | undefined): LogFormat {
+  const value = raw === undefined || raw === '' ? 'pretty' : String(raw);
+  if (!(LOG_FORMATS as readonly string[]).includes(value)) throw new ConfigError(`SPP_LOG must be ${LOG_FORMATS.join(', ')}, got '${value}'`);
+  return value as LogFormat;
+}
+
 /** Shannon entropy in bits per character: a cheap guard against secrets like 'aaaa…' or 'password…'. */
 export function entropyPerChar(text: string): number {
   const counts = new Map<string, number>();
@@ -86,6 +95,13 @@ export function checkJwtSecret(secret: string): void {
   if (bytes < 32) throw new ConfigError(`OPENSPP_JWT_SECRET is too short (${bytes} bytes); use at least 32 random bytes, e.g. \`openssl rand -base64 48\``);
   if (entropyPerChar(secret) < 3.5)
     throw new ConfigError('OPENSPP_JWT_SECRET is too predictable (repetitive characters); use random bytes, e.g. `openssl rand -base64 48`');
+}
+
+/** The token lifetime the dialect's contract gives (`x-default-token-lifetime` on its token endpoint). */
+function defaultTokenLifetime(dialect: Dialect): number {
+  const declared = contractFor(dialect).operation('issueToken').extensions['x-default-token-lifetime'];
+  if (typeof declared !== 'number') throw new Error(`the ${dialect} contract does not declare x-default-token-lifetime on issueToken`);
+  return declared;
 }
 
 /**
@@ -135,7 +151,7 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
     issuer,
     audience: String(input.SPP_AUDIENCE || (deployed ? 'openspp' : issuer)),
     jwt,
-    tokenLifetime: int('SPP_TOKEN_LIFETIME', input.SPP_TOKEN_LIFETIME, deployed ? 86400 : 3600, 1, 86400),
+    tokenLifetime: int('SPP_TOKEN_LIFETIME', input.SPP_TOKEN_LIFETIME, defaultTokenLifetime(dialect), 1, 86400),
     leeway: int('SPP_JWT_LEEWAY', input.SPP_JWT_LEEWAY, 10, 0, 300),
     tokenRateLimit: {
       perMinute: int('SPP_TOKEN_RATE_PER_MINUTE', input.SPP_TOKEN_RATE_PER_MINUTE, 5, 1, 1_000_000_000),
@@ -148,5 +164,6 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
     trustProxy: bool('SPP_TRUST_PROXY', input.SPP_TRUST_PROXY, false),
     allowQueryCredentials: bool('SPP_ALLOW_QUERY_CREDENTIALS', input.SPP_ALLOW_QUERY_CREDENTIALS, false),
     validateResponses: bool('SPP_VALIDATE_RESPONSES', input.SPP_VALIDATE_RESPONSES, false),
+    requestLog: logFormat(input.SPP_LOG),
   };
 }

@@ -32,4 +32,6 @@ export interface ServerContext {
    * (scopes, validation, handler): how a `$batch` entry is served.
    */
   invoke: (op: OperationSpec, call: OperationCall) => AnyHandlerResponse | Promise<AnyHandlerResponse>;
+  /** Names the client a request authenticated as, for the request log (the token endpoint calls it). */
+  identify?: (clientId: string) => void;
 }

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { publishedContract } from '../contract/contract.js';
-import { createClient, ensureOrganization, listClients, type NewClient } from './clients/repository.js';
+import { verifyClientSecret } from './auth/client-secrets.js';
+import { createClient, ensureOrganization, findClient, listClients, type NewClient } from './clients/repository.js';
 import type { LegalBasis } from './context.js';
 import type { Db } from './store/db.js';
 
@@ -51,4 +52,37 @@ export function loadDemoClients(db: Db): boolean {
     }
   })();
   return true;
+}
+
+/** A demo client's public credentials, as the banner and `spp-kit clients demo` print them. */
+export interface DemoCredential {
+  role: string;
+  clientId: string;
+  clientSecret: string;
+  /** What the client is for, e.g. "DSWD dashboard, read and search only". */
+  description: string;
+  active: boolean;
+}
+
+/**
+ * The demo clients' public credentials. With a database, only those that still work there: a demo client whose
+ * secret was rotated (or that was never created, because the database had clients already) is left out.
+ */
+export function demoCredentials(db?: Db): DemoCredential[] {
+  return readDemoFixture()
+    .clients.map((c) => ({ c, stored: db ? findClient(db, c.clientId) : undefined }))
+    .filter(({ c, stored }) => !db || (stored !== undefined && verifyClientSecret(c.clientSecret, stored.secretHash)))
+    .map(({ c, stored }) => ({
+      role: c.role,
+      clientId: c.clientId,
+      clientSecret: c.clientSecret,
+      description: c.name.replace(/\s*\(demo\)$/, ''),
+      active: stored ? stored.active : c.active !== false,
+    }));
+}
+
+/** One line for a demo client: id, secret, what it is for. */
+export function demoCredentialLine(d: DemoCredential, idWidth = 18, secretWidth = 0): string {
+  const state = d.active || /disabled/i.test(d.description) ? '' : ' (disabled)';
+  return `${d.clientId.padEnd(idWidth)} ${d.clientSecret.padEnd(secretWidth)}  ${d.description}${state}`;
 }

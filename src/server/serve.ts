@@ -9,11 +9,12 @@ import { contractFor } from '../contract/contract.js';
 import { createApp, type DeployedResourceHandlers, type ResourceHandlers } from './app.js';
 import { REALM } from './auth/bearer.js';
 import { adapterErrorHandler, clientErrorHandler, limitedFetch, NODE_MAX_HEADER_SIZE } from './http-edge.js';
-import { loadSigningKeys } from './auth/keys.js';
+import { loadSigningKeys, type SigningKeys, type SigningKeySource } from './auth/keys.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { loadDemoClients } from './demo-clients.js';
 import { loadDemoUsers } from './demo-users.js';
 import { accessLogOf } from './registry/store/access-log.js';
+import { withRequestLog, type RequestLogEntry } from './request-log.js';
 import { openDatabase, type Db } from './store/db.js';
 
 export interface StartOptions {
@@ -25,6 +26,8 @@ export interface StartOptions {
   loadDemoData?: (db: Db) => void;
   software?: { name: string; version: string };
   log?: (line: string) => void;
+  /** Called once per request with its log entry (see request-log.ts); none by default. */
+  requestLog?: (entry: RequestLogEntry) => void;
 }
 
 export interface RunningServer {
@@ -33,6 +36,8 @@ export interface RunningServer {
   port: number;
   config: ServerConfig;
   db: Db;
+  /** How tokens are signed and where the key came from (never the key itself). */
+  signingKey: { algorithm: SigningKeys['algorithm']; source: SigningKeySource };
   close(): Promise<void>;
 }
 
@@ -73,18 +78,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
   try {
     if (options.config.demo) {
-      if (loadDemoClients(db)) log('created the demo organizations and clients (fixtures/demo-clients.json)');
-      if (loadDemoUsers(db)) log('created the demo users and their applications (fixtures/demo-users.json)');
+      if (loadDemoClients(db)) log('created the demo organizations and clients');
+      if (loadDemoUsers(db)) log('created the demo users and their applications');
       options.loadDemoData?.(db);
     }
     // The app needs the real port (for port 0) before it exists; requests that arrive before then wait for it.
     let ready!: (app: ReturnType<typeof createApp>) => void;
     const appReady = new Promise<ReturnType<typeof createApp>>((resolve) => (ready = resolve));
     const render = { realm: REALM };
-    const listener = getRequestListener(
-      limitedFetch(contractFor(options.config.dialect), render, async (req, env) => (await appReady).fetch(req, env)),
-      { errorHandler: adapterErrorHandler(contractFor(options.config.dialect), render) },
-    );
+    const contract = contractFor(options.config.dialect);
+    const fetch = limitedFetch(contract, render, async (req, env) => (await appReady).fetch(req, env));
+    const listener = getRequestListener(options.requestLog ? withRequestLog(fetch, options.requestLog) : fetch, {
+      errorHandler: adapterErrorHandler(contract, render),
+    });
     // The listener handles its own errors (errorHandler above); the promise it returns needs no one's attention.
     const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_SIZE }, (req, res) => void listener(req, res));
     server.on('clientError', clientErrorHandler(contractFor(options.config.dialect)));
@@ -115,7 +121,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         // Idle keep-alive sockets would hold close() open; requests in flight still finish.
         if ('closeIdleConnections' in server) (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
       }));
-    return { baseUrl: `${config.publicOrigin}${config.basePath}`, port: address.port, config, db, close };
+    return {
+      baseUrl: `${config.publicOrigin}${config.basePath}`,
+      port: address.port,
+      config,
+      db,
+      signingKey: { algorithm: keys.algorithm, source: keys.source },
+      close,
+    };
   } catch (e) {
     db.close();
     throw e;

@@ -128,7 +128,9 @@ describe('spp-kit serve', () => {
     while (!/API\s+(http\S+)/.test(out) && Date.now() < deadline && proc.exitCode === null) await new Promise((r) => setTimeout(r, 50));
     const base = /API\s+(http\S+)/.exec(out)?.[1];
     expect(base, out).toBeDefined();
-    expect(out).toContain('fixtures/demo-clients.json');
+    // The banner names the public demo credentials itself: an installed package has no fixtures/ to point at.
+    expect(out).not.toContain('fixtures/');
+    expect(out).toMatch(/demo-reader\s+demo-secret-reader-do-not-deploy-7d3a5e6b1c0f/);
     const res = await fetch(`${base}/oauth/token`, {
       method: 'POST',
       headers: {
@@ -142,6 +144,19 @@ describe('spp-kit serve', () => {
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toMatch(/SIGTERM: finishing requests in flight/);
-    expect(out).not.toContain('demo-secret');
+    // …and only there: the request log and the shutdown lines repeat no secret.
+    expect(out.split('demo-secret-reader-do-not-deploy-7d3a5e6b1c0f')).toHaveLength(2);
   }, 60_000);
+});
+
+describe('spp-kit seed', () => {
+  it('reports progress on stderr (plain lines off a terminal) and keeps --json output one document', () => {
+    const r = cli(['seed', '--individuals', '2000', '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ individuals: 2000 });
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^seeding individuals: [\d,]+\/2,000 \(10 %/);
+    expect(lines.at(-1)).toBe('seeding individuals: building the indexes and the text index');
+    expect(r.stderr).not.toContain('\r');
+  });
 });

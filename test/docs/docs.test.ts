@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderHtmlDocs } from '../../src/docs/html.js';
-import { buildPostmanCollection, postmanRequests } from '../../src/docs/postman.js';
+import { Contract, publishedContract } from '../../src/contract/contract.js';
 import { operationIndex } from '../../src/contract/index.js';
 import { contract } from '../../src/contract/index.js';
+import { renderHtmlDocs } from '../../src/docs/html.js';
+import { curlSample } from '../../src/docs/samples.js';
 import { CHROMIUM_ARGS, chromiumPath } from './browser.js';
 
 const executablePath = chromiumPath();
@@ -26,11 +27,20 @@ afterAll(async () => {
 });
 
 describe('npm run docs: one self-contained HTML page', () => {
-  it('loads no script or style from the network', async () => {
+  it("loads no script, style or image from the network (not even Redoc's badge)", async () => {
     const html = await readFile(htmlFile, 'utf8');
     expect(html.length).toBeGreaterThan(500_000);
     expect(html).not.toMatch(/<script[^>]+src=["']https?:/i);
     expect(html).not.toMatch(/<link[^>]+href=["']https?:[^>]+stylesheet/i);
+    expect(html).not.toContain('cdn.redoc.ly');
+  });
+
+  it('carries request samples for every operation and plain-text server descriptions', async () => {
+    const html = await readFile(htmlFile, 'utf8');
+    // Redoc embeds the rendered document in the page as JSON.
+    expect(html.match(/"x-codeSamples":/g)?.length).toBeGreaterThanOrEqual(operationIndex.size);
+    expect(html).toContain('Local reference server (npm start)');
+    expect(html).not.toContain('Local reference server (`npm start`)');
   });
 
   it.skipIf(!executablePath)(
@@ -57,13 +67,31 @@ describe('npm run docs: one self-contained HTML page', () => {
           await page.getByText(ops[0]!.summary, { exact: true }).first().waitFor({ timeout: 15_000 });
           const text = await page.innerText('body');
           for (const op of ops) if (!text.includes(op.summary)) missing.push(`${tag}: ${op.id} (${op.summary})`);
+          // Each operation shows its request samples (curl first; the typed client one tab further).
+          // Each operation shows its curl sample beside it (Redoc renders what is near the screen: go to each one).
+          for (const op of ops) {
+            await page.locator(`a[href$="/${op.id.toLowerCase()}"]`).first().click();
+            const firstLine = curlSample(publishedContract, publishedContract.operation(op.id)).split('\n')[0]!;
+            const shown = await page
+              .locator('[data-testid="source-code"]', { hasText: firstLine })
+              .first()
+              .waitFor({ timeout: 10_000 })
+              .then(
+                () => true,
+                () => false,
+              );
+            if (!shown) missing.push(`${tag}: no curl sample for ${op.id}`);
+          }
           const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href') ?? ''));
           for (const op of ops) if (!hrefs.some((h) => h.endsWith(`/${op.id.toLowerCase()}`))) missing.push(`${tag}: no link to ${op.id}`);
         }
         expect(missing).toEqual([]);
+        // The sample switch of an operation offers the typed client, which shows the call with the client.
+        await page.locator('[data-testid="right-panel"]').getByRole('button', { name: 'curl', exact: true }).first().click();
+        await page.getByText('typed client', { exact: true }).first().click();
+        await page.getByText("import { createSppClient } from '@spp-api-kit/client';").first().waitFor({ timeout: 15_000 });
         expect(tags.flatMap((t) => [...operationIndex.values()].filter((op) => op.tags.includes(t))).length).toBe(operationIndex.size);
-        // The only network request is Redocly's badge image, which the page hides when it cannot load.
-        expect(requested.filter((u) => !/^https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg$/.test(u))).toEqual([]);
+        expect(requested).toEqual([]);
       } finally {
         await browser.close();
       }
@@ -72,18 +100,24 @@ describe('npm run docs: one self-contained HTML page', () => {
   );
 });
 
-describe('npm run docs:postman', () => {
-  it('has one request per operation, with its method and path', async () => {
-    const collection = await buildPostmanCollection();
-    const requests = postmanRequests(collection.item);
-    expect(requests).toHaveLength(operationIndex.size);
-    const signatures = requests.map((r) => {
-      const url = r.request!.url as { path?: string[] };
-      return `${r.request!.method} /${(url.path ?? []).join('/')}`;
-    });
-    for (const op of operationIndex.values()) {
-      const path = op.pathTemplate.replace(/\{([^}]+)\}/g, ':$1');
-      expect(signatures, `${op.method} ${path}`).toContainEqual(expect.stringMatching(new RegExp(`^${op.method} .*${path.replace(/[$.]/g, '\\$&')}$`)));
-    }
-  });
+describe('npm run docs with a second dialect', () => {
+  it('writes one page per document and one of their differences, each linking to the others', async () => {
+    const deployed = structuredClone(publishedContract.document);
+    deployed.info.title = 'OpenSPP API V2 (as deployed)';
+    delete deployed.paths['/Group/{identifier}/member/{member}'];
+    const out = join(dir, 'two', 'index.html');
+    const { pages } = await renderHtmlDocs(out, [
+      { contract: publishedContract, label: 'Contract' },
+      { contract: new Contract(deployed), label: 'As deployed' },
+    ]);
+    expect(pages.map((p) => p.path)).toEqual([out, join(dir, 'two', 'as-deployed.html'), join(dir, 'two', 'differences.html')]);
+    const [first, second, differences] = await Promise.all(pages.map((p) => readFile(p.path, 'utf8')));
+    expect(first).toContain('<a href="as-deployed.html">As deployed</a>');
+    expect(first).toContain('<a href="differences.html">Differences</a>');
+    expect(second).toContain('<a href="index.html">Contract</a>');
+    expect(second).toContain('OpenSPP API V2 (as deployed)');
+    // The one operation the copy lacks is its one difference.
+    expect(differences).toContain(': 1 difference<');
+    expect(differences).toContain('PATCH /Group/{identifier}/member/{member}');
+  }, 120_000);
 });

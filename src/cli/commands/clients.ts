@@ -15,6 +15,7 @@ import {
   type ClientType,
 } from '../../server/clients/repository.js';
 import type { LegalBasis } from '../../server/context.js';
+import { demoCredentialLine, demoCredentials } from '../../server/demo-clients.js';
 import type { Db } from '../../server/store/db.js';
 
 interface Output {
@@ -105,6 +106,23 @@ export function register(program: Command, openDb: () => Db): void {
         );
       },
     );
+  clients
+    .command('demo')
+    .description("Print the demo clients' public, demo-only credentials that work in this database")
+    .option('--json', 'machine-readable output')
+    .action((opts: Output) => {
+      const db = openDb();
+      // An empty database gets them on the first `spp-kit serve`; one with clients shows those that still work.
+      const empty = listClients(db).length === 0;
+      const demo = demoCredentials(empty ? undefined : db);
+      print(
+        opts,
+        demo,
+        [...demo.map((d) => demoCredentialLine(d)), ...(empty ? ['', '(This database has no clients yet: `spp-kit serve` creates these in it.)'] : [])].join(
+          '\n',
+        ) || '(no demo clients work in this database)',
+      );
+    });
   clients
     .command('list')
     .description('List clients')

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { seedRegistry } from '../../server/registry/seed.js';
 import type { Db } from '../../server/store/db.js';
+import { progressLine } from '../../terminal/progress.js';
 
 function wholeNumber(min: number) {
   return (v: string) => {
@@ -18,7 +19,14 @@ export function register(program: Command, openDb: () => Db): void {
     .option('--seed <s>', 'random seed: the same seed gives the same people', wholeNumber(0), 1)
     .option('--json', 'machine-readable output')
     .action((opts: { individuals: number; seed: number; json?: boolean }) => {
-      const report = seedRegistry(openDb(), { individuals: opts.individuals, seed: opts.seed });
+      // On stderr, so that --json output stays one document: a redrawn line on a terminal, plain lines elsewhere.
+      const progress = progressLine({ label: 'seeding individuals', total: opts.individuals });
+      const report = seedRegistry(openDb(), {
+        individuals: opts.individuals,
+        seed: opts.seed,
+        onProgress: (n, phase) => (phase === 'rows' ? progress.update(n) : progress.update(n, 'building the indexes and the text index')),
+      });
+      progress.done();
       console.log(
         opts.json
           ? JSON.stringify(report, null, 2)

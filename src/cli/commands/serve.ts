@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../../server/config.js';
-import { startReferenceServer } from '../../server/reference.js';
+import { startupBanner } from '../../server/banner.js';
+import { demoCredentials } from '../../server/demo-clients.js';
+import { software, startReferenceServer } from '../../server/reference.js';
+import { formatEntry, type RequestLogEntry } from '../../server/request-log.js';
 
 interface ServeOptions {
   dialect?: string;
@@ -13,6 +16,7 @@ interface ServeOptions {
   trustProxy?: boolean;
   allowQueryCredentials?: boolean;
   validateResponses?: boolean;
+  log?: string;
 }
 
 /** spp-kit serve — flags override the environment (PORT, HOST, SPP_DB, OPENSPP_JWT_SECRET, SPP_*). */
@@ -31,6 +35,7 @@ export function register(program: Command): void {
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (env SPP_TRUST_PROXY)')
     .option('--allow-query-credentials', 'accept token credentials in the URL query, OpenCRVS style (env SPP_ALLOW_QUERY_CREDENTIALS)')
     .option('--validate-responses', 'check every response against the contract before sending it (env SPP_VALIDATE_RESPONSES)')
+    .option('--log <format>', 'request log: pretty | json | off (env SPP_LOG, default pretty)')
     .action(async (opts: ServeOptions) => {
       const flags: ConfigInput = {
         SPP_DIALECT: opts.dialect,
@@ -44,23 +49,16 @@ export function register(program: Command): void {
         SPP_TRUST_PROXY: opts.trustProxy ? 'true' : undefined,
         SPP_ALLOW_QUERY_CREDENTIALS: opts.allowQueryCredentials ? 'true' : undefined,
         SPP_VALIDATE_RESPONSES: opts.validateResponses ? 'true' : undefined,
+        SPP_LOG: opts.log,
       };
       const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
       const config = loadConfig({ ...process.env, ...defined });
-      const server = await startReferenceServer(config, { log: (line) => console.log(line) });
-      console.log(
-        [
-          `OpenSPP API V2 reference server (spp-api-kit), ${config.dialect} dialect`,
-          `  API        ${server.baseUrl}`,
-          `  Docs       ${server.baseUrl}/docs`,
-          `  Metadata   ${server.baseUrl}/metadata`,
-          `  Database   ${config.dbPath}`,
-          config.demo
-            ? '  Demo credentials: fixtures/demo-clients.json (demo-full, demo-reader, demo-consent, demo-short-lived, demo-disabled)'
-            : '  No demo data (--no-demo): create clients with `spp-kit clients create`',
-          'Ctrl+C stops the server.',
-        ].join('\n'),
-      );
+      const format = config.requestLog;
+      const server = await startReferenceServer(config, {
+        log: (line) => console.log(line),
+        ...(format === 'off' ? {} : { requestLog: (entry: RequestLogEntry) => console.log(formatEntry(entry, format)) }),
+      });
+      console.log(startupBanner(server, config.demo ? demoCredentials(server.db) : [], software.version).join('\n'));
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

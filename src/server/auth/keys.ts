@@ -16,25 +16,31 @@ export interface SigningKeys {
   verifyKey: KeyObject | CryptoKey;
   /** Public JWKs to publish (empty for HS256: a shared secret is never published). */
   jwks: JWK[];
+  /** Where the key came from (the start-up banner says it; the key itself is never printed). */
+  source: SigningKeySource;
 }
+
+/** `env`: OPENSPP_JWT_SECRET; `generated`: created now and stored; `database`: generated on an earlier start; `key file`: SPP_JWT_KEY_FILE. */
+export type SigningKeySource = 'env' | 'generated' | 'database' | 'key file';
 
 const SECRET_SETTING = 'jwt_secret';
 
 /** The HS256 secret: from the configuration, else the one generated on first start and stored in `settings`. */
-function hsSecret(config: ServerConfig, db: Db): string {
-  if (config.jwt.secret) return config.jwt.secret;
+function hsSecret(config: ServerConfig, db: Db): { secret: string; source: SigningKeySource } {
+  if (config.jwt.secret) return { secret: config.jwt.secret, source: 'env' };
   const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(SECRET_SETTING) as { value: string } | undefined;
-  if (row) return row.value;
+  if (row) return { secret: row.value, source: 'database' };
   const generated = randomBytes(48).toString('base64url');
   db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run(SECRET_SETTING, generated);
-  return generated;
+  return { secret: generated, source: 'generated' };
 }
 
 export async function loadSigningKeys(config: ServerConfig, db: Db): Promise<SigningKeys> {
   const { algorithm } = config.jwt;
   if (algorithm === 'HS256') {
-    const key = createSecretKey(Buffer.from(hsSecret(config, db), 'utf8'));
-    return { algorithm, kid: undefined, signKey: key, verifyKey: key, jwks: [] };
+    const { secret, source } = hsSecret(config, db);
+    const key = createSecretKey(Buffer.from(secret, 'utf8'));
+    return { algorithm, kid: undefined, signKey: key, verifyKey: key, jwks: [], source };
   }
   let privateKey: CryptoKey | KeyObject;
   try {
@@ -47,5 +53,5 @@ export async function loadSigningKeys(config: ServerConfig, db: Db): Promise<Sig
   const kid = await calculateJwkThumbprint(publicJwk);
   const { importJWK } = await import('jose');
   const verifyKey = (await importJWK({ ...publicJwk, alg: algorithm }, algorithm)) as CryptoKey;
-  return { algorithm, kid, signKey: privateKey, verifyKey, jwks: [{ ...publicJwk, kid, alg: algorithm, use: 'sig' }] };
+  return { algorithm, kid, signKey: privateKey, verifyKey, jwks: [{ ...publicJwk, kid, alg: algorithm, use: 'sig' }], source: 'key file' };
 }

@@ -117,6 +117,7 @@ export function tokenEndpoint(keys: SigningKeys, settings: TokenEndpointSettings
   return async (req, ctx) => {
     const params = parameters(req, settings.allowQueryCredentials);
     const client = authenticate(credentials(req, params), ctx);
+    ctx.identify?.(client.clientId);
     const grant = checkGrant(params, client);
     const lifetime = client.tokenLifetime ?? settings.defaultLifetime;
     const grantFor = { clientId: client.clientId, lifetime, secretVersion: client.secretVersion, now: ctx.now() };

@@ -1,26 +1,23 @@
 /**
- * The documentation page served at GET /docs: the page `npm run docs` built, or, when there is none, one
- * rendered on first request (about a second) and kept in memory.
+ * The documentation page served at GET /docs: the dialect's page `npm run docs` built (site/, in a checkout), or,
+ * when there is none, one rendered on first request (a few seconds) and kept in memory.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import type { Dialect } from '../../contract/contract.js';
-import { renderHtmlDocs } from '../../docs/html.js';
+import { defaultHtmlPath, DIALECT_PAGES, renderHtmlDocs } from '../../docs/html.js';
 
 const pages = new Map<Dialect, Promise<string>>();
-const BUILT: Record<Dialect, string> = { published: 'index.html', deployed: 'deployed.html' };
-const BUNDLED: Record<Dialect, string> = { published: 'openapi.json', deployed: 'deployed.json' };
 
 async function load(dialect: Dialect): Promise<string> {
-  const built = new URL(`../../../dist/docs/${BUILT[dialect]}`, import.meta.url);
+  const built = new URL(`../../../${join(dirname(defaultHtmlPath), DIALECT_PAGES[dialect].file!)}`, import.meta.url);
   try {
     return await readFile(built, 'utf8');
   } catch {
     const dir = await mkdtemp(join(tmpdir(), 'spp-docs-'));
     try {
-      const { path } = await renderHtmlDocs(join(dir, 'index.html'), fileURLToPath(new URL(`../../contract/generated/${BUNDLED[dialect]}`, import.meta.url)));
+      const { path } = await renderHtmlDocs(join(dir, 'index.html'), [DIALECT_PAGES[dialect]]);
       return await readFile(path, 'utf8');
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { consentAccessSummary, consentHistory, consentReceipt, readConsent, revo
 import { shapeOf } from './elements.js';
 import { createRecord, patchGroupMember, readRecord, updateRecord, upsertRecord } from './service.js';
 import { accessLogOf } from './store/access-log.js';
-import type { Access, InputOf, ResourceType } from './types.js';
+import type { Access, InputOf, ResourceOf, ResourceType } from './types.js';
 
 export type RegistryOperation =
   | 'searchIndividuals'
@@ -74,32 +74,46 @@ const consentHeader = <T extends ResourceType>(type: T, status: 'active' | 'lega
         ...(withScope && status === 'active' ? { 'X-Consent-Scope': (SCOPE as Record<string, string>)[type] } : {}),
       }) as ConsentHeader<T>;
 
+/**
+ * The store keeps the enrolment statuses of both dialects (migration 105); the published model names five of
+ * them. The deployed module's own are shown as their nearest published one.
+ */
+const PUBLISHED_STATUS: Readonly<Record<string, string>> = { draft: 'enrolled', not_eligible: 'exited', duplicated: 'exited' };
+
+function published<T extends ResourceType>(type: T, resource: ResourceOf[T]): ResourceOf[T] {
+  if (type !== 'ProgramMembership') return resource;
+  const status = (resource as { status?: string }).status;
+  return status && PUBLISHED_STATUS[status] ? { ...resource, status: PUBLISHED_STATUS[status] } : resource;
+}
+
 function searched<T extends ResourceType>(ctx: ServerContext, type: T, req: { op: OperationSpec; query: object }) {
   const access = accessOf(ctx);
-  const body = search(ctx.db, access, { type, op: req.op, query: req.query as Record<string, unknown> });
+  const found = search(ctx.db, access, { type, op: req.op, query: req.query as Record<string, unknown> });
+  const body =
+    type === 'ProgramMembership' ? { ...found, entry: found.entry?.map((e) => ({ ...e, resource: published(type, e.resource as ResourceOf[T]) })) } : found;
   return { status: 200 as const, body, headers: consentHeader(type, access.consentBound ? 'active' : 'legal_basis') };
 }
 
 function read<T extends ResourceType>(ctx: ServerContext, type: T, identifier: string, query: { _elements?: string; _extensions?: string }) {
   const r = readRecord(ctx.db, accessOf(ctx), type, identifier, shapeOf(query));
-  return { status: 200 as const, body: r.resource, headers: { ETag: r.etag, ...consentHeader(type, r.consentStatus, true) } };
+  return { status: 200 as const, body: published(type, r.resource), headers: { ETag: r.etag, ...consentHeader(type, r.consentStatus, true) } };
 }
 
 function created<T extends ResourceType>(ctx: ServerContext, type: T, body: unknown) {
   const r = createRecord(ctx.db, accessOf(ctx), type, body as InputOf[T]);
-  return { status: 201 as const, body: r.resource, headers: { Location: r.location, ETag: r.etag } };
+  return { status: 201 as const, body: published(type, r.resource), headers: { Location: r.location, ETag: r.etag } };
 }
 
 function updated<T extends ResourceType>(ctx: ServerContext, type: T, identifier: string, body: unknown, ifMatch: string | undefined) {
   const r = updateRecord(ctx.db, accessOf(ctx), type, identifier, body as InputOf[T], ifMatch);
-  return { status: 200 as const, body: r.resource, headers: { ETag: r.etag } };
+  return { status: 200 as const, body: published(type, r.resource), headers: { ETag: r.etag } };
 }
 
 function upserted<T extends ResourceType>(ctx: ServerContext, type: T, identifier: string, body: unknown, ifMatch: string | undefined) {
   const { resource, etag, location, created } = upsertRecord(ctx.db, accessOf(ctx), type, identifier, body as InputOf[T], ifMatch);
   return created
-    ? { status: 201 as const, body: resource, headers: { Location: location, ETag: etag } }
-    : { status: 200 as const, body: resource, headers: { ETag: etag } };
+    ? { status: 201 as const, body: published(type, resource), headers: { Location: location, ETag: etag } }
+    : { status: 200 as const, body: published(type, resource), headers: { ETag: etag } };
 }
 
 export const registryHandlers: Pick<RouteTable<ServerContext>, RegistryOperation> = {

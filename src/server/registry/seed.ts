@@ -23,6 +23,8 @@ export interface SeedOptions {
   seed?: number;
   /** meta.lastUpdated of the records lies in the two years before this (default: now). */
   now?: Date;
+  /** Called after each household with the individuals written so far, and once when the indexes are being built. */
+  onProgress?: (individuals: number, phase: 'rows' | 'indexes') => void;
 }
 
 export interface SeedReport {
@@ -210,12 +212,14 @@ export function seedRegistry(db: Db, options: SeedOptions): SeedReport {
         if (p.pension) enrol(p.pension, programs.pension, id, null);
       }
       if (h.cashTransfer) enrol(h.cashTransfer, programs.cashTransfer, null, gid);
+      options.onProgress?.(report.individuals, 'rows');
     }
     // The characters of every text the generator can produce (see text-index.ts for why they are kept).
     rememberChars(
       db,
       charsOf([...FAMILY_NAMES, ...MALE_GIVEN, ...FEMALE_GIVEN, ...STREETS, ...BARANGAYS, ...PLACES.flat(), TEMPLATE_TEXT, 'household'].join('')),
     );
+    options.onProgress?.(report.individuals, 'indexes');
   });
   return { ...report, ms: Math.round(performance.now() - started) };
 }
