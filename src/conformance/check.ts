@@ -27,7 +27,7 @@ export interface AssertHow {
 }
 
 /** The suites in run order — the one place it is declared: budget-consuming probes last. */
-export const SUITES = ['discovery', 'token', 'jwt', 'auth', 'scopes', 'consent', 'resources', 'expiry', 'rate-limits'] as const;
+export const SUITES = ['discovery', 'token', 'user-flows', 'jwt', 'auth', 'scopes', 'consent', 'resources', 'expiry', 'rate-limits'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface CheckNeeds {
@@ -37,6 +37,8 @@ export interface CheckNeeds {
   key?: boolean;
   /** `writes: true` in the target file. */
   writes?: boolean;
+  /** A `userFlows` section with a client of this kind (`any`: either; `both`: one of each). */
+  userFlows?: 'any' | 'confidential' | 'public' | 'both';
   tier?: Tier;
 }
 
@@ -138,8 +140,8 @@ export interface CheckContext {
   tokenRequest(call: TokenCall): Promise<HttpResult>;
   /** Calls a contract operation under baseUrl; the answer is validated against the contract. */
   api(op: OperationSpec, call?: ApiCall): Promise<HttpResult>;
-  /** Any other request (discovery documents, wrong methods). */
-  request(spec: RequestSpec & { expect429?: boolean; role?: Role }): Promise<HttpResult>;
+  /** Any other request (discovery documents, wrong methods); `countsAsToken`: spends the token endpoint's budget (a sign-in, revocation). */
+  request(spec: RequestSpec & { expect429?: boolean; role?: Role; countsAsToken?: boolean }): Promise<HttpResult>;
 
   /**
    * Records an observation on a declared requirement; returns `ok`. `how.cause` names what was observed without

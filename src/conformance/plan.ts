@@ -48,6 +48,13 @@ function missingPrecondition(check: Check, target: Target, tier: Tier): string |
   for (const record of needs.records ?? []) if (!target.records[record]) return `the target file declares no records.${record}`;
   if (needs.key && !target.jwt) return 'the target file provides no jwt key material';
   if (needs.writes && !target.writes) return 'writes: false in the target file (the kit creates records only when allowed)';
+  if (needs.userFlows) {
+    const clients = target.userFlows?.clients;
+    if (!clients) return 'the target file has no userFlows section';
+    if (needs.userFlows === 'both' && !(clients.confidential && clients.public)) return 'needs both a confidential and a public client in userFlows.clients';
+    if ((needs.userFlows === 'confidential' || needs.userFlows === 'public') && !clients[needs.userFlows])
+      return `the target file declares no userFlows.clients.${needs.userFlows}`;
+  }
   return undefined;
 }
 
@@ -55,7 +62,7 @@ function missingPrecondition(check: Check, target: Target, tier: Tier): string |
 function profileExclusion(check: Check, profile: Profile): string | undefined {
   const own = check.notApplicable?.(profile);
   if (own) return own;
-  if (profile.scope === 'token' && check.suite !== 'token' && check.suite !== 'rate-limits' && check.suite !== 'discovery')
+  if (profile.scope === 'token' && !['token', 'user-flows', 'rate-limits', 'discovery'].includes(check.suite))
     return `the ${profile.name} profile covers the token endpoint only`;
   const reasons = check.verifies.map((id) => applicability(profile, id));
   if (reasons.every((r) => !r.applies)) return (reasons[0] as { reason: string } | undefined)?.reason ?? 'not applicable';

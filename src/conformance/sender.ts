@@ -108,8 +108,13 @@ export class CheckSender {
     return result;
   }
 
-  /** Any other request (discovery documents, wrong methods, next links). */
-  async request(spec: RequestSpec & { expect429?: boolean; role?: Role }): Promise<HttpResult> {
+  /** Any other request (discovery documents, wrong methods, next links, a sign-in, revocation, introspection). */
+  async request(spec: RequestSpec & { expect429?: boolean; role?: Role; countsAsToken?: boolean }): Promise<HttpResult> {
+    if (spec.countsAsToken) {
+      // The OAuth endpoints that take a secret or a password share the token endpoint's per-address limit on many servers.
+      this.recorder.tokenRequests++;
+      return this.send(spec, { budget: this.session.tokenBudget, expect429: spec.expect429 });
+    }
     const withOwner = spec.role && !spec.credential ? { ...spec, credential: { role: spec.role } } : spec;
     return this.send(withOwner, { budget: spec.role ? this.session.apiBudget(spec.role) : undefined, expect429: spec.expect429 });
   }

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { schemaProblems, schemaValidator } from './file-schemas.js';
 import { ROLES, type Role } from './types.js';
+import { userFlowSecrets, userFlowsOf, type UserFlowsDocument, type UserFlowsTarget } from './user-flows/config.js';
 
 export interface TargetClient {
   clientId: string;
@@ -48,6 +49,8 @@ export interface Target {
   writeIdentifier: { system: string; valuePrefix: string };
   /** Optional features the operator says the target offers: their absence is then a failure, not "not applicable". */
   features: TargetFeatures;
+  /** The authorization code grant, refresh tokens, revocation, introspection (the user-flow checks). */
+  userFlows?: UserFlowsTarget;
   /** Things worth telling the operator about the file itself (omitted optional parts). */
   notes: string[];
 }
@@ -72,7 +75,7 @@ export class TargetError extends Error {}
 export const TARGET_HELP = `A target file is YAML describing the deployment to check:
 
   baseUrl: https://registry.example.gov/api/v2/spp   # required: the API base URL
-  profile: openspp            # openspp (default) | rfc6749 | oauth21 | opencrvs
+  profile: openspp            # openspp (default) | rfc6749 | oauth21 | opencrvs | spry
   tokenEndpoint: https://...  # optional; default: the contract's /oauth/token under baseUrl, or RFC 8414 discovery
   clients:                    # by role, each {clientId, clientSecret}; secrets may be \${ENV_VARS}
     full:       { clientId: ..., clientSecret: \${SPP_FULL_SECRET} }     # required: every scope
@@ -98,6 +101,13 @@ export const TARGET_HELP = `A target file is YAML describing the deployment to c
     authorizationServerMetadata: true   # RFC 8414
     jwks: true
     rateLimitHeaders: true              # RateLimit / RateLimit-Policy
+  userFlows:                  # optional: authorization code + PKCE, refresh tokens, revocation, introspection
+    scope: individual:read individual:search
+    clients:
+      confidential: { clientId: ..., clientSecret: ..., redirectUri: https://app.example/cb }
+      public:       { clientId: ..., redirectUri: http://127.0.0.1:8766/callback }
+    user: { username: ..., password: \${TEST_USER_PASSWORD}, form: { username: username, password: password } }
+    # interactive: true       # instead of user: print the authorization URL, wait for the redirect (loopback URIs)
 
 A missing optional client or record skips the checks that need it, and the report says so.
 The file's JSON Schema is conformance/target-schema.json (editors can validate and complete against it).`;
@@ -134,6 +144,7 @@ interface TargetDocument {
   writes?: boolean;
   writeIdentifier?: { system: string; valuePrefix?: string };
   features?: TargetFeatures;
+  userFlows?: UserFlowsDocument;
 }
 
 interface ParseOptions {
@@ -189,7 +200,7 @@ function omissionNotes(target: Pick<Target, 'clients' | 'records'>, jwt: TargetD
 }
 
 /** The Target a valid document describes. */
-function toTarget(doc: TargetDocument, jwt: JwtKeyMaterial | undefined, file: string | undefined): Target {
+function toTarget(doc: TargetDocument, jwt: JwtKeyMaterial | undefined, file: string | undefined, userFlows: UserFlowsTarget | undefined): Target {
   const base = new URL(doc.baseUrl);
   const clients = Object.fromEntries(Object.entries(doc.clients).filter(([, c]) => c)) as Target['clients'];
   const records = doc.records ?? {};
@@ -209,7 +220,11 @@ function toTarget(doc: TargetDocument, jwt: JwtKeyMaterial | undefined, file: st
     writes: doc.writes === true,
     writeIdentifier: { system: doc.writeIdentifier?.system ?? KIT_IDENTIFIER_SYSTEM, valuePrefix: doc.writeIdentifier?.valuePrefix ?? '' },
     features: { ...(doc.features ?? {}) },
-    notes: omissionNotes({ clients, records }, doc.jwt),
+    ...(userFlows ? { userFlows } : {}),
+    notes: [
+      ...omissionNotes({ clients, records }, doc.jwt),
+      ...(userFlows ? [] : ['no userFlows: the authorization code, refresh, revocation and introspection checks are skipped']),
+    ],
   };
 }
 
@@ -223,8 +238,9 @@ export function parseTarget(doc: unknown, options: ParseOptions = {}): Target {
   const raw = withEnvironment(doc, options.env ?? process.env, where) as TargetDocument;
   const problems = schemaProblems(schemaValidator('target'), raw);
   const jwt = keyMaterial(raw.jwt, options, problems);
+  const userFlows = raw.userFlows && problems.length === 0 ? userFlowsOf(raw.userFlows, problems) : undefined;
   if (problems.length) throw new TargetError(`${where}:\n  - ${problems.join('\n  - ')}`);
-  return toTarget(raw, jwt, options.file);
+  return toTarget(raw, jwt, options.file, userFlows);
 }
 
 /** Reads and validates a target file (YAML). Throws a TargetError naming every problem. */
@@ -246,7 +262,11 @@ export function loadTarget(file: string, env: Record<string, string | undefined>
 
 /** Every secret the target holds, for masking. */
 export function targetSecrets(target: Target): string[] {
-  return [...Object.values(target.clients).map((c) => c.clientSecret), ...(target.jwt?.secret ? [target.jwt.secret] : [])].filter((s) => s.length >= 4);
+  return [
+    ...Object.values(target.clients).map((c) => c.clientSecret),
+    ...(target.jwt?.secret ? [target.jwt.secret] : []),
+    ...userFlowSecrets(target.userFlows).map(([secret]) => secret),
+  ].filter((s) => s.length >= 4);
 }
 
 /** Shell variable names for the target's secrets in curl lines (`SPP_FULL_CLIENT_SECRET`), longest secret first. */
@@ -255,5 +275,6 @@ export function secretVariables(target: Target): Array<[string, string]> {
   for (const [role, c] of Object.entries(target.clients))
     vars.push([c.clientSecret, `SPP_${role.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}_CLIENT_SECRET`]);
   if (target.jwt?.secret) vars.push([target.jwt.secret, 'SPP_JWT_SECRET']);
+  vars.push(...userFlowSecrets(target.userFlows));
   return vars.sort((a, b) => b[0].length - a[0].length);
 }

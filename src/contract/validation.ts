@@ -207,7 +207,8 @@ export class ContractValidator {
   validateParameters(op: OperationSpec, raw: RawRequest): { value: ParsedParameters; issues: ValidationIssue[] } {
     const issues: ValidationIssue[] = [];
     const value: ParsedParameters = { path: { ...raw.path }, query: {}, header: {} };
-    const ignoreUnknown = this.options.unknownQueryParameters === 'ignore';
+    // A document or one operation (the OAuth authorization endpoint, RFC 6749 §3.1) may say to ignore unknown ones.
+    const ignoreUnknown = this.options.unknownQueryParameters === 'ignore' || op.extensions['x-unknown-query-parameters'] === 'ignore';
     for (const [key, v] of raw.query) {
       if (ignoreUnknown && !op.parameters.some((p) => p.in === 'query' && p.name === key)) continue;
       const prev = value.query[key];

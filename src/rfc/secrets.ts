@@ -35,3 +35,19 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 export function containsFullJwt(text: string): boolean {
   return /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/.test(text);
 }
+
+/** Token members of JSON bodies (RFC 6749 §5.1): masked whatever their form (refresh tokens and codes are opaque). */
+const TOKEN_MEMBERS = /("(?:access_token|refresh_token|id_token)"\s*:\s*")([^"\\]{4,})(")/g;
+/** Credentials in query strings and forms: an authorization code, tokens, a PKCE verifier, a password, a secret. */
+const CREDENTIAL_PARAMETERS = /((?:^|[?&#\s])(?:code|access_token|refresh_token|id_token|token|code_verifier|password|client_secret)=)([^&#\s"'<>]{4,})/g;
+
+/**
+ * Masks credentials recognised by where they stand rather than by value: token members of a JSON body, and
+ * `code=`, `refresh_token=`, `token=`, `password=`… in a URL or a form. Opaque tokens and codes have no shape a
+ * pattern could find elsewhere, and are learnt only after the answer that carries them has been recorded.
+ */
+export function redactCredentialFields(text: string): string {
+  return text
+    .replace(TOKEN_MEMBERS, (_m, before: string, value: string, after: string) => `${before}${maskToken(value)}${after}`)
+    .replace(CREDENTIAL_PARAMETERS, (_m, name: string, value: string) => `${name}${maskToken(value)}`);
+}

@@ -3,7 +3,7 @@
  * these edge steps in front of the operation call (contract/mount.ts), which then checks scopes, validates, and
  * runs the handler:
  *
- *   token endpoint:      per-address rate limit (429)
+ *   token endpoint:      per-address rate limit (429); so are the sign-in form, revocation and introspection
  *   secured operations:  bearer token (401) → per-client rate limit (429)
  *   every response:      rendered in one place (contract/render.ts); in the published dialect secured ones
  *                        carry the remaining quota
@@ -21,6 +21,7 @@ import type { DeployedRouteTable, RouteTable } from '../contract/route-table.js'
 import { authenticateBearer, REALM, type ClientLimits } from './auth/bearer.js';
 import type { SigningKeys } from './auth/keys.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
+import { userFlowHandlers, ADDRESS_LIMITED, type UserFlowOperation } from './auth/user-flows.js';
 import type { ServerConfig } from './config.js';
 import type { Principal, ServerContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
@@ -36,7 +37,7 @@ import { publishedEdge } from './dialects/published.js';
 
 export type ResourceHandlers = Omit<
   RouteTable<ServerContext>,
-  'issueToken' | 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs' | 'getJwks' | 'getAuthorizationServerMetadata'
+  'issueToken' | 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs' | 'getJwks' | 'getAuthorizationServerMetadata' | UserFlowOperation
 >;
 export type DeployedResourceHandlers = Omit<DeployedRouteTable<ServerContext>, 'issueToken' | 'getMetadata' | 'getOpenApiDocument' | 'getApiDocs'>;
 
@@ -86,6 +87,7 @@ function routeTable(deps: AppDeps, edge: DialectEdge, tokenSettings: TokenSettin
     ...deps.resources,
     ...discoveryHandlers(config, keys, deps.software ?? { name: 'spp-api-kit reference server', version: '0' }),
     issueToken: tokenEndpoint(keys, { ...tokenSettings, defaultLifetime: config.tokenLifetime, allowQueryCredentials: config.allowQueryCredentials }),
+    ...userFlowHandlers(config, keys, tokenSettings),
   };
   return table;
 }
@@ -124,7 +126,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     contract,
     ...renderOptions,
     validateResponses: config.validateResponses,
-    edge: (op) => (op.id === 'issueToken' ? [limitAddress] : isPublic(op) ? [] : [authenticate, limitClient]),
+    edge: (op) => (ADDRESS_LIMITED.has(op.id) ? [limitAddress] : isPublic(op) ? [] : [authenticate, limitClient]),
     grantedScopes: (ctx: ServerContext) => ctx.principal?.scopes,
     context: (c, _op, invoke) => {
       const ctx: ServerContext = {

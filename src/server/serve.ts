@@ -12,6 +12,7 @@ import { adapterErrorHandler, clientErrorHandler, limitedFetch, NODE_MAX_HEADER_
 import { loadSigningKeys, type SigningKeys, type SigningKeySource } from './auth/keys.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { loadDemoClients } from './demo-clients.js';
+import { loadDemoUsers } from './demo-users.js';
 import { accessLogOf } from './registry/store/access-log.js';
 import { withRequestLog, type RequestLogEntry } from './request-log.js';
 import { openDatabase, type Db } from './store/db.js';
@@ -78,6 +79,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     if (options.config.demo) {
       if (loadDemoClients(db)) log('created the demo organizations and clients');
+      if (loadDemoUsers(db)) log('created the demo users and their applications');
       options.loadDemoData?.(db);
     }
     // The app needs the real port (for port 0) before it exists; requests that arrive before then wait for it.

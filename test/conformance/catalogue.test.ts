@@ -87,7 +87,7 @@ describe('requirements catalogue', () => {
 
 describe('profiles', () => {
   it('load, and every id pattern they name matches a catalogue requirement', () => {
-    expect(profileNames()).toEqual(['oauth21', 'opencrvs', 'openspp', 'rfc6749']);
+    expect(profileNames()).toEqual(['oauth21', 'opencrvs', 'openspp', 'rfc6749', 'spry']);
     for (const name of profileNames()) {
       const p = loadProfile(name);
       for (const pattern of [...p.requirements.include, ...Object.keys(p.requirements.exclude)]) {
@@ -108,6 +108,6 @@ describe('profiles', () => {
   });
 
   it('refuses an unknown profile with the list of known ones', () => {
-    expect(() => loadProfile('nope')).toThrow(/unknown profile 'nope' \(available: oauth21, opencrvs, openspp, rfc6749\)/);
+    expect(() => loadProfile('nope')).toThrow(/unknown profile 'nope' \(available: oauth21, opencrvs, openspp, rfc6749, spry\)/);
   });
 });

@@ -10,7 +10,19 @@ const RESOURCES = [
   ['ProgramMembership', 'program_membership', 'ProgramMemberships'],
 ] as const;
 
-const PUBLIC_OPERATIONS = ['issueToken', 'getMetadata', 'getOpenApiDocument', 'getApiDocs', 'getJwks', 'getAuthorizationServerMetadata'];
+const PUBLIC_OPERATIONS = [
+  'issueToken',
+  'getMetadata',
+  'getOpenApiDocument',
+  'getApiDocs',
+  'getJwks',
+  'getAuthorizationServerMetadata',
+  // The user flows (issue 19): the sign-in page and form, revocation and introspection authenticate their callers themselves.
+  'authorize',
+  'authorizeDecision',
+  'revokeToken',
+  'introspectToken',
+];
 
 describe('operation index', () => {
   it('holds every operation the published API V2 needs (seed 001, the published guide, discovery), each once', () => {
@@ -83,7 +95,7 @@ describe('operation index', () => {
   it('gives the token endpoint RFC 6749 errors and lists its client authentication methods', () => {
     const token = operationIndex.get('issueToken')!;
     expect(token.errorStyle).toBe('oauth2');
-    expect(token.extensions['x-token-endpoint-auth-methods']).toEqual(['client_secret_basic', 'client_secret_post', 'client_secret_json']);
+    expect(token.extensions['x-token-endpoint-auth-methods']).toEqual(['client_secret_basic', 'client_secret_post', 'client_secret_json', 'none']);
     expect(Object.keys(token.requestBody!.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
     expect(token.responses.get(200)!.headers['Cache-Control']?.required).toBe(true);
     expect(token.responses.get(401)!.headers['WWW-Authenticate']?.required).toBe(true);

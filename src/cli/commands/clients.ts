@@ -8,8 +8,11 @@ import {
   publicView,
   rotateSecret,
   setActive,
+  setClientType,
+  setRedirectUris,
   setScopes,
   type ApiClient,
+  type ClientType,
 } from '../../server/clients/repository.js';
 import type { LegalBasis } from '../../server/context.js';
 import { demoCredentialLine, demoCredentials } from '../../server/demo-clients.js';
@@ -26,16 +29,19 @@ function print(opts: Output, value: unknown, text: string): void {
 function describe(c: ApiClient): string {
   return [
     `client_id     ${c.clientId}${c.active ? '' : '  (DISABLED)'}`,
+    `type          ${c.clientType}${c.clientType === 'public' ? ' (no secret; authorization code with PKCE only)' : ''}`,
     `name          ${c.name}`,
     `organization  ${c.organizationCode} (${c.organizationName})`,
     `legal basis   ${c.legalBasis}`,
     `scopes        ${c.scopes.join(' ') || '(none)'}`,
     `token life    ${c.tokenLifetime ?? 'server default'}${c.tokenLifetime ? ' s' : ''}`,
     `rate limits   ${c.rateLimitPerMinute ?? 'default'}/min, ${c.rateLimitPerDay ?? 'default'}/day`,
+    `redirect URIs ${c.redirectUris.join(' ') || '(none: no authorization code grant)'}`,
   ].join('\n');
 }
 
 const scopesOf = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function positive(name: string) {
   return (v: string) => {
@@ -44,7 +50,7 @@ function positive(name: string) {
   };
 }
 
-/** spp-kit clients create|list|show|rotate-secret|disable|enable|set-scopes */
+/** spp-kit clients create|list|show|rotate-secret|disable|enable|set-scopes|set-redirect-uris|set-type */
 export function register(program: Command, openDb: () => Db): void {
   const clients = program.command('clients').description('Manage API clients (secrets are shown once, stored only as hashes)');
   clients
@@ -59,6 +65,8 @@ export function register(program: Command, openDb: () => Db): void {
     .option('--token-lifetime <seconds>', 'token lifetime for this client', positive('--token-lifetime'))
     .option('--rate-per-minute <n>', 'API requests per minute', positive('--rate-per-minute'))
     .option('--rate-per-day <n>', 'API requests per day', positive('--rate-per-day'))
+    .option('--redirect-uri <uri>', 'a redirect URI for the authorization code grant (repeat for several)', collect)
+    .option('--public', 'a public client (browser or native app): no secret, PKCE required, user grants only')
     .option('--json', 'machine-readable output')
     .action(
       (
@@ -72,6 +80,8 @@ export function register(program: Command, openDb: () => Db): void {
           tokenLifetime?: number;
           ratePerMinute?: number;
           ratePerDay?: number;
+          redirectUri?: string[];
+          public?: boolean;
         } & Output,
       ) => {
         const db = openDb();
@@ -85,12 +95,14 @@ export function register(program: Command, openDb: () => Db): void {
             tokenLifetime: opts.tokenLifetime ?? null,
             rateLimitPerMinute: opts.ratePerMinute ?? null,
             rateLimitPerDay: opts.ratePerDay ?? null,
+            clientType: opts.public ? 'public' : 'confidential',
+            redirectUris: opts.redirectUri ?? [],
           });
         })();
         print(
           opts,
-          { ...publicView(client), clientSecret },
-          `${describe(client)}\nclient_secret ${clientSecret}\n\nThe secret is shown only now: store it in a secret manager.`,
+          { ...publicView(client), ...(clientSecret ? { clientSecret } : {}) },
+          clientSecret ? `${describe(client)}\nclient_secret ${clientSecret}\n\nThe secret is shown only now: store it in a secret manager.` : describe(client),
         );
       },
     );
@@ -166,5 +178,25 @@ export function register(program: Command, openDb: () => Db): void {
     .action((clientId: string, scopes: string[], opts: Output) => {
       const c = setScopes(openDb(), clientId, scopes.flatMap(scopesOf));
       print(opts, publicView(c), `${c.clientId}: ${c.scopes.join(' ') || '(no scopes)'}`);
+    });
+  clients
+    .command('set-redirect-uris <clientId> <uris...>')
+    .description('Replace the redirect URIs of the authorization code grant (compared as exact strings)')
+    .option('--json', 'machine-readable output')
+    .action((clientId: string, uris: string[], opts: Output) => {
+      const c = setRedirectUris(openDb(), clientId, uris);
+      print(opts, publicView(c), `${c.clientId}: ${c.redirectUris.join(' ')}`);
+    });
+  clients
+    .command('set-type <clientId> <type>')
+    .description('confidential (a new secret, shown once) or public (the secret is dropped; tokens issued with it stop working)')
+    .option('--json', 'machine-readable output')
+    .action((clientId: string, type: string, opts: Output) => {
+      const { client, clientSecret } = setClientType(openDb(), clientId, type as ClientType);
+      print(
+        opts,
+        { ...publicView(client), ...(clientSecret ? { clientSecret } : {}) },
+        `${client.clientId} is ${client.clientType}${clientSecret ? `\nclient_secret ${clientSecret}\n\nThe secret is shown only now.` : ''}`,
+      );
     });
 }

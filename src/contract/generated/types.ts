@@ -11,24 +11,138 @@ export interface paths {
         put?: never;
         /**
          * Get an access token
-         * @description Exchange the client's credentials for a short-lived access token (OAuth 2.0 client credentials grant,
-         *     RFC 6749 §4.4). Authenticate in exactly one way:
+         * @description Issues access tokens for three grants:
          *
-         *     - HTTP Basic: `Authorization: Basic base64(client_id:client_secret)` with a form body
-         *       `grant_type=client_credentials` (`client_secret_basic`, RFC 6749 §2.3.1);
+         *     - `client_credentials` (RFC 6749 §4.4): the client acts for itself. Add `scope` to ask for a subset of the
+         *       client's scopes.
+         *     - `authorization_code` (RFC 6749 §4.1.3, with PKCE, RFC 7636): the client exchanges the one-time `code` the
+         *       authorization endpoint gave it for a user, with the same `redirect_uri` and, when the authorization request
+         *       carried a `code_challenge`, the `code_verifier`. A code used a second time is refused (`invalid_grant`) and
+         *       every token issued from it is revoked.
+         *     - `refresh_token` (RFC 6749 §6): a new access token and a new refresh token for the same user and grant.
+         *       Refresh tokens rotate: the one presented stops working, and presenting it again revokes the whole grant.
+         *
+         *     A confidential client authenticates in exactly one way:
+         *
+         *     - HTTP Basic: `Authorization: Basic base64(client_id:client_secret)` with a form body (`client_secret_basic`,
+         *       RFC 6749 §2.3.1);
          *     - a form body with `client_id` and `client_secret` (`client_secret_post`);
          *     - a JSON body `{"grant_type": "client_credentials", "client_id": "...", "client_secret": "..."}` (the style
          *       OpenSPP's own guide shows).
          *
-         *     Credentials in the URL query are refused (`invalid_request`): URLs end up in logs. Add `scope` to ask for a
-         *     subset of the client's scopes. The token is a JWT to send as `Authorization: Bearer <token>`; it expires
-         *     after `expires_in` seconds, and there is no refresh token: ask for a new one shortly before it expires.
+         *     A public client (a browser or native app, registered without a secret) sends only its `client_id` and may
+         *     use only the user grants. Credentials in the URL query are refused (`invalid_request`): URLs end up in logs.
+         *
+         *     The access token is a JWT to send as `Authorization: Bearer <token>`; it expires after `expires_in` seconds.
+         *     Tokens of the user grants carry the user (`sub`) and the client (`client_id`), and allow in the registry what
+         *     the client may do: at most the client's scopes, as the user approved them, under the client's organization
+         *     and legal basis (consent rules included).
          *
          *     Errors follow RFC 6749 §5.2: `400` with `error` and `error_description`, except that a client that
          *     authenticated with HTTP Basic and failed gets `401` with `WWW-Authenticate: Basic`. This endpoint is rate
          *     limited per IP address (default 5 requests per minute and 50 per day), successful or not.
          */
         post: operations["issueToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ask a user to authorize an application
+         * @description The authorization endpoint of the authorization code grant (RFC 6749 §4.1, with the OAuth 2.1 rules of
+         *     draft-ietf-oauth-v2-1-16 §4.1): an application sends the user's browser here to act for that user.
+         *
+         *     1. The client and the redirect URI are checked first. An unknown or disabled client, a client without
+         *        registered redirect URIs, or a `redirect_uri` that is not exactly one of the registered ones (string
+         *        comparison, no prefixes) gets a `400` page for the user and never a redirect.
+         *     2. Other problems are answered by redirecting to the redirect URI with `error`, `state` and `iss`:
+         *        `unsupported_response_type` (only `code`), `invalid_request` (a public client without PKCE, a PKCE method
+         *        other than `S256`, a malformed challenge), `invalid_scope` (a scope the client does not hold).
+         *     3. Otherwise a sign-in page asks the user to sign in and to allow or deny the listed scopes (`POST` to this
+         *        same URL).
+         *
+         *     Unknown parameters are ignored (RFC 6749 §3.1). The page is never cached and may not be framed. Public.
+         */
+        get: operations["authorize"];
+        put?: never;
+        /**
+         * Sign in and allow or deny
+         * @description The sign-in page's form: the authorization request's parameters again (checked again, as on `GET`), the
+         *     user's `username` and `password`, and `decision` (`allow` or `deny`).
+         *
+         *     - `deny` → `303` to the redirect URI with `error=access_denied`.
+         *     - Wrong username or password → the page again, saying so (`200`); nothing is issued.
+         *     - `allow` with a valid user → `303` to the redirect URI with a one-time `code` (valid 60 seconds), the
+         *       `state` and `iss`. The code is bound to the client, the redirect URI, the approved scopes, the user and the
+         *       PKCE challenge, and is exchanged at `POST /oauth/token` (`grant_type=authorization_code`).
+         *
+         *     The `303` status makes the browser follow with a `GET`, so the password is never re-posted to the client
+         *     (RFC 9700 §4.12). Rate limited per IP address like the token endpoint. Public.
+         */
+        post: operations["authorizeDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a token
+         * @description Token revocation (RFC 7009). The client authenticates as at the token endpoint (a public client sends its
+         *     `client_id`) and names a token it was issued:
+         *
+         *     - a refresh token: its whole grant ends — every refresh token and access token issued from the same
+         *       authorization (RFC 7009 §2.1);
+         *     - an access token: that token is refused from now on, by the API and by introspection.
+         *
+         *     The answer is `200` with an empty body also when the token is unknown, expired or already revoked (§2.2): a
+         *     client cannot learn anything about tokens it does not hold. A token issued to another client is refused with
+         *     `400 unauthorized_client` and stays valid. A client whose authentication fails, or that sends none, gets
+         *     `401 invalid_client`. Rate limited per IP address like the token endpoint.
+         */
+        post: operations["revokeToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Describe a token
+         * @description Token introspection (RFC 7662). A confidential client authenticates as at the token endpoint and learns
+         *     whether a token it was issued is active, with its scopes, user and lifetime. Any other token — unknown,
+         *     expired, revoked, of a revoked grant, or issued to another client — is `{"active": false}` and nothing else,
+         *     so the endpoint cannot be used to probe for tokens. A public client cannot introspect (it cannot
+         *     authenticate). Rate limited per IP address like the token endpoint.
+         */
+        post: operations["introspectToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -128,8 +242,8 @@ export interface paths {
         };
         /**
          * Get the OAuth 2.0 authorization server metadata
-         * @description RFC 8414 metadata: the issuer, the token endpoint, the client authentication methods, the supported scopes
-         *     and the JWKS location. Because the issuer has a path (`/api/v2/spp`), RFC 8414 §3.1 places this document at
+         * @description RFC 8414 metadata: the issuer, the authorization, token, revocation and introspection endpoints, the grants,
+         *     the client authentication methods, PKCE methods, the supported scopes and the JWKS location. Because the issuer has a path (`/api/v2/spp`), RFC 8414 §3.1 places this document at
          *     `/.well-known/oauth-authorization-server/api/v2/spp` on the host. Public.
          */
         get: operations["getAuthorizationServerMetadata"];
@@ -610,6 +724,27 @@ export interface components {
             country?: components["schemas"]["Text"];
         };
         /**
+         * AuthorizationDecision
+         * @description The sign-in form: the authorization request's parameters (as on `GET /oauth/authorize`), the user's credentials
+         *     and the decision. Unknown fields are ignored.
+         */
+        AuthorizationDecision: {
+            response_type?: components["schemas"]["Text"];
+            client_id?: components["schemas"]["Text"];
+            redirect_uri?: components["schemas"]["Text"];
+            scope?: components["schemas"]["Text"];
+            state?: components["schemas"]["Text"];
+            code_challenge?: components["schemas"]["Text"];
+            code_challenge_method?: components["schemas"]["Text"];
+            username?: components["schemas"]["Text"];
+            password?: string;
+            /**
+             * @description `allow` issues a code for the signed-in user; `deny` sends `access_denied` back to the client.
+             * @enum {string}
+             */
+            decision?: "allow" | "deny";
+        };
+        /**
          * AuthorizationServerMetadata
          * @description RFC 8414 authorization server metadata. Further members may be added and must be ignored by clients.
          */
@@ -624,11 +759,23 @@ export interface components {
             /** Format: uri */
             jwks_uri?: string;
             scopes_supported?: string[];
-            /** @description Empty, because this server has no authorization endpoint (client credentials only). */
+            /** @description `code`: the authorization code grant. */
             response_types_supported: string[];
             grant_types_supported: string[];
             token_endpoint_auth_methods_supported: string[];
             token_endpoint_auth_signing_alg_values_supported?: string[];
+            /** Format: uri */
+            authorization_endpoint?: string;
+            /** Format: uri */
+            revocation_endpoint?: string;
+            revocation_endpoint_auth_methods_supported?: string[];
+            /** Format: uri */
+            introspection_endpoint?: string;
+            introspection_endpoint_auth_methods_supported?: string[];
+            /** @description `S256` only (RFC 7636; OAuth 2.1 prohibits `plain`). */
+            code_challenge_methods_supported?: string[];
+            /** @description The authorization response carries `iss` (RFC 9207). */
+            authorization_response_iss_parameter_supported?: boolean;
             /** Format: uri */
             service_documentation?: string;
         };
@@ -752,9 +899,12 @@ export interface components {
                 type: "oauth2";
                 /** Format: uri-reference */
                 tokenEndpoint: string;
-                grantTypes: "client_credentials"[];
-                /** @description `client_secret_basic`, `client_secret_post` (form body) and `client_secret_json` (JSON body, OpenSPP style). */
-                tokenEndpointAuthMethods: ("client_secret_basic" | "client_secret_post" | "client_secret_json")[];
+                grantTypes: ("client_credentials" | "authorization_code" | "refresh_token")[];
+                /**
+                 * @description `client_secret_basic`, `client_secret_post` (form body), `client_secret_json` (JSON body, OpenSPP style) and
+                 *     `none` (public clients, user grants only).
+                 */
+                tokenEndpointAuthMethods: ("client_secret_basic" | "client_secret_post" | "client_secret_json" | "none")[];
                 signingAlgorithms: ("HS256" | "ES256" | "RS256")[];
                 /** @description Default access-token lifetime in seconds. */
                 tokenLifetime: number;
@@ -764,6 +914,15 @@ export interface components {
                 jwksUri?: string;
                 /** Format: uri-reference */
                 authorizationServerMetadata?: string;
+                /**
+                 * Format: uri-reference
+                 * @description Where applications send users to authorize them (authorization code grant).
+                 */
+                authorizationEndpoint?: string;
+                /** Format: uri-reference */
+                revocationEndpoint?: string;
+                /** Format: uri-reference */
+                introspectionEndpoint?: string;
             };
             scopes: {
                 scope: string;
@@ -1246,6 +1405,45 @@ export interface components {
             }[];
         } & WithRequired<components["schemas"]["SearchsetBundleBase"], "resourceType" | "type" | "total" | "link">;
         /**
+         * IntrospectionRequest
+         * @description A token introspection request (RFC 7662 §2.1) from a confidential client that authenticates as at the token
+         *     endpoint (HTTP Basic, or `client_id` and `client_secret` in the form). Unknown fields are ignored.
+         */
+        IntrospectionRequest: {
+            /** @description The access token or refresh token to describe. */
+            token: string;
+            /** @description `access_token` or `refresh_token`; another value is ignored. */
+            token_type_hint?: components["schemas"]["Text"];
+            client_id?: components["schemas"]["Text"];
+            client_secret?: components["schemas"]["Text"];
+        };
+        /**
+         * IntrospectionResponse
+         * @description What the server knows about a token (RFC 7662 §2.2). A token that is unknown, expired, revoked, belongs to a
+         *     revoked grant, or was issued to another client is `{"active": false}` and nothing else.
+         */
+        IntrospectionResponse: {
+            active: boolean;
+            /** @description The token's scopes, space separated. */
+            scope?: string;
+            client_id?: string;
+            /** @description The user who authorized the client (tokens of the authorization code grant only). */
+            username?: string;
+            /**
+             * @description `Bearer` for an access token, `refresh_token` for a refresh token.
+             * @enum {string}
+             */
+            token_type?: "Bearer" | "refresh_token";
+            exp?: number;
+            iat?: number;
+            nbf?: number;
+            /** @description The user's subject identifier, or the client id for a client-credentials token. */
+            sub?: string;
+            aud?: string;
+            iss?: string;
+            jti?: string;
+        };
+        /**
          * JsonWebKeySet
          * @description The public keys that verify access tokens (RFC 7517). Empty when tokens are signed with a shared HS256 secret,
          *     which is never published. Private key members (`d`, `p`, `q`, `k`, ...) never appear.
@@ -1479,6 +1677,20 @@ export interface components {
             display?: components["schemas"]["Text"];
         };
         /**
+         * RevocationRequest
+         * @description A token revocation request (RFC 7009 §2.1). The client authenticates as at the token endpoint (HTTP Basic, or
+         *     `client_id` and `client_secret` in the form); a public client sends its `client_id` alone. Unknown fields are
+         *     ignored; an empty field counts as absent.
+         */
+        RevocationRequest: {
+            /** @description The access token or refresh token to revoke. */
+            token: string;
+            /** @description `access_token` or `refresh_token`, to look there first; another value is ignored (the search covers both). */
+            token_type_hint?: components["schemas"]["Text"];
+            client_id?: components["schemas"]["Text"];
+            client_secret?: components["schemas"]["Text"];
+        };
+        /**
          * RelationshipCode
          * @description The role of a member in a group (`urn:openspp:vocab:relationship`). The server fills in a coding's `display`
          *     from `x-displays` when the client leaves it out.
@@ -1518,29 +1730,42 @@ export interface components {
         Text: string;
         /**
          * TokenRequest
-         * @description A client-credentials token request. The same fields are accepted as a JSON object or as an
-         *     `application/x-www-form-urlencoded` body. The client authenticates with exactly one of: `client_id` +
-         *     `client_secret` in the body, or HTTP Basic (then the body carries only `grant_type` and optionally `scope`).
-         *     Unknown fields are ignored; a field sent twice is rejected with `invalid_request`; an empty field counts as
-         *     absent.
+         * @description A token request: `client_credentials`, `authorization_code` or `refresh_token`. The same fields are accepted as
+         *     a JSON object or as an `application/x-www-form-urlencoded` body. A confidential client authenticates with
+         *     exactly one of: `client_id` + `client_secret` in the body, or HTTP Basic; a public client sends its `client_id`
+         *     alone (and may use only the two user grants). Unknown fields are ignored; a field sent twice is rejected with
+         *     `invalid_request`; an empty field counts as absent.
          */
         TokenRequest: {
             /**
-             * @description Must be `client_credentials`; any other value gets `unsupported_grant_type`.
+             * @description `client_credentials`, `authorization_code` or `refresh_token`; any other value gets `unsupported_grant_type`.
              * @example client_credentials
              */
             grant_type: components["schemas"]["Text"];
             client_id?: components["schemas"]["Text"];
             client_secret?: components["schemas"]["Text"];
             /**
-             * @description Optional space-separated subset of the client's scopes. The token then carries only these. A scope the
-             *     client does not hold gets `invalid_scope`. Without `scope`, the token carries all the client's scopes.
+             * @description Optional space-separated subset of the client's scopes (`client_credentials`) or of the scopes the user
+             *     approved (`refresh_token`). The token then carries only these. A scope outside that set gets
+             *     `invalid_scope`. Without `scope`, the token carries all of them. Not used with `authorization_code`.
              */
             scope?: components["schemas"]["Text"];
+            /** @description `authorization_code`: the code the redirect delivered. One use only, valid 60 seconds. */
+            code?: string;
+            /** @description `authorization_code`: the redirect URI of the authorization request, identical (RFC 6749 §4.1.3). */
+            redirect_uri?: components["schemas"]["Text"];
+            /**
+             * @description `authorization_code`: the PKCE verifier (43 to 128 characters) when the authorization request carried a
+             *     `code_challenge`; it must then match, and must not be sent when it did not.
+             */
+            code_verifier?: string;
+            /** @description `refresh_token`: the refresh token of the last answer. Each is used once; using one twice ends the whole grant. */
+            refresh_token?: string;
         };
         /**
          * TokenResponse
          * @description A successful token response (RFC 6749 §5.1). Members not listed here may be added and must be ignored by clients.
+         *     The user grants (`authorization_code`, `refresh_token`) also return a `refresh_token`.
          */
         TokenResponse: {
             /** @description A signed JWT (RFC 9068 profile, header `typ: at+jwt`). Send it as `Authorization: Bearer <token>`. */
@@ -1551,6 +1776,12 @@ export interface components {
             expires_in: number;
             /** @description The granted scopes, space separated. Empty when the client holds no scope. */
             scope: string;
+            /**
+             * @description For the user grants only: a one-time credential for `grant_type=refresh_token` (opaque, 256 random bits). Each
+             *     refresh returns a new one and the old one stops working (rotation); presenting an old one again revokes the
+             *     whole grant (RFC 9700 §4.14.2). Valid 14 days.
+             */
+            refresh_token?: string;
         };
     };
     responses: {
@@ -1701,97 +1932,6 @@ export interface components {
                 "application/json": components["schemas"]["OperationOutcome"];
             };
         };
-        /**
-         * @description The request is malformed: unparseable JSON, an unknown or repeated query parameter, or a parameter value of the
-         *     wrong form. Nothing was read or written. `MALFORMED_REQUEST`.
-         */
-        BadRequest: {
-            headers: {
-                "X-API-Version": components["headers"]["X-API-Version"];
-                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                RateLimit: components["headers"]["RateLimit"];
-                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["OperationOutcome"];
-            };
-        };
-        /**
-         * @description No valid access token: it is missing (`AUTHENTICATION_REQUIRED`), expired (`TOKEN_EXPIRED`), or malformed,
-         *     wrongly signed, unsigned, for another audience or issuer, not yet valid, or issued to a client that has since been
-         *     disabled or has rotated its secret (`INVALID_TOKEN`). Get a new token from `/oauth/token`.
-         */
-        Unauthorized: {
-            headers: {
-                "WWW-Authenticate": components["headers"]["WWW-Authenticate-Bearer"];
-                "X-API-Version": components["headers"]["X-API-Version"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["OperationOutcome"];
-            };
-        };
-        /**
-         * @description The token is valid but does not allow this. `SCOPE_INSUFFICIENT`: a required scope is missing (the text names
-         *     the required and the granted scopes; `WWW-Authenticate` carries `error="insufficient_scope"`).
-         *     `CONSENT_REQUIRED`: the client's legal basis is consent and no valid consent covers the record — the same answer
-         *     is given for a record that does not exist, so that a consent-bound client cannot learn which records exist.
-         */
-        Forbidden: {
-            headers: {
-                /** @description Sent with SCOPE_INSUFFICIENT only, e.g. `Bearer realm="openspp", error="insufficient_scope", scope="individual:create"`. */
-                "WWW-Authenticate"?: string;
-                "X-API-Version": components["headers"]["X-API-Version"];
-                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                RateLimit: components["headers"]["RateLimit"];
-                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["OperationOutcome"];
-            };
-        };
-        /** @description `If-Match` names a version that is no longer current (`VERSION_CONFLICT`). Nothing was written: read the record again, reapply the change, retry. */
-        Conflict: {
-            headers: {
-                "X-API-Version": components["headers"]["X-API-Version"];
-                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                RateLimit: components["headers"]["RateLimit"];
-                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "resourceType": "OperationOutcome",
-                 *       "issue": [
-                 *         {
-                 *           "severity": "error",
-                 *           "code": "conflict",
-                 *           "details": {
-                 *             "coding": [
-                 *               {
-                 *                 "system": "urn:openspp:error",
-                 *                 "code": "VERSION_CONFLICT",
-                 *                 "display": "Version conflict"
-                 *               }
-                 *             ],
-                 *             "text": "Resource version mismatch. Expected: 3, current: 5."
-                 *           }
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/json": components["schemas"]["OperationOutcome"];
-            };
-        };
         /** @description The request body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`). Nothing was written. */
         PayloadTooLarge: {
             headers: {
@@ -1883,6 +2023,97 @@ export interface components {
                 "application/json": components["schemas"]["OperationOutcome"];
             };
         };
+        /**
+         * @description The request is malformed: unparseable JSON, an unknown or repeated query parameter, or a parameter value of the
+         *     wrong form. Nothing was read or written. `MALFORMED_REQUEST`.
+         */
+        BadRequest: {
+            headers: {
+                "X-API-Version": components["headers"]["X-API-Version"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OperationOutcome"];
+            };
+        };
+        /**
+         * @description No valid access token: it is missing (`AUTHENTICATION_REQUIRED`), expired (`TOKEN_EXPIRED`), or malformed,
+         *     wrongly signed, unsigned, for another audience or issuer, not yet valid, or issued to a client that has since been
+         *     disabled or has rotated its secret (`INVALID_TOKEN`). Get a new token from `/oauth/token`.
+         */
+        Unauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate-Bearer"];
+                "X-API-Version": components["headers"]["X-API-Version"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OperationOutcome"];
+            };
+        };
+        /**
+         * @description The token is valid but does not allow this. `SCOPE_INSUFFICIENT`: a required scope is missing (the text names
+         *     the required and the granted scopes; `WWW-Authenticate` carries `error="insufficient_scope"`).
+         *     `CONSENT_REQUIRED`: the client's legal basis is consent and no valid consent covers the record — the same answer
+         *     is given for a record that does not exist, so that a consent-bound client cannot learn which records exist.
+         */
+        Forbidden: {
+            headers: {
+                /** @description Sent with SCOPE_INSUFFICIENT only, e.g. `Bearer realm="openspp", error="insufficient_scope", scope="individual:create"`. */
+                "WWW-Authenticate"?: string;
+                "X-API-Version": components["headers"]["X-API-Version"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OperationOutcome"];
+            };
+        };
+        /** @description `If-Match` names a version that is no longer current (`VERSION_CONFLICT`). Nothing was written: read the record again, reapply the change, retry. */
+        Conflict: {
+            headers: {
+                "X-API-Version": components["headers"]["X-API-Version"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "resourceType": "OperationOutcome",
+                 *       "issue": [
+                 *         {
+                 *           "severity": "error",
+                 *           "code": "conflict",
+                 *           "details": {
+                 *             "coding": [
+                 *               {
+                 *                 "system": "urn:openspp:error",
+                 *                 "code": "VERSION_CONFLICT",
+                 *                 "display": "Version conflict"
+                 *               }
+                 *             ],
+                 *             "text": "Resource version mismatch. Expected: 3, current: 5."
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["OperationOutcome"];
+            };
+        };
         /** @description No record has this identifier. (A consent-bound client gets `403 CONSENT_REQUIRED` instead.) */
         NotFound: {
             headers: {
@@ -1921,6 +2152,27 @@ export interface components {
         };
     };
     parameters: {
+        /** @description Must be `code` (the authorization code grant). Anything else is answered by redirecting with `unsupported_response_type`. */
+        "oauth-response-type": components["schemas"]["Text"];
+        /** @description The client asking for authorization. An unknown or disabled client gets an error page, never a redirect. */
+        "oauth-client-id": components["schemas"]["Text"];
+        /**
+         * @description Where to send the answer: exactly one of the client's registered redirect URIs, compared as strings (RFC 3986
+         *     §6.2.1 simple string comparison, no prefix or pattern matching). Optional when the client registered only one.
+         *     A URI that is not registered gets an error page, never a redirect.
+         */
+        "oauth-redirect-uri": components["schemas"]["Text"];
+        /** @description Space-separated scopes the client asks the user to approve; a subset of the client's scopes. Default all of them. */
+        "oauth-scope": components["schemas"]["Text"];
+        /** @description An opaque value the client keeps; returned unchanged in the redirect (CSRF protection on the client's side). */
+        "oauth-state": components["schemas"]["Text"];
+        /**
+         * @description PKCE (RFC 7636): BASE64URL(SHA-256(code_verifier)), 43 to 128 characters. Required for public clients; a
+         *     confidential client may omit it, and then must not send a `code_verifier` when it exchanges the code.
+         */
+        "oauth-code-challenge": components["schemas"]["Text"];
+        /** @description Must be `S256` when a challenge is sent. `plain` (or no method, which RFC 7636 reads as `plain`) is refused with `invalid_request`. */
+        "oauth-code-challenge-method": components["schemas"]["Text"];
         /**
          * @description Exact identifier match, `{system}|{value}`, or a bare `{value}` to match that value in any system.
          * @example urn:gov:ph:psa:national-id|PH-123456789
@@ -2110,6 +2362,22 @@ export interface components {
         "X-API-Version": string;
         /** @description Sent when the client authenticated with HTTP Basic and failed (RFC 6749 §5.2). */
         "WWW-Authenticate-Basic": string;
+        /** @description The sign-in page is never stored by a cache (it is shown for one authorization request). */
+        "Page-Cache-Control": "no-store";
+        /**
+         * @description The page loads nothing from elsewhere and may not be framed (`frame-ancestors 'none'`): another site cannot
+         *     overlay the sign-in form to trick a user into approving (clickjacking, RFC 6749 §10.13).
+         */
+        "Content-Security-Policy": string;
+        /** @description The same protection against framing for browsers that do not read `frame-ancestors`. */
+        "X-Frame-Options": "DENY";
+        /** @description No URL of this page (which carries the authorization request) is sent to other sites. */
+        "Referrer-Policy": "no-referrer";
+        /**
+         * @description Where the browser goes next: the client's registered redirect URI with the authorization response in the query
+         *     (`code`, `state`, `iss`, or `error`, `error_description`, `state`, `iss`).
+         */
+        "Redirect-Location": string;
         /**
          * @description IETF RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers): the quota policies that apply to this request,
          *     e.g. `"minute";q=60;w=60, "day";q=10000;w=86400`.
@@ -2201,8 +2469,10 @@ export interface operations {
             /**
              * @description The request was refused (RFC 6749 §5.2): `invalid_request` (missing or repeated parameter, two
              *     authentication methods, credentials in the query, unreadable body), `invalid_client` (unknown client,
-             *     wrong secret, disabled client — credentials sent in the body), `unsupported_grant_type`, or
-             *     `invalid_scope` (a requested scope the client does not hold).
+             *     wrong secret, disabled client — credentials sent in the body), `invalid_grant` (a code or refresh token
+             *     that is unknown, expired, used, revoked, issued to another client or for another redirect URI, or a
+             *     PKCE verifier that does not match), `unauthorized_client` (a public client asking for client
+             *     credentials), `unsupported_grant_type`, or `invalid_scope` (a requested scope the client does not hold).
              */
             400: {
                 headers: {
@@ -2221,6 +2491,259 @@ export interface operations {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate-Basic"];
                     "Cache-Control": components["headers"]["Cache-Control-No-Store"];
                     Pragma: components["headers"]["Pragma-No-Cache"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    authorize: {
+        parameters: {
+            query?: {
+                /** @description Must be `code` (the authorization code grant). Anything else is answered by redirecting with `unsupported_response_type`. */
+                response_type?: components["parameters"]["oauth-response-type"];
+                /** @description The client asking for authorization. An unknown or disabled client gets an error page, never a redirect. */
+                client_id?: components["parameters"]["oauth-client-id"];
+                /**
+                 * @description Where to send the answer: exactly one of the client's registered redirect URIs, compared as strings (RFC 3986
+                 *     §6.2.1 simple string comparison, no prefix or pattern matching). Optional when the client registered only one.
+                 *     A URI that is not registered gets an error page, never a redirect.
+                 */
+                redirect_uri?: components["parameters"]["oauth-redirect-uri"];
+                /** @description Space-separated scopes the client asks the user to approve; a subset of the client's scopes. Default all of them. */
+                scope?: components["parameters"]["oauth-scope"];
+                /** @description An opaque value the client keeps; returned unchanged in the redirect (CSRF protection on the client's side). */
+                state?: components["parameters"]["oauth-state"];
+                /**
+                 * @description PKCE (RFC 7636): BASE64URL(SHA-256(code_verifier)), 43 to 128 characters. Required for public clients; a
+                 *     confidential client may omit it, and then must not send a `code_verifier` when it exchanges the code.
+                 */
+                code_challenge?: components["parameters"]["oauth-code-challenge"];
+                /** @description Must be `S256` when a challenge is sent. `plain` (or no method, which RFC 7636 reads as `plain`) is refused with `invalid_request`. */
+                code_challenge_method?: components["parameters"]["oauth-code-challenge-method"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sign-in and consent page. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Page-Cache-Control"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Back to the client with an error (`error`, `error_description`, `state`, `iss`). */
+            302: {
+                headers: {
+                    Location: components["headers"]["Redirect-Location"];
+                    "Cache-Control": components["headers"]["Page-Cache-Control"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description An error page for the user (`text/html`): the client or the redirect URI cannot be trusted, so nothing is
+             *     sent to the client. A request that cannot be read at all (a parameter given twice, too long) gets an
+             *     OperationOutcome (`MALFORMED_REQUEST`).
+             */
+            400: {
+                headers: {
+                    /** @description `no-store` on the error page. */
+                    "Cache-Control"?: "no-store";
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["OperationOutcome"];
+                };
+            };
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    authorizeDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AuthorizationDecision"];
+            };
+        };
+        responses: {
+            /** @description The page again, with what went wrong (wrong username or password, no decision). */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Page-Cache-Control"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Back to the client, with a code or with an error (`access_denied`, or one of the errors of `GET`). */
+            303: {
+                headers: {
+                    Location: components["headers"]["Redirect-Location"];
+                    "Cache-Control": components["headers"]["Page-Cache-Control"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description An error page for the user (`text/html`), as on `GET`: an untrusted client or redirect URI. A body that
+             *     cannot be read (not UTF-8) gets an OperationOutcome (`MALFORMED_REQUEST`).
+             */
+            400: {
+                headers: {
+                    /** @description `no-store` on the error page. */
+                    "Cache-Control"?: "no-store";
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["OperationOutcome"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["RevocationRequest"];
+            };
+        };
+        responses: {
+            /** @description Revoked, or there was nothing to revoke. No body. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control-No-Store"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `invalid_request` (no token, a field given twice, an unreadable body) or `unauthorized_client` (the token
+             *     was issued to another client).
+             */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control-No-Store"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /**
+             * @description `invalid_client`: the client's credentials are wrong (with HTTP Basic or in the form), or none were sent
+             *     (RFC 7662 §2.3). The challenge invites HTTP Basic.
+             */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate-Basic"];
+                    "Cache-Control": components["headers"]["Cache-Control-No-Store"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    introspectToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["IntrospectionRequest"];
+            };
+        };
+        responses: {
+            /** @description What the server knows about the token. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control-No-Store"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntrospectionResponse"];
+                };
+            };
+            /** @description `invalid_request`: no token, a field given twice, an unreadable body. */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control-No-Store"];
+                    "X-API-Version": components["headers"]["X-API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /**
+             * @description `invalid_client`: the client's credentials are wrong (with HTTP Basic or in the form), or none were sent
+             *     (RFC 7662 §2.3), or the client is public (it has nothing to authenticate with). The challenge invites HTTP
+             *     Basic.
+             */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate-Basic"];
+                    "Cache-Control": components["headers"]["Cache-Control-No-Store"];
                     "X-API-Version": components["headers"]["X-API-Version"];
                     [name: string]: unknown;
                 };

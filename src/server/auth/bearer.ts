@@ -1,6 +1,7 @@
 /**
  * Bearer authentication for secured operations (RFC 6750): finds the token, verifies it, and loads the client as
- * it is now — a disabled client or a rotated secret revokes its tokens at once, a removed scope is gone at once.
+ * it is now — a disabled client or a rotated secret revokes its tokens at once, a removed scope is gone at once, a
+ * revoked token or an ended grant (a user's token) is refused at once.
  * Scopes are then checked against the contract by the operation call itself (contract/invoke.ts).
  */
 import { ApiError } from '../../contract/errors.js';
@@ -9,6 +10,7 @@ import { findClient } from '../clients/repository.js';
 import type { Principal } from '../context.js';
 import type { Db } from '../store/db.js';
 import type { SigningKeys } from './keys.js';
+import { revocationOf } from './token-state.js';
 import { verifyAccessToken, type TokenSettings } from './tokens.js';
 
 export const REALM = 'openspp';
@@ -98,6 +100,8 @@ export async function authenticateBearer(
     const error = new ApiError('INVALID_TOKEN', 'The client secret was rotated after this access token was issued. Request a new one.');
     throw style.refuse(error, 'secret-rotated');
   }
+  const revoked = revocationOf(db, claims, client);
+  if (revoked) throw style.refuse(new ApiError('INVALID_TOKEN', revoked), 'invalid');
   // The token's scopes, less any the client has lost since it was issued (or, in the module's rule, the client's own).
   const current = new Set(client.scopes);
   const scopes = style.currentScopes ? current : new Set(claims.scope.split(' ').filter((s) => current.has(s)));

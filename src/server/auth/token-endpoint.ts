@@ -1,19 +1,24 @@
 /**
- * POST /oauth/token — the client-credentials grant (RFC 6749 §4.4) as a list of named steps, each of which
- * passes or refuses with an OAuthError (rendered once, as an RFC 6749 §5.2 body):
+ * POST /oauth/token — the client-credentials grant (RFC 6749 §4.4) and the two user grants (authorization_code,
+ * refresh_token: user-grants.ts) as a list of named steps, each of which passes or refuses with an OAuthError
+ * (rendered once, as an RFC 6749 §5.2 body):
  *
- *   parameters → credentials (one method, §2.3) → client authentication → grant type → scope (§3.3) → issue
+ *   parameters → credentials (one method, §2.3) → client authentication → grant type
+ *     client_credentials: confidential client → scope (§3.3) → issue
+ *     authorization_code / refresh_token: the grant's own steps → issue (access token + rotated refresh token)
  *
  * The body was already parsed and checked against the contract (repeated parameters are refused there; unknown
  * ones pass and are ignored here).
  */
 import { OAuthError } from '../../contract/errors.js';
 import type { Handler, HandlerRequest } from '../../contract/route-table.js';
-import { isScopeToken, parseBasicAuthorization } from '../../rfc/oauth.js';
-import { authenticateClient, type ApiClient } from '../clients/repository.js';
+import { isScopeToken } from '../../rfc/oauth.js';
+import type { ApiClient } from '../clients/repository.js';
 import type { ServerContext } from '../context.js';
+import { authenticatePresented, presentedClient, type PresentedClient } from './client-authentication.js';
 import type { SigningKeys } from './keys.js';
 import { issueAccessToken, type TokenSettings } from './tokens.js';
+import { exchangeCode, refresh, reuseDetected, type UserIssue } from './user-grants.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 /** The shape of every scope of the contract's catalogue: `resource:action`. */
@@ -25,7 +30,9 @@ export interface TokenEndpointSettings extends TokenSettings {
 }
 
 type TokenRequest = HandlerRequest<'issueToken'>;
-type Parameters = Partial<Record<'grant_type' | 'client_id' | 'client_secret' | 'scope', string>>;
+const PARAMETERS = ['grant_type', 'client_id', 'client_secret', 'scope', 'code', 'redirect_uri', 'code_verifier', 'refresh_token'] as const;
+type Parameters = Partial<Record<(typeof PARAMETERS)[number], string>>;
+const GRANTS = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
 
 /** Parameters sent without a value count as omitted (RFC 6749 §3.2). */
 function field(source: Record<string, unknown> | undefined, name: string): string | undefined {
@@ -41,7 +48,7 @@ function parameters(req: TokenRequest, allowQuery: boolean): Parameters {
     throw new OAuthError('invalid_request', 'Client credentials must not be sent in the URL query; send them in the body or with HTTP Basic.');
   const body = (req.body ?? {}) as Record<string, unknown>;
   const params: Parameters = {};
-  for (const name of ['grant_type', 'client_id', 'client_secret', 'scope'] as const) {
+  for (const name of PARAMETERS) {
     const inBody = field(body, name);
     const inQuery = fromQuery ? field(query, name) : undefined;
     if (inBody !== undefined && inQuery !== undefined) throw new OAuthError('invalid_request', `The parameter ${name} was sent twice (query and body).`);
@@ -50,47 +57,31 @@ function parameters(req: TokenRequest, allowQuery: boolean): Parameters {
   return params;
 }
 
-interface Credentials {
-  clientId: string;
-  secret: string;
-  basic: boolean;
+/**
+ * Step 2: exactly one client authentication method — HTTP Basic, or id and secret in the body — or a public
+ * client's id alone. The grant type is required before anything is looked up.
+ */
+function credentials(req: TokenRequest, params: Parameters): PresentedClient {
+  const presented = presentedClient(req.raw?.headers.get('authorization') ?? null, params);
+  if (params.grant_type === undefined) throw new OAuthError('invalid_request', `The grant_type parameter is required (${GRANTS.join(', ')}).`);
+  return presented;
 }
 
-/** Step 2: exactly one client authentication method — HTTP Basic, or id and secret in the body. */
-function credentials(req: TokenRequest, params: Parameters): Credentials {
-  const authorization = req.raw?.headers.get('authorization') ?? null;
-  let clientId = params.client_id;
-  let secret = params.client_secret;
-  const basic = authorization !== null;
-  if (basic) {
-    const pair = parseBasicAuthorization(authorization);
-    if (!pair) throw new OAuthError('invalid_client', 'The Authorization header must be HTTP Basic with the url-encoded client id and secret.', { basic });
-    if (secret !== undefined) throw new OAuthError('invalid_request', 'The client authenticated in more than one way (HTTP Basic and client_secret); use one.');
-    if (clientId !== undefined && clientId !== pair.id)
-      throw new OAuthError('invalid_request', 'The client_id parameter does not match the HTTP Basic credentials.');
-    clientId = pair.id;
-    secret = pair.secret;
-  }
-  if (params.grant_type === undefined) throw new OAuthError('invalid_request', 'The grant_type parameter is required (client_credentials).');
-  if (clientId === undefined || secret === undefined) {
-    throw new OAuthError('invalid_client', 'Client authentication is required: HTTP Basic, or client_id and client_secret in the body.');
-  }
-  return { clientId, secret, basic };
+/** Step 3: the client and its secret (the same work whether or not the client exists); a public client by its id. */
+function authenticate(presented: PresentedClient, ctx: ServerContext): ApiClient {
+  return authenticatePresented(ctx.db, presented, { allowPublic: true, failureStatus: 400 });
 }
 
-/** Step 3: the client and its secret (the same work whether or not the client exists). */
-function authenticate({ clientId, secret, basic }: Credentials, ctx: ServerContext): ApiClient {
-  const client = authenticateClient(ctx.db, clientId, secret);
-  if (!client) throw new OAuthError('invalid_client', 'Invalid client credentials.', { basic });
-  return client;
+/** Step 4: a grant this server offers; client credentials only for a client that can keep a secret (RFC 6749 §4.4). */
+function checkGrant(params: Parameters, client: ApiClient): (typeof GRANTS)[number] {
+  const grant = GRANTS.find((g) => g === params.grant_type);
+  if (!grant) throw new OAuthError('unsupported_grant_type', `Supported grants: ${GRANTS.join(', ')}.`);
+  if (grant === 'client_credentials' && client.clientType === 'public')
+    throw new OAuthError('unauthorized_client', 'A public client cannot use the client_credentials grant; it signs users in (authorization_code).');
+  return grant;
 }
 
-/** Step 4: the one grant this server offers. */
-function checkGrant(params: Parameters): void {
-  if (params.grant_type !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'Only the client_credentials grant is supported.');
-}
-
-/** Step 5: the scopes to grant — all of the client's, or the subset it asked for (RFC 6749 §3.3). */
+/** Step 5 (client credentials): the scopes to grant — all of the client's, or the subset it asked for (RFC 6749 §3.3). */
 function grantScopes(params: Parameters, client: ApiClient): string[] {
   if (params.scope === undefined) return client.scopes;
   const requested = params.scope.split(' ').filter(Boolean);
@@ -107,19 +98,38 @@ function grantScopes(params: Parameters, client: ApiClient): string[] {
   return [...new Set(requested)].sort();
 }
 
+/** The response of every grant: the access token, and for the user grants the rotated refresh token. */
+function tokenResponse(issued: { token: string; expiresIn: number; scope: string }, refreshToken?: string) {
+  return {
+    status: 200 as const,
+    body: {
+      access_token: issued.token,
+      token_type: 'Bearer' as const,
+      expires_in: issued.expiresIn,
+      scope: issued.scope,
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    },
+    headers: NO_STORE,
+  };
+}
+
 export function tokenEndpoint(keys: SigningKeys, settings: TokenEndpointSettings): Handler<'issueToken', ServerContext> {
   return async (req, ctx) => {
     const params = parameters(req, settings.allowQueryCredentials);
     const client = authenticate(credentials(req, params), ctx);
     ctx.identify?.(client.clientId);
-    checkGrant(params);
-    const scope = grantScopes(params, client).join(' ');
+    const grant = checkGrant(params, client);
     const lifetime = client.tokenLifetime ?? settings.defaultLifetime;
-    const issued = await issueAccessToken(keys, settings, { clientId: client.clientId, scope, lifetime, secretVersion: client.secretVersion, now: ctx.now() });
-    return {
-      status: 200,
-      body: { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope },
-      headers: NO_STORE,
-    };
+    const grantFor = { clientId: client.clientId, lifetime, secretVersion: client.secretVersion, now: ctx.now() };
+    if (grant === 'client_credentials') {
+      const scope = grantScopes(params, client).join(' ');
+      return tokenResponse(await issueAccessToken(keys, settings, { ...grantFor, scope }));
+    }
+    const user: UserIssue = grant === 'authorization_code' ? exchangeCode(ctx.db, client, params, ctx.now()) : refresh(ctx.db, client, params, ctx.now());
+    // Signed first, stored second: a signing failure leaves the code or refresh token unspent.
+    const issued = await issueAccessToken(keys, settings, { ...grantFor, scope: user.scope, subject: user.user.username, grantId: user.grantId });
+    const refreshToken = user.commit();
+    if (refreshToken === undefined) throw reuseDetected();
+    return tokenResponse(issued, refreshToken);
   };
 }

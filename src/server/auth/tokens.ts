@@ -37,6 +37,22 @@ export interface AccessTokenClaims {
   scope: string;
   /** The client's secret version when the token was issued: rotating the secret revokes older tokens. */
   sver: number;
+  /** A user's token (authorization code grant): the grant it belongs to, whose end ends the token. `sub` is then the user. */
+  grant_id?: string;
+}
+
+/** What a token is issued for: a client acting for itself, or (with `subject` and `grantId`) for a user. */
+export interface TokenGrant {
+  clientId: string;
+  scope: string;
+  lifetime: number;
+  secretVersion: number;
+  now: Date;
+  /** The user's subject identifier (user tokens only). */
+  subject?: string;
+  grantId?: string;
+  /** Chosen by the caller when it must know the token's id before signing (revocation lists). */
+  jti?: string;
 }
 
 /**
@@ -56,11 +72,7 @@ function opensppClaims(settings: TokenSettings, grant: { clientId: string; scope
   };
 }
 
-export async function issueAccessToken(
-  keys: SigningKeys,
-  settings: TokenSettings,
-  grant: { clientId: string; scope: string; lifetime: number; secretVersion: number; now: Date },
-): Promise<IssuedToken> {
+export async function issueAccessToken(keys: SigningKeys, settings: TokenSettings, grant: TokenGrant): Promise<IssuedToken> {
   const iat = Math.floor(grant.now.getTime() / 1000);
   if (settings.format === 'openspp') {
     const header = { alg: keys.algorithm, typ: 'JWT', ...(keys.kid ? { kid: keys.kid } : {}) };
@@ -69,15 +81,16 @@ export async function issueAccessToken(
   }
   const claims: AccessTokenClaims = {
     iss: settings.issuer,
-    sub: grant.clientId,
+    sub: grant.subject ?? grant.clientId,
     aud: settings.audience,
     exp: iat + grant.lifetime,
     iat,
     nbf: iat,
-    jti: randomUUID(),
+    jti: grant.jti ?? randomUUID(),
     client_id: grant.clientId,
     scope: grant.scope,
     sver: grant.secretVersion,
+    ...(grant.grantId ? { grant_id: grant.grantId } : {}),
   };
   const header = { alg: keys.algorithm, typ: 'at+jwt', ...(keys.kid ? { kid: keys.kid } : {}) };
   return { token: await sign(keys, header, { ...claims }), expiresIn: grant.lifetime, scope: grant.scope };
@@ -132,8 +145,11 @@ export function checkClaims(header: Record<string, unknown>, claims: Record<stri
   for (const name of ['exp', 'iat', 'sver'] as const) if (typeof c[name] !== 'number') throw invalid(`The access token lacks the ${name} claim.`);
   for (const name of ['sub', 'jti', 'client_id', 'scope'] as const) if (typeof c[name] !== 'string') throw invalid(`The access token lacks the ${name} claim.`);
   if (c.nbf !== undefined && typeof c.nbf !== 'number') throw invalid("The access token's nbf claim is not acceptable.");
-  // A client-credentials token is the client's own: RFC 9068 §2.2 makes sub the client_id.
-  if (c.sub !== c.client_id) throw invalid("The access token's sub does not name its client_id.");
+  // A client-credentials token is the client's own: RFC 9068 §2.2 makes sub the client_id. A user's token names
+  // the user and the grant it was issued under.
+  if (c.grant_id === undefined) {
+    if (c.sub !== c.client_id) throw invalid("The access token's sub does not name its client_id.");
+  } else if (typeof c.grant_id !== 'string' || c.grant_id === '') throw invalid("The access token's grant_id claim is not acceptable.");
   const t = now.getTime() / 1000;
   const exp = c.exp as number;
   if (t >= exp + settings.leeway) throw new ApiError('TOKEN_EXPIRED', `The access token expired at ${new Date(exp * 1000).toISOString()}. Request a new one.`);

@@ -18,6 +18,11 @@ export const LEGAL_BASES: readonly LegalBasis[] = [
   'legitimate_interest',
 ];
 export const ORG_TYPES = ['government', 'ngo', 'ingo', 'un', 'private', 'research', 'other'] as const;
+/** RFC 6749 §2.1: a confidential client can keep a secret; a public one (a browser or native app) cannot. */
+export const CLIENT_TYPES = ['confidential', 'public'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+/** What a public client's secret hash holds: nothing a presented secret can match. */
+const NO_SECRET = 'none';
 
 export interface ApiClient {
   rowId: number;
@@ -34,6 +39,10 @@ export interface ApiClient {
   tokenLifetime: number | null;
   rateLimitPerMinute: number | null;
   rateLimitPerDay: number | null;
+  /** Public clients have no secret, sign users in with PKCE and cannot use client credentials. */
+  clientType: ClientType;
+  /** The redirect URIs of the authorization code grant; none means the client cannot use it. */
+  redirectUris: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -50,6 +59,8 @@ export function publicView(c: ApiClient) {
     tokenLifetime: c.tokenLifetime,
     rateLimitPerMinute: c.rateLimitPerMinute,
     rateLimitPerDay: c.rateLimitPerDay,
+    clientType: c.clientType,
+    redirectUris: c.redirectUris,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
@@ -72,6 +83,8 @@ interface Row {
   token_lifetime: number | null;
   rate_limit_per_minute: number | null;
   rate_limit_per_day: number | null;
+  client_type: ClientType;
+  redirect_uris: string;
   created_at: string;
   updated_at: string;
 }
@@ -94,6 +107,8 @@ function toClient(r: Row): ApiClient {
     tokenLifetime: r.token_lifetime,
     rateLimitPerMinute: r.rate_limit_per_minute,
     rateLimitPerDay: r.rate_limit_per_day,
+    clientType: r.client_type,
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -126,28 +141,61 @@ export interface NewClient {
   rateLimitPerMinute?: number | null;
   rateLimitPerDay?: number | null;
   active?: boolean;
-  /** Only for the labelled demo fixtures: fixed credentials. Production clients get generated ones. */
-  fixedCredentials?: { clientId: string; clientSecret: string };
+  /** Default confidential. A public client gets no secret. */
+  clientType?: ClientType;
+  redirectUris?: string[];
+  /** Only for the labelled demo fixtures: fixed credentials (no secret for a public client). Production clients get generated ones. */
+  fixedCredentials?: { clientId: string; clientSecret?: string };
 }
 
-export function createClient(db: Db, input: NewClient, now = new Date()): { client: ApiClient; clientSecret: string } {
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Redirect URIs as RFC 6749 §3.1.2 and OAuth 2.1 §2.3.1 allow them: absolute, without a fragment; https, or plain
+ * http on the loopback interface (a native app's local listener), or a private-use scheme with a dot in it
+ * (`com.example.app:/cb`, RFC 8252 §7.1). Kept exactly as given: they are compared as strings.
+ */
+export function normaliseRedirectUris(uris: readonly string[]): string[] {
+  for (const uri of uris) {
+    let u: URL;
+    try {
+      u = new URL(uri);
+    } catch {
+      throw new ClientAdminError(`redirect URI '${uri}' is not an absolute URI`);
+    }
+    if (u.hash || uri.includes('#')) throw new ClientAdminError(`redirect URI '${uri}' must not have a fragment`);
+    const scheme = u.protocol.slice(0, -1);
+    const ok = scheme === 'https' || (scheme === 'http' && LOOPBACK_HOSTS.has(u.hostname)) || (scheme.includes('.') && scheme !== 'http' && scheme !== 'https');
+    if (!ok)
+      throw new ClientAdminError(`redirect URI '${uri}' must be https, http on 127.0.0.1/[::1]/localhost, or a private-use scheme like com.example.app:/cb`);
+    if (uri.length > 2000) throw new ClientAdminError(`redirect URI '${uri.slice(0, 40)}…' is longer than 2000 characters`);
+  }
+  return [...new Set(uris)];
+}
+
+export function createClient(db: Db, input: NewClient, now = new Date()): { client: ApiClient; clientSecret: string | undefined } {
   const legalBasis = input.legalBasis ?? 'consent';
   if (!LEGAL_BASES.includes(legalBasis)) throw new ClientAdminError(`legal basis must be one of ${LEGAL_BASES.join(', ')}`);
   if (!input.name.trim()) throw new ClientAdminError('a client needs a name');
   const scopes = normaliseScopes(input.scopes);
+  const clientType = input.clientType ?? 'confidential';
+  if (!CLIENT_TYPES.includes(clientType)) throw new ClientAdminError(`client type must be one of ${CLIENT_TYPES.join(', ')}`);
+  const redirectUris = normaliseRedirectUris(input.redirectUris ?? []);
+  if (clientType === 'public' && redirectUris.length === 0)
+    throw new ClientAdminError('a public client needs at least one redirect URI (it can use only the authorization code grant)');
   const orgId = db.prepare('SELECT id FROM organizations WHERE code = ?').get(input.organization) as { id: number } | undefined;
   if (!orgId) throw new ClientAdminError(`no organization '${input.organization}' (create it with --org-name, or pick an existing one)`);
   const clientId = input.fixedCredentials?.clientId ?? generateClientId();
-  const clientSecret = input.fixedCredentials?.clientSecret ?? generateClientSecret();
+  const clientSecret = clientType === 'public' ? undefined : (input.fixedCredentials?.clientSecret ?? generateClientSecret());
   const stamp = now.toISOString();
   try {
     db.prepare(
-      `INSERT INTO api_clients (client_id, name, secret_hash, organization_id, legal_basis, scopes, active, token_lifetime, rate_limit_per_minute, rate_limit_per_day, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO api_clients (client_id, name, secret_hash, organization_id, legal_basis, scopes, active, token_lifetime, rate_limit_per_minute, rate_limit_per_day, client_type, redirect_uris, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       clientId,
       input.name.trim(),
-      hashClientSecret(clientSecret),
+      clientSecret === undefined ? NO_SECRET : hashClientSecret(clientSecret),
       orgId.id,
       legalBasis,
       scopes.join(' '),
@@ -155,6 +203,8 @@ export function createClient(db: Db, input: NewClient, now = new Date()): { clie
       input.tokenLifetime ?? null,
       input.rateLimitPerMinute ?? null,
       input.rateLimitPerDay ?? null,
+      clientType,
+      JSON.stringify(redirectUris),
       stamp,
       stamp,
     );
@@ -182,7 +232,7 @@ function mustFind(db: Db, clientId: string): ApiClient {
 
 /** A new secret; the old one and every token issued under it stop working at once. */
 export function rotateSecret(db: Db, clientId: string, now = new Date()): { client: ApiClient; clientSecret: string } {
-  mustFind(db, clientId);
+  if (mustFind(db, clientId).clientType === 'public') throw new ClientAdminError(`${clientId} is a public client: it has no secret to rotate`);
   const clientSecret = generateClientSecret();
   db.prepare('UPDATE api_clients SET secret_hash = ?, secret_version = secret_version + 1, updated_at = ? WHERE client_id = ?').run(
     hashClientSecret(clientSecret),
@@ -202,6 +252,35 @@ export function setScopes(db: Db, clientId: string, scopes: string[], now = new 
   mustFind(db, clientId);
   db.prepare('UPDATE api_clients SET scopes = ?, updated_at = ? WHERE client_id = ?').run(normaliseScopes(scopes).join(' '), now.toISOString(), clientId);
   return mustFind(db, clientId);
+}
+
+/** Replaces the client's redirect URIs; codes already issued for a removed URI can no longer be exchanged. */
+export function setRedirectUris(db: Db, clientId: string, uris: string[], now = new Date()): ApiClient {
+  const c = mustFind(db, clientId);
+  const redirectUris = normaliseRedirectUris(uris);
+  if (c.clientType === 'public' && redirectUris.length === 0) throw new ClientAdminError('a public client needs at least one redirect URI');
+  db.prepare('UPDATE api_clients SET redirect_uris = ?, updated_at = ? WHERE client_id = ?').run(JSON.stringify(redirectUris), now.toISOString(), clientId);
+  return mustFind(db, clientId);
+}
+
+/**
+ * Makes a client public (its secret is dropped, and its tokens issued under the secret with it) or confidential
+ * (a new secret is generated and returned, shown once).
+ */
+export function setClientType(db: Db, clientId: string, type: ClientType, now = new Date()): { client: ApiClient; clientSecret: string | undefined } {
+  const c = mustFind(db, clientId);
+  if (!CLIENT_TYPES.includes(type)) throw new ClientAdminError(`client type must be one of ${CLIENT_TYPES.join(', ')}`);
+  if (c.clientType === type) return { client: c, clientSecret: undefined };
+  if (type === 'public' && c.redirectUris.length === 0)
+    throw new ClientAdminError('register a redirect URI first (--redirect-uri): a public client can use only the authorization code grant');
+  const clientSecret = type === 'confidential' ? generateClientSecret() : undefined;
+  db.prepare('UPDATE api_clients SET client_type = ?, secret_hash = ?, secret_version = secret_version + 1, updated_at = ? WHERE client_id = ?').run(
+    type,
+    clientSecret === undefined ? NO_SECRET : hashClientSecret(clientSecret),
+    now.toISOString(),
+    clientId,
+  );
+  return { client: mustFind(db, clientId), clientSecret };
 }
 
 /** The client, when the id exists, the secret matches and the client is active; undefined otherwise. */

@@ -89,7 +89,7 @@ export function capabilityStatement(config: ServerConfig, software: { name: stri
     authentication: {
       type: 'oauth2',
       tokenEndpoint: path('issueToken'),
-      grantTypes: ['client_credentials'],
+      grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
       tokenEndpointAuthMethods: publishedContract.operation('issueToken').extensions[
         'x-token-endpoint-auth-methods'
       ] as CapabilityStatement['authentication']['tokenEndpointAuthMethods'],
@@ -98,6 +98,9 @@ export function capabilityStatement(config: ServerConfig, software: { name: stri
       issuer: config.issuer,
       jwksUri: path('getJwks'),
       authorizationServerMetadata: path('getAuthorizationServerMetadata'),
+      authorizationEndpoint: path('authorize'),
+      revocationEndpoint: path('revokeToken'),
+      introspectionEndpoint: path('introspectToken'),
     },
     scopes: [...publishedContract.scopes].map(([scope, description]) => ({ scope, description })),
     rateLimits: {

@@ -1,6 +1,7 @@
 /**
  * The schema, as an ordered list of migrations. Never edit a migration that has shipped: add a new one.
- * Ids: 1-99 core (settings, API clients, rate limits), 100-199 registry.
+ * Ids: 1-99 core (settings, API clients, rate limits), 100-199 registry; 106 (user flows) came after 105 and so
+ * took the next free id.
  */
 import { core } from './0001-core.js';
 import { registry } from './0100-registry.js';
@@ -9,6 +10,7 @@ import { controlCharacters } from './0102-control-characters.js';
 import { publishedApi } from './0103-published-api.js';
 import { membershipHistory } from './0104-membership-history.js';
 import { enrolmentStatuses } from './0105-enrolment-statuses.js';
+import { userFlows } from './0106-user-flows.js';
 import type { Db } from '../db.js';
 
 /** A schema change (`sql`) or a data repair that needs code (`run`), applied once, in its own transaction. */
@@ -21,4 +23,13 @@ export interface Migration {
   foreignKeysOff?: boolean;
 }
 
-export const migrations: readonly Migration[] = [core, registry, textCharsRepair, controlCharacters, publishedApi, membershipHistory, enrolmentStatuses];
+export const migrations: readonly Migration[] = [
+  core,
+  registry,
+  textCharsRepair,
+  controlCharacters,
+  publishedApi,
+  membershipHistory,
+  enrolmentStatuses,
+  userFlows,
+];
