@@ -3,6 +3,7 @@ import { SUITES, type Check } from '../check.js';
 import { authChecks } from './auth.js';
 import { authorizationCodeChecks } from './authorization-code.js';
 import { consentChecks } from './consent.js';
+import { deployedChecks } from './deployed.js';
 import { discoveryChecks } from './discovery.js';
 import { expiryChecks } from './expiry.js';
 import { keyChecks } from './jwt-key.js';
@@ -19,6 +20,8 @@ const all: Check[] = [
   ...discoveryChecks,
   ...shapeChecks,
   ...tokenChecks,
+  // The deployed dialect's own token rules (openspp-deployed profile).
+  ...deployedChecks,
   // The user flows (issue 19): authorization code with PKCE, refresh tokens, revocation and introspection, Spry's conventions.
   ...authorizationCodeChecks,
   ...refreshTokenChecks,
