@@ -221,7 +221,9 @@ export function harmlessBody(op: OperationSpec): Record<string, unknown> | undef
 export function exampleBody(op: OperationSpec): unknown {
   const item = kitContract().document.paths[op.pathTemplate] as Record<string, any>;
   const media = item?.[op.method.toLowerCase()]?.requestBody?.content?.['application/json'];
-  const ex = media?.example ?? Object.values(media?.examples ?? {})[0];
+  // `example` is the value itself; `examples` holds Example Objects (a value, or a $ref to one).
+  if (media?.example !== undefined) return structuredClone(media.example as unknown);
+  const ex = Object.values(media?.examples ?? {})[0];
   if (!ex) return undefined;
   const value = (ex as { value?: unknown; $ref?: string }).$ref ? resolveExample((ex as { $ref: string }).$ref) : (ex as { value?: unknown }).value;
   return value === undefined ? undefined : structuredClone(value);
