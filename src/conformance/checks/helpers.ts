@@ -37,13 +37,15 @@ export const ERROR_BODY_IDS = ['OO-01', 'OSPP-DEP-ERR-01'];
 
 /**
  * The texts the deployed dialect answers for codes its catalogue gives no fixed text (openapi/deployed: the
- * Unauthorized and TooManyRequests responses, the $batch transaction failure; implementation notes §1.6, §2, §4.9, §8).
+ * Unauthorized and TooManyRequests responses, the $batch transaction failure; implementation notes §1.6, §2, §3, §4.9, §8).
  */
 const DEPLOYED_TEXTS: Array<[string, RegExp]> = [
   ['AUTHENTICATION_REQUIRED', /^Missing Authorization header$/],
   ['TOKEN_EXPIRED', /^Token expired$/],
   ['INVALID_TOKEN', /^(Invalid token|Client not found or inactive|Authentication failed)/],
   ['RATE_LIMIT_EXCEEDED', /^(Rate limit exceeded|Too many authentication attempts)/],
+  // $split needs two scopes: "Missing required scopes 'group:create' and 'group:update'." (notes §3).
+  ['SCOPE_INSUFFICIENT', /^Missing required scopes '[^']+' and '[^']+'/],
   ['TRANSACTION_FAILED', /^Transaction failed at entry \d+/],
 ];
 
