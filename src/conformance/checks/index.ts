@@ -3,12 +3,14 @@ import { SUITES, type Check } from '../check.js';
 import { authChecks } from './auth.js';
 import { authorizationCodeChecks } from './authorization-code.js';
 import { consentChecks } from './consent.js';
+import { consentRecordChecks } from './consent-records.js';
 import { discoveryChecks } from './discovery.js';
 import { expiryChecks } from './expiry.js';
 import { keyChecks } from './jwt-key.js';
 import { rateLimitChecks } from './rate-limits.js';
 import { refreshTokenChecks } from './refresh-tokens.js';
 import { resourceChecks } from './resources.js';
+import { searchFeatureChecks } from './search-features.js';
 import { scopeChecks } from './scopes.js';
 import { shapeChecks } from './shapes.js';
 import { spryChecks } from './spry.js';
@@ -28,7 +30,10 @@ const all: Check[] = [
   ...authChecks,
   ...scopeChecks,
   ...consentChecks,
+  // The published guide's consent endpoints and search parameters (issue 14).
+  ...consentRecordChecks,
   ...resourceChecks,
+  ...searchFeatureChecks,
   ...expiryChecks,
   ...rateLimitChecks,
 ];
