@@ -1,14 +1,16 @@
 /**
- * Fixed windows and the token probe: a server whose minute window begins anew in the middle of the kit's probe
+ * Fixed windows and the rate-limit probes (token endpoint and API): a server whose minute window begins anew in the middle of the kit's probe
  * lets more than the limit through in that probe and is still right (found in a README run: "no 429 after 61
  * failed attempts" against the reference server); a server whose limit is higher than declared is not. Both are
- * strangers: a proxy counts the token requests in windows of its own, in front of a reference server whose own
+ * strangers: a proxy counts the requests in windows of its own, in front of a reference server whose own
  * limits are out of reach.
  */
 import { describe, expect, it } from 'vitest';
 import { runConformance } from '../../src/conformance/runner.js';
+import { publishedContract } from '../../src/contract/contract.js';
+import { ApiError, operationOutcome } from '../../src/contract/errors.js';
 import { RAISED, referenceTarget } from './harness.js';
-import { isTokenEndpoint, type Mutation } from './mutants/proxy.js';
+import { isTokenEndpoint, without, type Mutation } from './mutants/proxy.js';
 import { behindProxy } from './strangers/proxied.js';
 
 const DECLARED = 12;
@@ -36,13 +38,38 @@ function tokenWindow(limit: number, options: { age: number; newWindowAtFailure?:
   };
 }
 
-async function probe(mutation: Mutation) {
+/** The same on the API, with no quota headers (the burst then has only the 429's Retry-After to go by). */
+function apiWindow(limit: number, options: { age: number; newWindowAt?: number }): Mutation {
+  let start = Date.now() - options.age;
+  let count = 0;
+  let seen = 0;
+  const isApi = (url: string) => !/\/oauth\/|\/\.well-known\/|\/(metadata|openapi\.json|docs)(\?|$)/.test(url);
+  return {
+    response: (res, req) => {
+      if (!isApi(req.url)) return res;
+      const plain = without(res, 'ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset');
+      if (++seen === options.newWindowAt) {
+        start = Date.now();
+        count = 0;
+      }
+      if (++count <= limit) return plain;
+      const retryAfter = Math.max(1, Math.ceil((start + 60_000 - Date.now()) / 1000));
+      const body = operationOutcome(publishedContract.errors, new ApiError('RATE_LIMIT_EXCEEDED', 'Too many requests.'));
+      return { status: 429, headers: { 'content-type': 'application/json', 'retry-after': String(retryAfter) }, body: JSON.stringify(body) };
+    },
+  };
+}
+
+async function probe(mutation: Mutation, checkId = 'ratelimit-token') {
   const bench = await behindProxy(mutation);
   try {
-    const target = referenceTarget(bench.baseUrl, { rateLimits: { ...RAISED, token: { perMinute: DECLARED, perDay: 10_000 } } });
-    // The proxy's 429 is a plain RFC 6749 error, not the contract's: only the window is judged here.
-    const outcome = await runConformance({ target, only: ['ratelimit-token'], exclude: ['OSPP-CT-01'], out: () => {} });
-    const check = outcome.report!.checks.find((c) => c.checkId === 'ratelimit-token')!;
+    const declared = { perMinute: DECLARED, perDay: 10_000 };
+    const target = referenceTarget(bench.baseUrl, {
+      rateLimits: checkId === 'ratelimit-token' ? { ...RAISED, token: declared } : { ...RAISED, api: declared },
+    });
+    // The proxy's 429 and headers are not the contract's: only the window is judged here.
+    const outcome = await runConformance({ target, only: [checkId], exclude: ['OSPP-CT-01'], out: () => {} });
+    const check = outcome.report!.checks.find((c) => c.checkId === checkId)!;
     const verdict = (id: string) => outcome.report!.requirements.find((r) => r.id === id)?.verdict;
     return { outcome, check, verdict };
   } finally {
@@ -75,5 +102,20 @@ describe('the token probe against fixed windows', () => {
     expect(verdict('RL-04')).toBe('fail');
     expect(verdict('CA-07')).toBe('fail');
     expect(outcome.exitCode).toBe(1);
+  }, 60_000);
+});
+
+describe('the API burst against fixed windows, without quota headers', () => {
+  it('a window that begins anew inside the burst: more than the limit pass, and the server is right (OSPP-RL-01 passes)', async () => {
+    const { outcome, check, verdict } = await probe(apiWindow(DECLARED, { age: 30_000, newWindowAt: 6 }), 'ratelimit-api');
+    expect(verdict('OSPP-RL-01'), check.reason).toBe('pass');
+    expect(JSON.stringify(check)).toMatch(/fixed window reset [\d.]+ s into the probe/);
+    expect(outcome.report!.summary.mustFailures).toEqual([]);
+  }, 60_000);
+
+  it('a limit twice the declared one: OSPP-RL-01 fails, saying the limit is higher than declared', async () => {
+    const { check, verdict } = await probe(apiWindow(2 * DECLARED, { age: 30_000 }), 'ratelimit-api');
+    expect(verdict('OSPP-RL-01')).toBe('fail');
+    expect(JSON.stringify(check)).toMatch(/higher than declared/);
   }, 60_000);
 });
