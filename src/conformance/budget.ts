@@ -75,7 +75,7 @@ export class RequestBudget {
 
 export interface PlanInput {
   tokenRequests: number;
-  /** Requests the token-endpoint rate-limit probe may spend (up to the limit + 1). */
+  /** Requests the token-endpoint rate-limit probe may spend (up to twice the limit + 1). */
   probeRequests: number;
   limits: Limits;
   /** Token requests earlier runs sent in the last 24 h (the ledger). */

@@ -32,7 +32,7 @@ export type SuiteName = (typeof SUITES)[number];
 
 export interface CheckNeeds {
   clients?: Role[];
-  records?: Array<'consented' | 'unconsented'>;
+  records?: Array<'consented' | 'unconsented' | 'consent' | 'foreignConsent'>;
   /** Signing key material in the target file. */
   key?: boolean;
   /** `writes: true` in the target file. */

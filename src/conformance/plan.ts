@@ -30,7 +30,7 @@ export interface RunPlan {
   preflightRoles: Role[];
   /** Token-endpoint requests the selected checks make, the preflight included, the probe excluded. */
   tokenRequests: number;
-  /** The token-endpoint rate-limit probe runs (it may spend up to the limit + 1 requests). */
+  /** The token-endpoint rate-limit probe runs (it may spend up to twice the limit + 1 requests: a fixed window may reset inside it). */
   hasTokenProbe: boolean;
 }
 

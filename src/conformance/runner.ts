@@ -334,7 +334,7 @@ export async function runConformance(options: RunOptions): Promise<RunOutcome> {
   for (const note of target.notes) out(`  note: ${note}`);
   const pre = await preflightOrError(target, profile, plan, options, out);
   if ('error' in pre) return { exitCode: 2, error: pre.error };
-  const probeRequests = plan.hasTokenProbe ? pre.limits.token.perMinute + 1 : 0;
+  const probeRequests = plan.hasTokenProbe ? 2 * pre.limits.token.perMinute + 1 : 0;
   const budgetPlan = planBudget({ tokenRequests: plan.tokenRequests, probeRequests, limits: pre.limits.token, spentEarlier: pre.spentEarlier });
   for (const line of budgetPlan.lines) out(`  ${line}`);
   const runId = newRunId(started);

@@ -41,7 +41,7 @@ export interface Target {
   profile: string;
   tokenEndpoint?: string;
   clients: Partial<Record<Role, TargetClient>>;
-  records: { consented?: string; unconsented?: string };
+  records: { consented?: string; unconsented?: string; consent?: string; foreignConsent?: string };
   jwt?: JwtKeyMaterial;
   rateLimits?: { token?: RateLimitDeclaration; api?: RateLimitDeclaration };
   writes: boolean;
@@ -84,9 +84,11 @@ export const TARGET_HELP = `A target file is YAML describing the deployment to c
     shortLived: { clientId: ..., clientSecret: ... }  # optional: seconds-long tokens (full-tier expiry check)
     disabled:   { clientId: ..., clientSecret: ... }  # optional: a disabled client
     # any client may add  scope: "a b"  -- the scope it asks for (servers that refuse requests without one)
-  records:                    # Individual identifiers system|value, for the consent checks
+  records:                    # Individual identifiers system|value and consent ids, for the consent checks
     consented: urn:gov:example:national-id|123
     unconsented: urn:gov:example:national-id|456
+    consent: 3f6c1a52-8d4e-4b7a-9c21-5e0d7b3a9f11         # a consent the consent client's organization holds
+    foreignConsent: f2b9d6a4-3e8c-4a1f-8d7b-5e2a9c4f1e77  # one another organization holds
   jwt:                        # optional key material (test environments): mint expired/nbf/foreign tokens
     alg: HS256
     secret: \${OPENSPP_JWT_SECRET:-}     # or alg: RS256|ES256 with privateKeyFile: key.pem
@@ -193,7 +195,8 @@ function keyMaterial(jwt: TargetDocument['jwt'], options: ParseOptions, problems
 function omissionNotes(target: Pick<Target, 'clients' | 'records'>, jwt: TargetDocument['jwt']): string[] {
   const notes: string[] = [];
   for (const role of ROLES) if (role !== 'full' && !target.clients[role]) notes.push(`no ${role} client: the checks that need it are skipped`);
-  for (const k of ['consented', 'unconsented'] as const) if (!target.records[k]) notes.push(`no records.${k}: the consent checks that need it are skipped`);
+  for (const k of ['consented', 'unconsented', 'consent', 'foreignConsent'] as const)
+    if (!target.records[k]) notes.push(`no records.${k}: the consent checks that need it are skipped`);
   if (!jwt) notes.push('no jwt key material: expired/nbf/foreign-token checks that need the signing key are skipped');
   else if (jwt.alg === 'HS256' && jwt.secret === '') notes.push('jwt.secret is empty (its environment variable is unset): the key-mode checks are skipped');
   return notes;

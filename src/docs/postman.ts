@@ -51,6 +51,8 @@ export interface PostmanItem {
   item?: PostmanItem[];
   request?: PostmanRequest;
   event?: PostmanEvent[];
+  /** Postman's per-request settings: redirects stay unfollowed where the answer is the redirect itself. */
+  protocolProfileBehavior?: { followRedirects: boolean };
 }
 export interface PostmanCollection {
   info: { name: string; description: string; schema: string };
@@ -182,7 +184,8 @@ function keyValue(p: ExampleParameter): KeyValue {
 function requestItem(contract: Contract, op: OperationSpec): PostmanItem {
   const example = exampleRequest(contract, op);
   const { operation } = operationObject(contract.document, op);
-  const isTokenEndpoint = op.errorStyle === 'oauth2';
+  const token = tokenPath(contract);
+  const isTokenEndpoint = op.errorStyle === 'oauth2' && !!token && (token.relative ? op.pathTemplate : op.fullPath) === token.url;
   const underBase = op.basePath === contract.basePath;
   const host = underBase ? '{{baseUrl}}' : '{{origin}}';
   const relative = underBase ? op.pathTemplate : op.fullPath;
@@ -207,19 +210,22 @@ function requestItem(contract: Contract, op: OperationSpec): PostmanItem {
       ...(variable.length ? { variable } : {}),
     },
   };
+  const basic = {
+    type: 'basic',
+    basic: [
+      { key: 'username', value: '{{clientId}}', type: 'string' },
+      { key: 'password', value: '{{clientSecret}}', type: 'string' },
+    ],
+  };
   if (isTokenEndpoint) {
     // RFC 6749 §2.3.1 (recommended): credentials in HTTP Basic, the grant in a form body.
-    request.auth = {
-      type: 'basic',
-      basic: [
-        { key: 'username', value: '{{clientId}}', type: 'string' },
-        { key: 'password', value: '{{clientSecret}}', type: 'string' },
-      ],
-    };
+    request.auth = basic;
     request.header.push({ key: 'Content-Type', value: 'application/x-www-form-urlencoded' });
     request.body = { mode: 'urlencoded', urlencoded: [{ key: 'grant_type', value: 'client_credentials' }] };
   } else {
-    if (isPublic(op)) request.auth = { type: 'noauth' };
+    // The other OAuth endpoints (revocation, introspection) authenticate the client as the token endpoint does.
+    if (op.errorStyle === 'oauth2') request.auth = basic;
+    else if (isPublic(op)) request.auth = { type: 'noauth' };
     if (example.body) {
       request.header.push({ key: 'Content-Type', value: example.body.contentType });
       request.body =
@@ -228,9 +234,12 @@ function requestItem(contract: Contract, op: OperationSpec): PostmanItem {
           : { mode: 'raw', raw: JSON.stringify(example.body.value, null, 2), options: { raw: { language: 'json' } } };
     }
   }
+  // A redirect is the answer itself (the sign-in's 303 to the application): show it, do not follow it.
+  const redirects = [...op.responses.keys()].some((status) => status >= 300 && status < 400);
   return {
     name: op.summary,
     request,
+    ...(redirects ? { protocolProfileBehavior: { followRedirects: false } } : {}),
     ...(isTokenEndpoint
       ? {
           event: [

@@ -8,9 +8,10 @@
  * parser gives up; the answer is then written on the socket directly, and the connection is closed only after
  * the client has been answered and its remaining bytes read (closing with unread data would reset it).
  */
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Contract } from '../contract/contract.js';
-import { ApiError, operationOutcome } from '../contract/errors.js';
+import { ApiError } from '../contract/errors.js';
 import { errorResponse, type RenderOptions } from '../contract/render.js';
 
 export const MAX_URL_BYTES = 8 * 1024;
@@ -51,26 +52,35 @@ export function adapterErrorHandler(contract: Contract, render: RenderOptions): 
   };
 }
 
-/** Node's `clientError`: a request its HTTP parser refused. Answers, then closes once the client is done. */
-export function clientErrorHandler(contract: Contract): (error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Socket) => void {
+/**
+ * Node's `clientError`: a request its HTTP parser refused. Answers in the dialect's error style (rendered where
+ * every other error is), then closes once the client is done.
+ */
+export function clientErrorHandler(
+  contract: Contract,
+  render: RenderOptions,
+): (error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Socket) => void {
   return (error, socket) => {
     if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
-    const overflow = error.code === 'HPE_HEADER_OVERFLOW';
-    const status = overflow ? 431 : 400;
-    const refusal = overflow
-      ? new ApiError('HEADERS_TOO_LARGE', `The request header fields exceed ${MAX_HEADER_BYTES} bytes.`)
-      : new ApiError('MALFORMED_REQUEST', 'The request is not well-formed HTTP.');
-    const body = JSON.stringify(operationOutcome(contract.errors, refusal));
-    const reason = overflow ? 'Request Header Fields Too Large' : 'Bad Request';
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-API-Version: ${contract.version}\r\nConnection: close\r\n\r\n${body}`,
-    );
-    // Read (and drop) what the client is still sending, so that closing does not reset the connection.
-    socket.resume();
-    setTimeout(() => socket.destroy(), 5_000).unref();
+    const refusal =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError('HEADERS_TOO_LARGE', `The request header fields exceed ${MAX_HEADER_BYTES} bytes.`)
+        : new ApiError('MALFORMED_REQUEST', 'The request is not well-formed HTTP.');
+    const response = errorResponse(contract, undefined, refusal, render);
+    void response.text().then((body) => {
+      if (!socket.writable) return void socket.destroy();
+      const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`];
+      response.headers.forEach((value, name) => {
+        if (name !== 'content-length' && name !== 'connection') head.push(`${name}: ${value}`);
+      });
+      head.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close');
+      socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+      // Read (and drop) what the client is still sending, so that closing does not reset the connection.
+      socket.resume();
+      setTimeout(() => socket.destroy(), 5_000).unref();
+    });
   };
 }

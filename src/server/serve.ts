@@ -93,7 +93,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     // The listener handles its own errors (errorHandler above); the promise it returns needs no one's attention.
     const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_SIZE }, (req, res) => void listener(req, res));
-    server.on('clientError', clientErrorHandler(contractFor(options.config.dialect)));
+    server.on('clientError', clientErrorHandler(contract, render));
     const address = await listen(server, options.config.port, options.config.host);
     const config = withActualPort(options.config, address.port, options.config.port !== 0);
     const keys = await loadSigningKeys(config, db);

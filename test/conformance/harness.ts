@@ -13,7 +13,7 @@ import { parseTarget, type Target } from '../../src/conformance/target.js';
 
 export const TEST_JWT_SECRET = 'spp-kit-conformance-test-secret-9f3b7c1e5a2d8046b1c9e7f3a5d2b804';
 
-/** Limits a fast run fits in without waiting; the probes then need limit + 1 requests each. */
+/** Limits a fast run fits in without waiting; the probes then need up to twice the limit + 1 requests each (a fixed window may begin anew inside one). */
 export const RAISED = { token: { perMinute: 60, perDay: 100_000 }, api: { perMinute: 400, perDay: 1_000_000 } };
 
 export async function startReference(env: ConfigInput = {}): Promise<RunningServer> {

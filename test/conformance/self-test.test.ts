@@ -83,7 +83,7 @@ describe('the kit against the reference server (fast tier)', () => {
   it('prints progress, the token count and the summary', () => {
     const text = lines.join('\n');
     expect(text).toMatch(/\[\s*1\/\d+\] PASS discovery-metadata/);
-    expect(text).toMatch(/token requests: \d+ \(planned \d+ \+ up to 61 for the rate-limit probe; limit 60\/min/);
+    expect(text).toMatch(/token requests: \d+ \(planned \d+ \+ up to 121 for the rate-limit probe; limit 60\/min/);
     expect(text).toMatch(/RESULT: PASS/);
     expect(outcome.report!.budget.tokenRequests).toBeGreaterThan(0);
   });

@@ -32,7 +32,10 @@ describe('the generated collection', () => {
   });
 
   it('is relative to {{baseUrl}} everywhere: no host is written into a request, the token URL included', () => {
-    const text = JSON.stringify([collection.item, collection.auth]);
+    // A redirect_uri is the demo application's registered address (a value the server compares), not a request's host.
+    const text = JSON.stringify([collection.item, collection.auth], (key, value: unknown) =>
+      value && typeof value === 'object' && (value as { key?: string }).key === 'redirect_uri' ? '<redirect_uri>' : value,
+    );
     expect(text).not.toMatch(/127\.0\.0\.1|localhost|https?:\/\//);
     for (const item of requests) expect(item.request!.url.raw, item.name).toMatch(/^\{\{(baseUrl|origin)\}\}\//);
     const auth = Object.fromEntries(collection.auth.oauth2.map((kv) => [kv.key, kv.value]));
@@ -66,10 +69,29 @@ describe('the generated collection', () => {
     for (const item of requests) {
       const op = bySummary.get(item.name)!;
       const example = exampleRequest(publishedContract, op);
-      if (!example.body || op.errorStyle === 'oauth2') continue;
+      if (!example.body || op.id === 'issueToken') continue;
       const body = item.request!.body;
-      expect(body?.mode, op.id).toBe('raw');
-      expect(JSON.parse((body as { raw: string }).raw), op.id).toEqual(example.body.value);
+      if (example.body.contentType === 'application/x-www-form-urlencoded') {
+        expect(body?.mode, op.id).toBe('urlencoded');
+        const fields = (body as { urlencoded: Array<{ key: string; value: string }> }).urlencoded;
+        expect(Object.fromEntries(fields.map((f) => [f.key, f.value])), op.id).toEqual(example.body.value);
+      } else {
+        expect(body?.mode, op.id).toBe('raw');
+        expect(JSON.parse((body as { raw: string }).raw), op.id).toEqual(example.body.value);
+      }
+    }
+  });
+
+  it('lets a redirect be the answer (the sign-in form), and authenticates revocation and introspection as the token endpoint does', () => {
+    for (const item of requests) {
+      const op = bySummary.get(item.name)!;
+      const redirects = [...op.responses.keys()].some((s) => s >= 300 && s < 400);
+      expect(item.protocolProfileBehavior?.followRedirects, op.id).toBe(redirects ? false : undefined);
+    }
+    for (const id of ['revokeToken', 'introspectToken']) {
+      const item = requests.find((r) => r.name === publishedContract.operation(id).summary)!;
+      expect(item.request!.auth?.type, id).toBe('basic');
+      expect(item.request!.body, id).toMatchObject({ mode: 'urlencoded', urlencoded: expect.arrayContaining([expect.objectContaining({ key: 'token' })]) });
     }
   });
 

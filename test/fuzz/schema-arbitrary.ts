@@ -63,6 +63,18 @@ function stringArbitrary(s: Record<string, any>): fc.Arbitrary<string> {
   return arb.filter((v) => v.length >= min && v.length <= max && patterns.every((p) => new RegExp(p, 'u').test(v)));
 }
 
+const INT32 = 0x7fffffff;
+
+/**
+ * Integers in [min, max]. fast-check's integer arbitrary spins forever on bounds beyond 32 bits (the deployed
+ * contract's `_offset` goes to 2^63), so wide ranges draw from the 32-bit part and from the bounds themselves.
+ */
+function integerArbitrary(min: number, max: number): fc.Arbitrary<number> {
+  if (min >= -INT32 && max <= INT32) return fc.integer({ min, max });
+  const inner = fc.integer({ min: Math.max(min, -INT32), max: Math.min(max, INT32) });
+  return fc.oneof({ arbitrary: inner, weight: 9 }, { arbitrary: fc.constantFrom(min, max), weight: 1 });
+}
+
 /** An arbitrary of (mostly) valid values for a schema of the document. */
 export function valueFor(doc: OpenApiDocument, schema: Schema, depth = 0): fc.Arbitrary<unknown> {
   if (schema === true || schema === undefined) return fc.jsonValue({ maxDepth: 2 });
@@ -78,7 +90,7 @@ export function valueFor(doc: OpenApiDocument, schema: Schema, depth = 0): fc.Ar
     case 'string':
       return stringArbitrary(s);
     case 'integer':
-      return fc.integer({ min: s.minimum ?? -1000, max: s.maximum ?? 1_000_000 });
+      return integerArbitrary(s.minimum ?? -1000, s.maximum ?? 1_000_000);
     case 'number':
       return fc.double({ min: s.minimum ?? -1e6, max: s.maximum ?? 1e6, noNaN: true });
     case 'boolean':

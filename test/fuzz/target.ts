@@ -1,9 +1,9 @@
 /**
  * The server the fuzzer attacks: the reference server as `npm start` runs it (demo clients and registry), in
- * memory on a free loopback port, with rate limits raised so that the fuzzer's volume meets validation rather
+ * either dialect, in memory on a free loopback port, with rate limits raised so that the fuzzer's volume meets validation rather
  * than 429s — and the context the generators need (tokens, identifiers that exist, the secrets to look for).
  */
-import { publishedContract } from '../../src/contract/contract.js';
+import { contractFor, type Dialect } from '../../src/contract/contract.js';
 import { loadConfig } from '../../src/server/config.js';
 import { readDemoFixture } from '../../src/server/demo-clients.js';
 import { readDemoRegistry } from '../../src/server/registry/demo.js';
@@ -12,9 +12,10 @@ import type { FuzzContext } from './requests.js';
 
 const JWT_SECRET = 'fuzz-target-signing-secret-3f9a1c7e5b2d8046a1c9e7f3b5d2a804';
 
-export async function startFuzzTarget(): Promise<{ origin: string; context: FuzzContext; close: () => Promise<void> }> {
+export async function startFuzzTarget(dialect: Dialect = 'published'): Promise<{ origin: string; context: FuzzContext; close: () => Promise<void> }> {
   const server = await startReferenceServer(
     loadConfig({
+      SPP_DIALECT: dialect,
       PORT: '0',
       SPP_DB: ':memory:',
       OPENSPP_JWT_SECRET: JWT_SECRET,
@@ -38,7 +39,7 @@ export async function startFuzzTarget(): Promise<{ origin: string; context: Fuzz
   const ids = (list: Array<{ identifier: Array<{ system: string; value: string }> }>) =>
     list.slice(0, 5).map((r) => `${r.identifier[0]!.system}|${r.identifier[0]!.value}`);
   const context: FuzzContext = {
-    contract: publishedContract,
+    contract: contractFor(dialect),
     tokens: { full: await token('full'), reader: await token('reader'), consent: await token('consent') },
     known: {
       Individual: ids(demo.individuals as never),

@@ -58,8 +58,7 @@ async function expectOutcome(r: Response, status: number, code: string, operatio
 }
 
 /** One raw HTTP/1.1 exchange on a fresh socket: what the client reads before the server closes. */
-function raw(request: string | Buffer): Promise<{ text: string; reset: boolean }> {
-  const { port } = server;
+function raw(request: string | Buffer, port = server.port): Promise<{ text: string; reset: boolean }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let text = '';
@@ -232,5 +231,23 @@ describe('6. numeric parameters are plain integers', () => {
   it('_count=10 is fine', async () => {
     const r = await get('/Individual?_count=10');
     expect(r.status).toBe(200);
+  });
+});
+
+describe('3b. the deployed dialect refuses at the socket in its own words', () => {
+  let deployed: RunningServer;
+  beforeAll(async () => {
+    deployed = await startReferenceServer(loadConfig({ PORT: '0', SPP_DB: ':memory:', OPENSPP_JWT_SECRET: SECRET, SPP_DIALECT: 'deployed' }));
+  });
+  afterAll(() => deployed.close());
+
+  it('a 100 KB header block and garbage get {"detail"} bodies (found by the deployed fuzz tier: they were OperationOutcomes)', async () => {
+    const exchange = async (request: string) => (await raw(request, deployed.port)).text;
+    const big = await exchange(`GET /api/v2/spp/metadata HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'x'.repeat(100_000)}\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(big.slice(big.indexOf('\r\n\r\n') + 4))).toEqual({ detail: expect.stringContaining('header fields exceed') });
+    const garbage = await exchange('NOT-HTTP\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    expect(Object.keys(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4)))).toEqual(['detail']);
   });
 });

@@ -3,6 +3,7 @@ import { SUITES, type Check } from '../check.js';
 import { authChecks } from './auth.js';
 import { authorizationCodeChecks } from './authorization-code.js';
 import { consentChecks } from './consent.js';
+import { consentRecordChecks } from './consent-records.js';
 import { deployedChecks } from './deployed.js';
 import { discoveryChecks } from './discovery.js';
 import { expiryChecks } from './expiry.js';
@@ -10,6 +11,7 @@ import { keyChecks } from './jwt-key.js';
 import { rateLimitChecks } from './rate-limits.js';
 import { refreshTokenChecks } from './refresh-tokens.js';
 import { resourceChecks } from './resources.js';
+import { searchFeatureChecks } from './search-features.js';
 import { scopeChecks } from './scopes.js';
 import { shapeChecks } from './shapes.js';
 import { spryChecks } from './spry.js';
@@ -31,7 +33,10 @@ const all: Check[] = [
   ...authChecks,
   ...scopeChecks,
   ...consentChecks,
+  // The published guide's consent endpoints and search parameters (issue 14).
+  ...consentRecordChecks,
   ...resourceChecks,
+  ...searchFeatureChecks,
   ...expiryChecks,
   ...rateLimitChecks,
 ];

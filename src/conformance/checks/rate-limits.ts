@@ -102,6 +102,9 @@ function assertPolicy(ctx: CheckContext, r: HttpResult, limit: number, assumed: 
 /** What a burst of probe requests showed: how many passed, whether RateLimit r counted down, and the 429. */
 interface Burst {
   successes: number;
+  /** Requests that passed after the quota's window began anew inside the burst (RateLimit r went up). */
+  afterReset: number;
+  reset: boolean;
   /** The r the last successful answer reported. */
   predicted: number | undefined;
   countdownOk: boolean;
@@ -110,18 +113,27 @@ interface Burst {
   got?: HttpResult;
 }
 
-/** Probes until the 429 (at most limit + 1 more requests), following RateLimit r and the legacy header. */
+/**
+ * Probes until the 429, following RateLimit r and the legacy header: at most limit + 1 more requests, or twice
+ * that when a fixed window may have begun anew inside the burst (r went up, or no header says).
+ */
 async function burst(ctx: CheckContext, hit: () => Promise<HttpResult>, first: HttpResult, limit: number): Promise<Burst> {
   const q = rateLimit(first.headers);
-  const b: Burst = { successes: 1, predicted: q?.r, countdownOk: !!q, legacyOk: true, trail: [first] };
-  for (let i = 0; i < limit + 1; i++) {
+  const b: Burst = { successes: 1, afterReset: 0, reset: false, predicted: q?.r, countdownOk: !!q, legacyOk: true, trail: [first] };
+  for (let i = 0; i < 2 * limit + 2; i++) {
+    if (i > limit && q && !b.reset) break;
     const next = await hit();
     if (next.status === API_LIMITED) return { ...b, got: next };
     b.trail.push(next);
     if (next.status !== 200) ctx.skip(`the probe request answered ${next.status}`);
     b.successes++;
+    if (b.reset) b.afterReset++;
     const nq = rateLimit(next.headers);
-    if (!nq || b.predicted === undefined || nq.r !== b.predicted - 1) b.countdownOk = false;
+    // A new window: the countdown starts again from the quota.
+    if (nq && b.predicted !== undefined && nq.r > b.predicted && !b.reset) {
+      b.reset = true;
+      b.afterReset = 1;
+    } else if (!nq || b.predicted === undefined || nq.r !== b.predicted - 1) b.countdownOk = false;
     b.predicted = nq?.r;
     const legacy = next.headers.get('x-ratelimit-remaining');
     if (legacy !== null && nq && Number(legacy) !== nq.r) b.legacyOk = false;
@@ -163,13 +175,20 @@ function assertBurst(ctx: CheckContext, first: HttpResult, b: Burst, run: BurstR
   ctx.measure('api.requestsInLastMinuteBefore', Math.max(0, recentBefore));
   assertCountdown(ctx, first, b, run.headers);
   const undeclared = `no API limit declared or advertised (paced at an assumed ${limit}/min): the quota is not judged`;
+  // More than the limit passed: only a window that began anew inside the burst explains it.
+  const late =
+    got && successes > limit + 1
+      ? b.reset
+        ? { insideProbe: b.afterReset <= limit + 1, text: `a new window began inside the burst (RateLimit r went up) and ${b.afterReset} passed in it` }
+        : windowReset(got, first.receivedAt)
+      : undefined;
   if (assumed) ctx.notApplicable('OSPP-RL-01', `${undeclared}; ${got ? `a 429 came after ${successes} requests` : `no 429 after ${successes} requests`}`);
   else
     ctx.assert(
       'OSPP-RL-01',
-      !!got && errorCodeOf(got.json) === 'RATE_LIMIT_EXCEEDED',
+      !!got && errorCodeOf(got.json) === 'RATE_LIMIT_EXCEEDED' && (!late || late.insideProbe),
       got
-        ? `429 after ${successes} requests (limit ${limit}/min), code ${errorCodeOf(got.json) ?? '(none)'}`
+        ? `429 after ${successes} requests (limit ${limit}/min)${late ? `: ${late.text}` : ''}, code ${errorCodeOf(got.json) ?? '(none)'}`
         : `no 429 after ${successes} requests; the limit is ${limit}/min`,
       got ?? trail.slice(-1),
     );
@@ -222,6 +241,24 @@ function quotaProblem(a: ApiAnswer): string | undefined {
   if (a.legacyLimit !== null && Number(a.legacyRemaining) > Number(a.legacyLimit))
     return `X-RateLimit-Remaining ${a.legacyRemaining} exceeds X-RateLimit-Limit ${a.legacyLimit}`;
   return undefined;
+}
+
+/**
+ * A 429 that came only after more than the limit: conformant when a fixed window reset inside the probe. The
+ * 429's Retry-After says when the current window ends, so when it began (minute windows); it must have begun
+ * after the probe's first attempt (2 s of slack for whole-second Retry-After values).
+ */
+function windowReset(got: HttpResult, firstAt: number): { insideProbe: boolean; text: string } {
+  const ra = retryAfterSeconds(got.headers.get('retry-after'));
+  if (ra === undefined) return { insideProbe: false, text: 'more than the limit, and no Retry-After to show that a window reset in between' };
+  const began = got.receivedAt + ra * 1000 - 60_000;
+  const offset = (began - firstAt) / 1000;
+  return offset >= -2
+    ? { insideProbe: true, text: `more than the limit, because a fixed window reset ${offset.toFixed(1)} s into the probe (Retry-After ${ra} s)` }
+    : {
+        insideProbe: false,
+        text: `more than the limit, in a window that began ${(-offset).toFixed(1)} s before the probe (Retry-After ${ra} s): the limit is higher than declared`,
+      };
 }
 
 export const rateLimitChecks: Check[] = [
@@ -304,8 +341,11 @@ export const rateLimitChecks: Check[] = [
       let attempts = 0;
       let got: HttpResult | undefined;
       let last: HttpResult | undefined;
-      for (let i = 0; i < limit + 1; i++) {
+      let firstAt: number | undefined;
+      // Up to twice the limit: a fixed window may reset once inside the probe and let `limit` more through.
+      for (let i = 0; i < 2 * limit + 1; i++) {
         last = await ctx.tokenRequest({ method, client: wrong, expect429: true, probe: true });
+        firstAt ??= last.receivedAt;
         if (last.status === 429) {
           got = last;
           break;
@@ -316,12 +356,16 @@ export const rateLimitChecks: Check[] = [
       ctx.measure('token.requestsInLastMinuteBefore', recentBefore);
       const assumed = ctx.limits.token.assumed === true;
       const limitText = assumed ? `no limit is declared or advertised (paced at an assumed ${limit}/min)` : `the declared limit is ${limit}/min`;
-      const msg = got
-        ? `429 after ${attempts} failed attempts (limit ${limit}/min, ${recentBefore} token requests in the minute before)`
-        : `no 429 after ${attempts} failed attempts (last status ${last?.status}); ${limitText}`;
+      const window = got && attempts > limit ? windowReset(got, firstAt!) : undefined;
+      const msg = !got
+        ? `no 429 after ${attempts} failed attempts (last status ${last?.status}); ${limitText}`
+        : window
+          ? `429 after ${attempts} failed attempts: ${window.text}`
+          : `429 after ${attempts} failed attempts (limit ${limit}/min, ${recentBefore} token requests in the minute before)`;
+      const throttled = !!got && (attempts <= limit || window?.insideProbe === true);
       // A limit nobody declared cannot be missed: RL-04 needs one; CA-07 reports what was seen, at most as a warning.
       if (assumed) ctx.notApplicable('RL-04', `${limitText}: ${got ? '429 observed' : 'no 429 observed'}`);
-      else ctx.assert('RL-04', !!got, msg, got ?? last!);
+      else ctx.assert('RL-04', throttled, msg, got ?? last!);
       ctx.assert('CA-07', !!got, msg, got ?? last!, assumed ? { weight: 'should', cause: 'no throttling seen, and no limit declared' } : {});
       if (!got) return;
       const ra = retryAfterSeconds(got.headers.get('retry-after'));

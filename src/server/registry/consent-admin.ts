@@ -17,6 +17,8 @@ export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
 export const CONSENT_RESOURCE_TYPES: readonly ConsentedType[] = ['Individual', 'Group', 'ProgramMembership'];
 
 export interface GrantInput {
+  /** Default: a new random UUID (the demo registry fixes its consents' ids). */
+  consentId?: string;
   organizationCode: string;
   /** `Individual/{system}|{value}` or `Group/{system}|{value}`. */
   subject: string;
@@ -125,7 +127,7 @@ export function grant(db: Db, input: GrantInput, now: Date = new Date()): string
     const org = organizationId(db, input.organizationCode);
     const subject = subjectOf(db, input.subject);
     if (subject.type === 'Individual' && types.includes('Group')) throw new ConsentAdminError("a person's consent cannot cover Group records");
-    const consentId = randomUUID();
+    const consentId = input.consentId ?? randomUUID();
     const stamp = now.toISOString();
     const row = db
       .prepare(

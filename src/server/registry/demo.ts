@@ -20,6 +20,8 @@ export const DEMO_CONSENTED_INDIVIDUAL = 'urn:gov:ph:psa:national-id|PH-12345678
 export const DEMO_UNCONSENTED_INDIVIDUAL = 'urn:gov:ph:psa:national-id|PH-300000001';
 
 export interface DemoConsent {
+  /** Fixed, so that a target file can name a demo consent (fixtures/targets/reference.yaml). */
+  consentId: string;
   organization: string;
   subject: string;
   resourceTypes: string[];
@@ -67,6 +69,7 @@ export function loadDemoRegistry(db: Db, now: Date = new Date()): boolean {
       const id = grant(
         db,
         {
+          consentId: c.consentId,
           organizationCode: c.organization,
           subject: c.subject,
           resourceTypes: c.resourceTypes,

@@ -54,6 +54,22 @@ function rewriteTokenBody(req: ProxyRequest, edit: (fields: Array<[string, strin
   return { ...req, body: new URLSearchParams(edit([...new URLSearchParams(req.body)])).toString() };
 }
 
+/** Rewrites the query of an Individual search or read (GET /Individual…), leaving every other request alone. */
+function onIndividualQuery(edit: (query: URLSearchParams) => void): Mutation {
+  return {
+    request: (req) => {
+      if (!isApi(req) || req.method !== 'GET' || !/\/Individual(\/[^/?]+)?(\?|$)/.test(req.url)) return req;
+      const [path, search = ''] = req.url.split('?') as [string, string?];
+      const query = new URLSearchParams(search);
+      edit(query);
+      return { ...req, url: `${path}?${query}` };
+    },
+  };
+}
+
+/** The NGO's demo consent (fixtures/demo-registry.json), which the consent client's organization does not hold. */
+const FOREIGN_CONSENT = 'f2b9d6a4-3e8c-4a1f-8d7b-5e2a9c4f1e77';
+
 function onTokenResponse(edit: (res: ProxyResponse) => ProxyResponse): Mutation {
   return { response: (res, req) => (isTokenEndpoint(req) ? edit(res) : res) };
 }
@@ -374,6 +390,64 @@ export const mutants: Mutant[] = [
     only: ['resource-if-match'],
     expect: 'OSPP-RES-02',
     writes: true,
+  },
+  {
+    name: 'offset-ignored',
+    description: '_offset is ignored: every offset page is the first',
+    mutation: onIndividualQuery((q) => q.delete('_offset')),
+    only: ['search-offset-paging'],
+    expect: 'OSPP-SR-01',
+  },
+  {
+    name: 'sort-first-key-only',
+    description: 'a multi-key _sort honours its first key only',
+    mutation: onIndividualQuery((q) => {
+      const sort = q.get('_sort');
+      if (sort) q.set('_sort', sort.split(',')[0]!);
+    }),
+    only: ['search-multi-key-sort'],
+    expect: 'OSPP-SR-02',
+  },
+  {
+    name: 'elements-ignored',
+    description: '_elements is ignored: whole records come back',
+    mutation: onIndividualQuery((q) => q.delete('_elements')),
+    only: ['search-elements'],
+    expect: 'OSPP-SR-03',
+  },
+  {
+    name: 'extensions-unasked',
+    description: 'extension blocks come back whether asked for or not',
+    mutation: onIndividualQuery((q) => q.set('_extensions', '*')),
+    only: ['search-extensions'],
+    expect: 'OSPP-SR-04',
+  },
+  {
+    name: 'foreign-consent-403',
+    description: "another organization's consent is refused 403, where a missing one is 404 (its existence leaks)",
+    mutation: {
+      response: (res, req) =>
+        req.url.includes(`/Consent/${FOREIGN_CONSENT}`) && res.status === 404
+          ? withJson(
+              { ...res, status: 403 },
+              { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden', diagnostics: 'Not your consent.' }] },
+            )
+          : res,
+    },
+    only: ['consent-record-foreign'],
+    expect: 'OSPP-CNS-02',
+  },
+  {
+    name: 'access-summary-frozen',
+    description: 'the access summary does not count reads',
+    mutation: {
+      response: (res, req) =>
+        /\/Consent\/[^/]+\/\$access-summary/.test(req.url) && res.status === 200
+          ? withJson(res, { ...json(res), total_accesses: 3, by_action: { read: 3, search: 0, export: 0 }, by_client: { 'A client': 3 } })
+          : res,
+    },
+    only: ['consent-access-summary'],
+    expect: 'OSPP-CNS-03',
   },
   // ── the deployed dialect (openspp-deployed profile): its own requirements can fail ─────────────────────────
   {
