@@ -188,9 +188,11 @@ describe('the same deployed OpenSPP 2 emulation under the openspp-deployed profi
   it("conforms to what OpenSPP 2 serves but for the emulation's own shortcuts; every security requirement passes, nothing is inconclusive", () => {
     expect(o.error).toBeUndefined();
     expect(o.report!.checks.filter((c) => c.verdict === 'inconclusive' || c.verdict === 'error').map((c) => c.checkId)).toEqual([]);
-    // The emulation serves no PATCH /Individual/{identifier} (Allow lacks it: OSPP-CT-01) and implements no $batch:
-    // every transaction fails "at entry 0 (unknown): unsupported", not at the entry that broke it (OSPP-RES-05).
-    expect(failedIds(o).sort()).toEqual(['OSPP-CT-01', 'OSPP-RES-05']);
+    // The emulation serves no PATCH /Individual/{identifier} (Allow lacks it: OSPP-CT-01), implements no $batch:
+    // every transaction fails "at entry 0 (unknown): unsupported", not at the entry that broke it (OSPP-RES-05), and
+    // ignores _elements, which the deployed contract declares on searches and reads (OSPP-SR-03).
+    expect(failedIds(o).sort()).toEqual(['OSPP-CT-01', 'OSPP-RES-05', 'OSPP-SR-03']);
+    expect(outcome(o, 'search-elements', 'OSPP-SR-03')?.message).toMatch(/_elements=name → 200, \d+ entries, with /);
     expect(outcome(o, 'discovery-method-not-allowed', 'OSPP-CT-01')?.message).toMatch(/declares GET, PUT, PATCH/);
     for (const id of [
       'OSPP-DEP-ERR-01',
