@@ -1,7 +1,8 @@
 /**
- * The 401/403 sweep, generated from the contract: for EVERY secured operation, no token, a garbage token, a
- * tampered token, an unsigned (alg none) token and a valid token lacking the operation's scope — each checked
- * for status, OperationOutcome shape and code, and the WWW-Authenticate challenge. Only a refusal (401 or 403)
+ * The 401/403 sweep, generated from the contracts: for EVERY secured operation (of both dialects; a profile judges
+ * those of its own contract), no token, a garbage token, a tampered token, an unsigned (alg none) token and a valid
+ * token lacking the operation's scope — each checked for status, error body and code in the contract's style
+ * (OperationOutcome, or the deployed `{"detail"}`), and the WWW-Authenticate challenge. Only a refusal (401 or 403)
  * is judged for the token rules: the security requirements are met by any refusal, the status and format ones
  * by the contract's own. An operation the target does not serve (404/405 without a token) is reported once,
  * under OSPP-CT-01, and its token rules are not applicable. Nothing here can write without `writes: true`.
