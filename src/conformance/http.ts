@@ -2,7 +2,8 @@
  * The kit's one door to the network: sends a request, records the exchange (masked), and validates the answer
  * against the contract when the request stands for one of its operations. Nothing here decides a verdict.
  */
-import { contractValidator, type OperationSpec } from '../contract/index.js';
+import { type OperationSpec } from '../contract/index.js';
+import { kitContract } from './kit-contract.js';
 import type { Masker } from './mask.js';
 import type { Exchange } from './types.js';
 
@@ -172,7 +173,7 @@ function parseJson(contentType: string | null, text: string): unknown {
 
 /** Contract violations in the answer of an operation, masked, as the exchange records them. */
 function contractIssues(op: OperationSpec, res: Response, contentType: string | null, text: string, json: unknown, masker: Masker): Exchange['contractIssues'] {
-  const issues = contractValidator.validateResponse(op, { status: res.status, headers: res.headers, contentType, body: json ?? (text || undefined) });
+  const issues = kitContract().validator.validateResponse(op, { status: res.status, headers: res.headers, contentType, body: json ?? (text || undefined) });
   if (!issues.length) return undefined;
   return issues.map((i) => ({ in: i.in, pointer: i.in === 'header' ? `header:${i.name ?? ''}` : i.pointer || '/', message: masker.text(i.message) }));
 }

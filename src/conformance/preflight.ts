@@ -6,7 +6,7 @@
  * could blame the target for a mistake in the file. Anything that makes the target unusable is a TargetError
  * naming the problem (the CLI exits with 2).
  */
-import { getOperation } from '../contract/index.js';
+import { kitOperation, useDialect } from './kit-contract.js';
 import { BudgetExhausted, RequestBudget, type Limits } from './budget.js';
 import type { RoleToken } from './check.js';
 import { authorizationServerMetadataUrl } from './checks/discovery.js';
@@ -131,7 +131,7 @@ class PreflightClient {
 
 /** GET /metadata: the target answers, and what it advertises (the openspp profile's capability statement). */
 async function fetchMetadata(target: Target, client: PreflightClient): Promise<Record<string, any>> {
-  const op = getOperation('getMetadata');
+  const op = kitOperation('getMetadata');
   const url = `${target.baseUrl}${op.pathTemplate}`;
   const r = await client.request({ method: 'GET', url, headers: { accept: 'application/json' }, operation: op }, 'GET /metadata');
   if (r.status !== 200 || !r.json || typeof r.json !== 'object') {
@@ -154,7 +154,7 @@ async function requestRoleToken(
   for (let attempt = 0; ; attempt++) {
     await pc.waitForRoom(budget);
     const spec = buildTokenRequest(tokenEndpoint, { method: profile.clientAuth.primary, client });
-    if (profile.contract) spec.operation = getOperation('issueToken');
+    if (profile.contract) spec.operation = kitOperation('issueToken');
     const result = await pc.request(spec, `token request for the ${role} client`);
     if (result.status !== 429) return result;
     const retryAfter = retryAfterSeconds(result.headers.get('retry-after'));
@@ -220,6 +220,7 @@ function gateOnDay(budget: RequestBudget, limits: LimitsWithSource, spentEarlier
 
 /** Everything the checks need before the first one runs; a TargetError when the target is unusable. */
 export async function preflight(target: Target, profile: Profile, options: PreflightOptions): Promise<PreflightResult> {
+  useDialect(profile.dialect);
   const pc = new PreflightClient(target, profile, options);
   const metadata = profile.contract ? await fetchMetadata(target, pc) : undefined;
   const tokenEndpoint = await resolveTokenEndpoint(target, profile, (spec, what) => pc.request(spec, what));
@@ -272,7 +273,7 @@ function pick(kind: 'token' | 'api', target: Target, metadata: Record<string, an
 
 async function resolveTokenEndpoint(target: Target, profile: Profile, request: (spec: RequestSpec, what: string) => Promise<HttpResult>): Promise<string> {
   if (target.tokenEndpoint) return target.tokenEndpoint;
-  if (profile.tokenEndpoint === 'contract') return `${target.baseUrl}${getOperation('issueToken').pathTemplate}`;
+  if (profile.tokenEndpoint === 'contract') return `${target.baseUrl}${kitOperation('issueToken').pathTemplate}`;
   if (profile.tokenEndpoint === 'target') throw new TargetError(`the ${profile.name} profile needs tokenEndpoint in the target file`);
   // RFC 8414 first, then OpenID Connect discovery (both built from the issuer = baseUrl).
   const candidates = [authorizationServerMetadataUrl(target.baseUrl), `${target.baseUrl}/.well-known/openid-configuration`];

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import type { Dialect } from '../contract/contract.js';
 import { matchesPattern } from './catalogue.js';
 import { dataDir } from './data-dir.js';
 import { schemaProblems, schemaValidator } from './file-schemas.js';
@@ -17,8 +18,13 @@ export interface Profile {
   title: string;
   /** `api`: token endpoint, resource server and contract; `token`: the token endpoint alone. */
   scope: 'api' | 'token';
-  /** Validate every response against the OpenAPI document. */
+  /** Validate every response against the OpenAPI document (the `dialect`'s). */
   contract: boolean;
+  /**
+   * Which dialect's contract the checks use — its operations, scopes, error style, and the document responses are
+   * validated against: `published` (openapi/) or `deployed` (openapi/deployed/). `published` when `contract` is off.
+   */
+  dialect: Dialect;
   /** `contract`: the issueToken path under baseUrl; `target`: the target file names it; `discover`: target, else RFC 8414 / OpenID discovery. */
   tokenEndpoint: 'contract' | 'target' | 'discover';
   clientAuth: { primary: AuthMethod; expected: AuthMethod[]; optional: AuthMethod[]; refused: AuthMethod[] };
@@ -38,9 +44,9 @@ export interface Profile {
 export class ProfileError extends Error {}
 
 /** A profile document as profile-schema.json allows it. */
-type ProfileDocument = Omit<Profile, 'title' | 'contract' | 'clientAuth' | 'token' | 'requirements'> & {
+type ProfileDocument = Omit<Profile, 'title' | 'contract' | 'dialect' | 'clientAuth' | 'token' | 'requirements'> & {
   title?: string;
-  contract?: boolean;
+  contract?: boolean | Dialect;
   clientAuth: { primary: AuthMethod } & Partial<Omit<Profile['clientAuth'], 'primary'>>;
   token: Partial<Profile['token']> & Pick<Profile['token'], 'expiresIn' | 'pragma'>;
   requirements?: Partial<Profile['requirements']>;
@@ -57,7 +63,8 @@ export function parseProfile(text: string, file = 'profile'): Profile {
     name: doc.name,
     title: doc.title ?? doc.name,
     scope: doc.scope,
-    contract: doc.contract ?? false,
+    contract: doc.contract !== undefined && doc.contract !== false,
+    dialect: doc.contract === 'deployed' ? 'deployed' : 'published',
     tokenEndpoint: doc.tokenEndpoint,
     clientAuth: { primary: clientAuth.primary, expected: clientAuth.expected ?? [], optional: clientAuth.optional ?? [], refused: clientAuth.refused ?? [] },
     token: {

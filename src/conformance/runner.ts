@@ -10,6 +10,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planBudget, type BudgetPlan } from './budget.js';
 import { loadCatalogue } from './catalogue.js';
+import { useDialect } from './kit-contract.js';
 import { ledgerFile } from './ledger.js';
 import { SUITES, type SuiteName } from './check.js';
 import { checkResult } from './check-result.js';
@@ -151,7 +152,10 @@ function loadInputs(options: RunOptions): { target: Target; profile: Profile } |
   try {
     let target = options.target ?? loadTarget(options.targetFile!);
     if (options.baseUrl) target = { ...target, baseUrl: options.baseUrl.replace(/\/+$/, '') };
-    return { target, profile: withExclusions(loadProfile(options.profile ?? target.profile), options.exclude) };
+    const profile = withExclusions(loadProfile(options.profile ?? target.profile), options.exclude);
+    // The run judges by the profile's contract (published or deployed): its operations, scopes and error style.
+    useDialect(profile.dialect);
+    return { target, profile };
   } catch (e) {
     if (e instanceof TargetError || e instanceof ProfileError) return { error: e.message };
     throw e;

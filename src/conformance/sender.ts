@@ -3,7 +3,8 @@
  * next request does not fit yet), a 429 the check did not ask for is waited out once or cuts the check off, token
  * requests are counted, and every answer is recorded — a contract operation's answer as OSPP-CT-01 evidence.
  */
-import { getOperation, type OperationSpec } from '../contract/index.js';
+import { type OperationSpec } from '../contract/index.js';
+import { kitOperation } from './kit-contract.js';
 import { retryAfterSeconds } from '../rfc/http.js';
 import type { RequestBudget } from './budget.js';
 import type { ApiCall, TokenCall, RoleToken } from './check.js';
@@ -75,7 +76,7 @@ export class CheckSender {
     this.recorder.tokenRequests++;
     const spec = buildTokenRequest(config.tokenEndpoint, call);
     // Token answers are contract answers too (issueToken), except under profiles for other servers.
-    if (config.profile.contract && (call.httpMethod ?? 'POST') === 'POST') spec.operation = getOperation('issueToken');
+    if (config.profile.contract && (call.httpMethod ?? 'POST') === 'POST') spec.operation = kitOperation('issueToken');
     return this.send(spec, { budget: this.session.tokenBudget, expect429: call.expect429, probe: call.probe });
   }
 

@@ -7,6 +7,7 @@
 import { RequestBudget } from './budget.js';
 import type { RoleToken, RunLimits } from './check.js';
 import type { HttpClientOptions } from './http.js';
+import { useDialect } from './kit-contract.js';
 import { recordSpend } from './ledger.js';
 import { Masker } from './mask.js';
 import type { Profile } from './profiles.js';
@@ -69,6 +70,7 @@ export class Session {
   private exchangeSeq: number;
 
   constructor(readonly config: RunConfig) {
+    useDialect(config.profile.dialect);
     this.masker = new Masker(targetSecrets(config.target));
     this.variables = secretVariables(config.target);
     this.exchangeSeq = Math.max(0, ...config.preflightExchanges.map((e) => e.id));

@@ -5,7 +5,8 @@
  * be accepted where a real one is), and the records (each exists for the full client; the consent client is not
  * refused the consented one while it reads the unconsented one — the two entries swapped).
  */
-import { getOperation, type OperationSpec } from '../contract/index.js';
+import { type OperationSpec } from '../contract/index.js';
+import { kitOperation } from './kit-contract.js';
 import type { RoleToken } from './check.js';
 import { cheapQuery, probeOperation } from './checks/helpers.js';
 import type { HttpResult, RequestSpec } from './http.js';
@@ -90,7 +91,7 @@ async function verifyKey(target: Target, full: RoleToken | undefined, o: VerifyO
 
 /** records.*: each exists (read with the full client), and the consent client does not see them the other way round. */
 async function verifyRecords(target: Target, tokens: Partial<Record<Role, RoleToken>>, o: VerifyOptions, ledgers: ApiLedgers): Promise<void> {
-  const read = getOperation('readIndividual');
+  const read = kitOperation('readIndividual');
   const entries = (['consented', 'unconsented'] as const).filter((k) => target.records[k]);
   const full = tokens.full;
   if (full) {

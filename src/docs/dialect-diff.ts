@@ -1,14 +1,14 @@
 /**
  * Every difference between two dialects of the API, computed from their documents (never written by hand): how
  * errors and unknown parameters are treated, the operations only one has, and — for the operations and
- * component schemas both have — their scopes, parameters, statuses, bodies, fields, required fields and values.
+ * component schemas both have — their scopes, parameters, statuses, required response headers, bodies, fields, required fields and values.
  * Pure; `npm run docs` renders the list as a page, and the kit's tests derive their expectations from it.
  */
 import type { Contract } from '../contract/contract.js';
 import { resolveRef, type OpenApiDocument } from '../contract/document.js';
 import type { OperationSpec } from '../contract/operations.js';
 
-export type DifferenceArea = 'document' | 'operation' | 'scopes' | 'parameters' | 'statuses' | 'request' | 'response' | 'schema';
+export type DifferenceArea = 'document' | 'operation' | 'scopes' | 'parameters' | 'statuses' | 'request' | 'response' | 'headers' | 'schema';
 
 export interface DialectDifference {
   /** Stable key, e.g. `operation:PATCH /Individual/{identifier}` or `schema:Individual:properties`. */
@@ -137,6 +137,15 @@ function operationDifferences(a: Contract, b: Contract): DialectDifference[] {
     out.push(...setDifference(`request:${key}:media`, 'request', key, media(oa), media(ob), 'accepts'));
     const body = (op: OperationSpec, c: Contract) => fieldsOf(op.requestBody?.content['application/json'], c.document);
     out.push(...setDifference(`request:${key}:fields`, 'request', key, body(oa, a).properties, body(ob, b).properties, 'fields'));
+    // The headers each dialect requires on a status both declare (Cache-Control on tokens, WWW-Authenticate on 401s, ETag ...).
+    const required = (op: OperationSpec, status: number) =>
+      new Set(
+        Object.entries(op.responses.get(status)?.headers ?? {})
+          .filter(([, h]) => h.required)
+          .map(([name]) => name),
+      );
+    for (const status of [...oa.responses.keys()].filter((st) => ob.responses.has(st)).sort())
+      out.push(...setDifference(`headers:${key}:${status}`, 'headers', `${key} ${status}`, required(oa, status), required(ob, status), 'requires'));
     const sa = success(oa);
     const sb = success(ob);
     if (sa?.status !== sb?.status)

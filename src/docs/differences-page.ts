@@ -15,6 +15,7 @@ const AREAS: Record<DifferenceArea, string> = {
   statuses: 'Declared statuses',
   request: 'Request bodies',
   response: 'Success bodies',
+  headers: 'Required response headers',
   schema: 'Schemas both define',
 };
 

@@ -66,6 +66,8 @@ describe('requirements catalogue', () => {
       /^[\w .-]+ \(https:\/\/[^\s)]+\)$/,
       // This repository's contract.
       /^openapi\/openapi\.yaml( \(.+\))?$/,
+      // ... and its deployed dialect (openapi/deployed/).
+      /^openapi\/deployed\/openapi\.yaml( \(.+\))?$/,
     ];
     const bad = catalogue.flatMap((r) =>
       r.source
@@ -75,6 +77,7 @@ describe('requirements catalogue', () => {
     );
     expect(bad).toEqual([]);
     expect(existsSync(new URL('../../openapi/openapi.yaml', import.meta.url))).toBe(true);
+    expect(existsSync(new URL('../../openapi/deployed/openapi.yaml', import.meta.url))).toBe(true);
   });
 
   it('prints a coverage matrix that names the uncovered MUSTs (none)', () => {
@@ -87,7 +90,7 @@ describe('requirements catalogue', () => {
 
 describe('profiles', () => {
   it('load, and every id pattern they name matches a catalogue requirement', () => {
-    expect(profileNames()).toEqual(['oauth21', 'opencrvs', 'openspp', 'rfc6749', 'spry']);
+    expect(profileNames()).toEqual(['oauth21', 'opencrvs', 'openspp', 'openspp-deployed', 'rfc6749', 'spry']);
     for (const name of profileNames()) {
       const p = loadProfile(name);
       for (const pattern of [...p.requirements.include, ...Object.keys(p.requirements.exclude)]) {
@@ -108,6 +111,6 @@ describe('profiles', () => {
   });
 
   it('refuses an unknown profile with the list of known ones', () => {
-    expect(() => loadProfile('nope')).toThrow(/unknown profile 'nope' \(available: oauth21, opencrvs, openspp, rfc6749, spry\)/);
+    expect(() => loadProfile('nope')).toThrow(/unknown profile 'nope' \(available: oauth21, opencrvs, openspp, openspp-deployed, rfc6749, spry\)/);
   });
 });

@@ -14,7 +14,8 @@
  *   can be repeated.
  *
  * - the deployed dialect's server: the test starts `npx spp-kit serve --dialect deployed` itself too, on a free port
- *   of its own and a database file of its own, so `127.0.0.1:8070` becomes `127.0.0.1:<that port>`.
+ *   of its own and a database file of its own, so `127.0.0.1:8070` becomes `127.0.0.1:<that port>` (in the blocks
+ *   and in the copy of fixtures/targets/reference-deployed.yaml, which declares the raised limits too).
  *
  * Not run, each for its stated reason (the list is checked, so a new block cannot be skipped by accident):
  * `npm ci` (CI runs it before this test; reinstalling node_modules under running tests would pull the floor away),
@@ -100,6 +101,7 @@ let deployed: ChildProcess;
 let deployedOutput = '';
 let env: NodeJS.ProcessEnv;
 let target: string;
+let deployedTarget: string;
 const skipped: string[] = [];
 
 beforeAll(async () => {
@@ -129,6 +131,12 @@ beforeAll(async () => {
   server.stderr!.on('data', (d: Buffer) => (serverOutput += d.toString()));
   // The deployed dialect's server of the README's "Two dialects" block, on a port and database of its own.
   deployedPort = await freePort();
+  const referenceDeployed = parse(readFileSync(join(root, 'fixtures/targets/reference-deployed.yaml'), 'utf8')) as Record<string, unknown>;
+  deployedTarget = join(dir, 'reference-deployed.yaml');
+  await writeFile(
+    deployedTarget,
+    stringify({ ...referenceDeployed, baseUrl: String(referenceDeployed.baseUrl).replace(':8070', `:${deployedPort}`), rateLimits: RAISED }),
+  );
   const deployedArgs = ['spp-kit', 'serve', '--dialect', 'deployed', '--port', String(deployedPort), '--db', join(dir, 'deployed.db')];
   deployed = spawn('npx', deployedArgs, { cwd: root, env: { ...env, PORT: String(deployedPort) }, detached: true });
   deployed.stdout!.on('data', (d: Buffer) => (deployedOutput += d.toString()));
@@ -166,7 +174,8 @@ function prepared(snippet: Snippet): string {
         .replaceAll('127.0.0.1:8069', `127.0.0.1:${port}`)
         .replaceAll('127.0.0.1:8070', `127.0.0.1:${deployedPort}`)
         .replace(/^npm run fuzz$/, 'npm run fuzz -- --seed 20260101')
-        .replace('--target fixtures/targets/reference.yaml', `--target ${target}`),
+        .replace('--target fixtures/targets/reference.yaml', `--target ${target}`)
+        .replace('--target fixtures/targets/reference-deployed.yaml', `--target ${deployedTarget}`),
     );
   }
   return kept.join('\n');
@@ -221,12 +230,18 @@ describe('README.md: every sh and ts block runs as written against npm start', (
     expect(at('npx tsx examples/search-read-update.ts')).toContain("Searched name 'santos'");
     expect(at('--target fixtures/targets/reference.yaml')).toMatch(/PASS/);
     expect(at('npm run docs ')).toMatch(/wrote .*site\/index\.html/);
+    // Both profiles against the deployed dialect: openspp-deployed passes, openspp lists the differences (exit 1).
+    const both = at('reference-deployed.yaml --no-reports');
+    expect(both).toMatch(/RESULT: PASS/);
+    expect(both).toMatch(/RESULT: FAIL/);
+    expect(both).toMatch(/^exit 1: differs from the published pages/m);
     expect(skipped.sort()).toEqual(
       [
         'npm ci: CI runs it before this test',
         'npm start: the test started it',
         'npm start: the test started it',
         'npm test: this test is part of it',
+        'npx spp-kit: the test started it',
         'npx spp-kit: the test started it',
       ].sort(),
     );

@@ -1,12 +1,15 @@
 /**
- * The 401/403 sweep, generated from the contract: for EVERY secured operation, no token, a garbage token, a
- * tampered token, an unsigned (alg none) token and a valid token lacking the operation's scope — each checked
- * for status, OperationOutcome shape and code, and the WWW-Authenticate challenge. Only a refusal (401 or 403)
+ * The 401/403 sweep, generated from the contracts: for EVERY secured operation (of both dialects; a profile judges
+ * those of its own contract), no token, a garbage token, a tampered token, an unsigned (alg none) token and a valid
+ * token lacking the operation's scope — each checked for status, error body and code in the contract's style
+ * (OperationOutcome, or the deployed `{"detail"}`), and the WWW-Authenticate challenge. Only a refusal (401 or 403)
  * is judged for the token rules: the security requirements are met by any refusal, the status and format ones
  * by the contract's own. An operation the target does not serve (404/405 without a token) is reported once,
  * under OSPP-CT-01, and its token rules are not applicable. Nothing here can write without `writes: true`.
  */
-import { scopesAllow, type ErrorCode, type OperationSpec } from '../../contract/index.js';
+import { contractFor, DIALECTS } from '../../contract/contract.js';
+import { isPublic, scopesAllow, type ErrorCode, type OperationSpec } from '../../contract/index.js';
+import { kitHasOperation, kitOperation } from '../kit-contract.js';
 import type { Check, CheckContext, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { algNone, attackerSigned, GARBAGE_TOKEN, tampered } from '../jwt.js';
@@ -18,10 +21,11 @@ import {
   label,
   narrowestScope,
   needsNoScope,
-  operationOutcomeProblem,
+  errorBodyName,
+  errorBodyProblem,
+  errorRequirement,
   parseChallenges,
   probeOperation,
-  securedOperations,
 } from './helpers.js';
 import { isRefusal, isValidationAnswer, judgeOrder, notJudged, notServed, probe, scopeProbe, servedness, type Credential } from './probes.js';
 
@@ -61,19 +65,22 @@ function assertOutcome(ctx: CheckContext, where: string, r: HttpResult, codes: E
     });
   for (const id of ids.status)
     ctx.assert(id, r.status === expected.status, `${where} (expected ${expected.status})`, r, { cause: `answered ${r.status}, not ${expected.status}` });
-  if (ids.outcome) {
-    if (r.status < 400) ctx.notApplicable(ids.outcome, `answered ${r.status}: not an error`);
+  // The body rules of the run's contract's error style (OperationOutcome, or the deployed dialect's {"detail"}).
+  const outcomeId = ids.outcome && errorRequirement(ids.outcome);
+  if (outcomeId) {
+    if (r.status < 400) ctx.notApplicable(outcomeId, `answered ${r.status}: not an error`);
     else {
-      const problem = operationOutcomeProblem(r.json);
-      ctx.assert(ids.outcome, !problem, problem ? `${where}: ${problem}` : `${where}: OperationOutcome`, r, {
-        cause: `${r.status} body is not an OperationOutcome`,
+      const problem = errorBodyProblem(r.json, r.status);
+      ctx.assert(outcomeId, !problem, problem ? `${where}: ${problem}` : `${where}: ${errorBodyName()}`, r, {
+        cause: `${r.status} body is not ${errorBodyName() === 'OperationOutcome' ? 'an OperationOutcome' : 'a {"detail"} body'}`,
       });
     }
   }
   const code = errorCodeOf(r.json);
-  if (ids.code)
+  const codeId = ids.code && errorRequirement(ids.code);
+  if (codeId)
     ctx.assert(
-      ids.code,
+      codeId,
       r.status === expected.status && code !== undefined && (codes as string[]).includes(code),
       `${where}: code ${code ?? '(none)'} (expected ${expected.status} ${codes.join(' or ')})`,
       r,
@@ -81,9 +88,10 @@ function assertOutcome(ctx: CheckContext, where: string, r: HttpResult, codes: E
     );
   const issue = issueCodeOf(r.json);
   const issues = codes.map((c) => expectedFor(c).issue);
-  if (ids.issue)
+  const issueId = ids.issue && errorRequirement(ids.issue);
+  if (issueId)
     ctx.assert(
-      ids.issue,
+      issueId,
       issue !== undefined && issues.includes(issue),
       `${where}: issue code ${issue ?? '(none)'} (expected ${[...new Set(issues)].join(' or ')})`,
       r,
@@ -170,7 +178,7 @@ const variants: Variant[] = [
   {
     name: 'no-token',
     title: 'without a token gets 401 AUTHENTICATION_REQUIRED and a bare Bearer challenge',
-    verifies: ['RS-05', 'RS-06', 'RS-07', 'HTTP-01', 'OO-01', 'OO-02', 'OO-04', 'OSPP-ERR-01', 'OSPP-CT-01'],
+    verifies: ['RS-05', 'RS-06', 'RS-07', 'HTTP-01', 'OO-01', 'OO-02', 'OO-04', 'OSPP-ERR-01', 'OSPP-DEP-ERR-01', 'OSPP-DEP-ERR-02', 'OSPP-CT-01'],
     credential: async () => ({}),
     codes: ['AUTHENTICATION_REQUIRED'],
     ids: {
@@ -188,7 +196,7 @@ const variants: Variant[] = [
   {
     name: 'garbage-token',
     title: 'with a malformed token gets 401 invalid_token',
-    verifies: ['JWT-01', 'RS-10', 'RS-05', 'RS-08', 'RS-09', 'AT-11', 'OO-01', 'OSPP-ERR-01'],
+    verifies: ['JWT-01', 'RS-10', 'RS-05', 'RS-08', 'RS-09', 'AT-11', 'OO-01', 'OSPP-ERR-01', 'OSPP-DEP-ERR-01', 'OSPP-DEP-ERR-02'],
     credential: async () => ({ token: GARBAGE_TOKEN, forged: `a malformed token: the literal ${GARBAGE_TOKEN}` }),
     codes: INVALID,
     error: 'invalid_token',
@@ -197,7 +205,7 @@ const variants: Variant[] = [
   {
     name: 'tampered-token',
     title: 'with a real token whose payload was altered gets 401 invalid_token',
-    verifies: ['AT-09', 'RS-10', 'RS-05', 'AT-11', 'OO-01', 'OSPP-ERR-01'],
+    verifies: ['AT-09', 'RS-10', 'RS-05', 'AT-11', 'OO-01', 'OSPP-ERR-01', 'OSPP-DEP-ERR-01', 'OSPP-DEP-ERR-02'],
     uses: ['full'],
     credential: async (ctx) => ({
       token: tampered((await ctx.token('full')).accessToken),
@@ -211,7 +219,7 @@ const variants: Variant[] = [
   {
     name: 'alg-none',
     title: 'with an unsigned (alg none) copy of a real token gets 401',
-    verifies: ['BCP-01', 'BCP-03', 'AT-09', 'RS-05', 'OO-01', 'OSPP-ERR-01'],
+    verifies: ['BCP-01', 'BCP-03', 'AT-09', 'RS-05', 'OO-01', 'OSPP-ERR-01', 'OSPP-DEP-ERR-01', 'OSPP-DEP-ERR-02'],
     uses: ['full'],
     credential: async (ctx) => ({
       token: algNone((await ctx.token('full')).accessToken),
@@ -225,7 +233,7 @@ const variants: Variant[] = [
   {
     name: 'missing-scope',
     title: 'with a valid token lacking the scope gets 403 SCOPE_INSUFFICIENT and insufficient_scope',
-    verifies: ['RS-11', 'RS-15', 'O21-04', 'RS-05', 'RS-06', 'OO-01', 'OO-02', 'OSPP-ERR-02', 'RS-16'],
+    verifies: ['RS-11', 'RS-15', 'O21-04', 'RS-05', 'RS-06', 'OO-01', 'OO-02', 'OSPP-ERR-02', 'OSPP-DEP-ERR-01', 'OSPP-DEP-ERR-03', 'RS-16'],
     uses: ['full', 'reader', 'narrow'],
     credential: async (ctx, op) => ({ token: await lackingToken(ctx, op) }),
     codes: ['SCOPE_INSUFFICIENT'],
@@ -298,15 +306,24 @@ async function missingScopeCheck(ctx: CheckContext, op: OperationSpec, v: Varian
   assertRefusal(ctx, op, p.answer, v.codes, { error: v.error! }, v.ids);
 }
 
-function sweepCheck(op: OperationSpec, v: Variant): Check {
+function sweepCheck(spec: OperationSpec, v: Variant): Check {
   return {
-    id: `auth-${v.name}/${op.id}`,
-    title: `${op.method} ${op.pathTemplate} ${v.title}`,
+    id: `auth-${v.name}/${spec.id}`,
+    title: `${spec.method} ${spec.pathTemplate} ${v.title}`,
     suite: 'auth',
     verifies: v.verifies,
     ...(v.uses ? { uses: v.uses } : {}),
     ...(v.uses?.includes('full') ? { needs: { clients: ['full'] } } : {}),
+    // The sweep covers the operations of both dialects; a profile judges those of its own contract.
+    notApplicable: (p) => {
+      const op = contractFor(p.dialect).operations.get(spec.id);
+      if (!p.contract) return op ? undefined : `${spec.id} is only in the deployed contract`;
+      if (!op || isPublic(op)) return `the ${p.dialect} contract has no secured operation ${spec.id}`;
+      if (v.name === 'missing-scope' && needsNoScope(op)) return `${spec.id} needs no scope in the ${p.dialect} contract (any valid token may call it)`;
+      return undefined;
+    },
     async run(ctx: CheckContext) {
+      const op = kitHasOperation(spec.id) ? kitOperation(spec.id) : spec;
       if (v.name === 'no-token') return noTokenCheck(ctx, op, v);
       const served = await servedness(ctx, op);
       if (!served.served) return notServed(ctx, v.verifies, `the target does not serve ${op.method} ${op.pathTemplate}`);
@@ -324,10 +341,25 @@ function sweepCheck(op: OperationSpec, v: Variant): Check {
   };
 }
 
+/** The secured operations of both dialects, the published contract's first (each id once). */
+function sweptOperations(): OperationSpec[] {
+  const out = new Map<string, OperationSpec>();
+  for (const dialect of DIALECTS) for (const op of contractFor(dialect).operations.values()) if (!isPublic(op) && !out.has(op.id)) out.set(op.id, op);
+  return [...out.values()];
+}
+
+/** Whether some dialect's contract gives the operation a scope to lack. */
+function scopedSomewhere(id: string): boolean {
+  return DIALECTS.some((d) => {
+    const op = contractFor(d).operations.get(id);
+    return !!op && !isPublic(op) && !needsNoScope(op);
+  });
+}
+
 export const authChecks: Check[] = [
   ...variants.flatMap((v) =>
-    securedOperations()
-      .filter((op) => v.name !== 'missing-scope' || !needsNoScope(op))
+    sweptOperations()
+      .filter((op) => v.name !== 'missing-scope' || scopedSomewhere(op.id))
       .map((op) => sweepCheck(op, v)),
   ),
   {

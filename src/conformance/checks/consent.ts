@@ -3,15 +3,15 @@
  * "unconsented" from "does not exist" — not by status, body or headers, and not by response time (compared with
  * a Mann-Whitney U test over interleaved samples) — and its searches leak nothing.
  */
-import { getOperation } from '../../contract/index.js';
+import { kitOperation } from '../kit-contract.js';
 import type { Check, CheckContext } from '../check.js';
 import { headersToObject, type HttpResult } from '../http.js';
 import { mannWhitney } from '../stats.js';
 import { absentLike, errorCodeOf, expectedFor, operationOutcomeProblem, VOLATILE_HEADERS } from './helpers.js';
-import { requireShape } from './shapes.js';
+import { asBundle, requireShape, resourceKind } from './shapes.js';
 
-const read = () => getOperation('readIndividual');
-const search = () => getOperation('searchIndividuals');
+const read = () => kitOperation('readIndividual');
+const search = () => kitOperation('searchIndividuals');
 
 function readAs(ctx: CheckContext, role: 'consent' | 'reader', identifier: string): Promise<HttpResult> {
   return ctx.token(role).then((token) => ctx.api(read(), { token, params: { identifier } }));
@@ -38,7 +38,7 @@ async function searchTotal(
 ): Promise<{ r: HttpResult; total: number | undefined; ids: string[] }> {
   const token = await ctx.token(role);
   const r = await ctx.api(search(), { token, query: { identifier } });
-  const body = r.json as { total?: number; entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }> } | undefined;
+  const body = asBundle(r.json);
   const ids = (body?.entry ?? []).flatMap((e) => (e.resource?.identifier ?? []).map((i) => `${i.system}|${i.value}`));
   return { r, total: typeof body?.total === 'number' ? body.total : undefined, ids };
 }
@@ -47,14 +47,11 @@ async function searchTotal(
 async function browseAsConsent(ctx: CheckContext): Promise<{ first: { total?: number } | undefined; all: string[]; entries: number; last: HttpResult }> {
   const token = await ctx.token('consent');
   let r = await ctx.api(search(), { token, query: { _count: '100' } });
-  const first = r.json as { total?: number } | undefined;
+  const first = asBundle(r.json);
   const all: string[] = [];
   let entries = 0;
   for (let page = 0; page < 10 && r.status === 200; page++) {
-    const body = r.json as {
-      entry?: Array<{ resource?: { identifier?: Array<{ system: string; value: string }> } }>;
-      link?: Array<{ relation: string; url: string }>;
-    };
+    const body = asBundle(r.json) ?? {};
     entries += body.entry?.length ?? 0;
     all.push(...(body.entry ?? []).flatMap((e) => (e.resource?.identifier ?? []).map((i) => `${i.system}|${i.value}`)));
     const next = body.link?.find((l) => l.relation === 'next')?.url;
@@ -84,7 +81,7 @@ export const consentChecks: Check[] = [
       const r = await readAs(ctx, 'consent', ctx.target.records.consented!);
       ctx.assert(
         'OSPP-CON-01',
-        r.status === 200 && (r.json as { resourceType?: string })?.resourceType === 'Individual',
+        r.status === 200 && resourceKind(r.json) === 'Individual',
         `GET consented record → ${r.status} (X-Consent-Status: ${r.headers.get('x-consent-status') ?? 'none'})`,
         r,
       );

@@ -3,11 +3,13 @@
  * No token is needed for any of them. RFC 8414 metadata and a JWK Set are optional features: absent, they are
  * judged only when the target file (`features`) or its capability statement claims them.
  */
-import { getOperation, operationIndex } from '../../contract/index.js';
+import { contractFor } from '../../contract/contract.js';
+import { fieldsOf } from '../../docs/dialect-diff.js';
+import { kitContract, kitHasOperation, kitOperation } from '../kit-contract.js';
 import type { Check, CheckContext } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { decodeJwt } from '../jwt.js';
-import { errorCodeOf, expectedFor, operationOutcomeProblem } from './helpers.js';
+import { ERROR_BODY_IDS, errorBodyName, errorBodyProblem, errorCodeOf, errorRequirement, expectedFor } from './helpers.js';
 
 const isLoopback = (u: URL) => ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(u.hostname) || u.hostname.startsWith('127.');
 
@@ -77,12 +79,15 @@ export const discoveryChecks: Check[] = [
     suite: 'discovery',
     verifies: ['OSPP-MD-01', 'SC-04', 'OSPP-MD-02', 'OSPP-CT-01'],
     async run(ctx: CheckContext) {
-      const op = getOperation('getMetadata');
+      const op = kitOperation('getMetadata');
       const r = await ctx.api(op);
       const body = r.json as Record<string, any> | undefined;
+      // The capability statement's parts that the run's contract describes (the deployed one advertises no rate limits).
+      const described = fieldsOf(op.responses.get(200)?.content['application/json'], kitContract().document).properties;
+      const parts = ['authentication', 'rateLimits', 'resources'].filter((k) => described.has(k));
       ctx.assert(
         'OSPP-MD-01',
-        r.status === 200 && !!body?.authentication && !!body?.rateLimits && !!body?.resources,
+        r.status === 200 && parts.every((k) => !!body?.[k]),
         `GET /metadata without a token answered ${r.status}${body ? ` with ${Object.keys(body).join(', ')}` : ''}`,
         r,
       );
@@ -114,7 +119,8 @@ export const discoveryChecks: Check[] = [
     verifies: ['MD-01', 'MD-02', 'MD-03', 'MD-04', 'MD-05', 'MD-06', 'MD-07', 'MD-08', 'AT-07', 'OSPP-CT-01'],
     async run(ctx: CheckContext) {
       const issuer = String(ctx.metadata?.authentication?.issuer ?? ctx.target.baseUrl);
-      const op = ctx.profile.contract ? getOperation('getAuthorizationServerMetadata') : undefined;
+      // Judged against the contract where it declares the document (the deployed one does not: an optional feature then).
+      const op = ctx.profile.contract && kitHasOperation('getAuthorizationServerMetadata') ? kitOperation('getAuthorizationServerMetadata') : undefined;
       const claim = featureClaim(ctx, 'authorizationServerMetadata');
       const r = await ctx.request({
         method: 'GET',
@@ -160,10 +166,15 @@ export const discoveryChecks: Check[] = [
     title: 'The JWK Set is well formed and exposes no private key material',
     suite: 'discovery',
     verifies: ['JWKS-01', 'JWKS-02', 'JWKS-03', 'JWKS-05', 'JWKS-06', 'OSPP-CT-01'],
-    notApplicable: (p) => (p.contract ? undefined : `the JWKS location comes from the OpenSPP contract (not used by the ${p.name} profile)`),
+    notApplicable: (p) =>
+      !p.contract
+        ? `the JWKS location comes from the OpenSPP contract (not used by the ${p.name} profile)`
+        : contractFor(p.dialect).operations.has('getJwks')
+          ? undefined
+          : `the ${p.dialect} contract publishes no JWK Set (HS256 tokens)`,
     async run(ctx: CheckContext) {
       const claim = featureClaim(ctx, 'jwks');
-      const r = await ctx.api(getOperation('getJwks'), { optional: !claim });
+      const r = await ctx.api(kitOperation('getJwks'), { optional: !claim });
       if (!claim && absentUnclaimed(ctx, this.verifies, r, 'JWK Set', 'jwks')) return;
       const body = r.json as { keys?: Array<Record<string, unknown>> } | undefined;
       const keys = Array.isArray(body?.keys) ? body.keys : undefined;
@@ -212,13 +223,13 @@ export const discoveryChecks: Check[] = [
     id: 'discovery-method-not-allowed',
     title: 'A method the contract does not declare for a path gets 405 with Allow',
     suite: 'discovery',
-    verifies: ['HTTP-02', 'OO-01'],
+    verifies: ['HTTP-02', 'OSPP-CT-01', ...ERROR_BODY_IDS],
     notApplicable: (p) => (p.contract ? undefined : `needs the OpenSPP contract's paths (the ${p.name} profile checks the token endpoint only)`),
     async run(ctx: CheckContext) {
       // A path of the contract and a method none of its operations use.
       const byPath = new Map<string, string[]>();
-      for (const op of operationIndex.values())
-        if (!op.pathTemplate.startsWith('/.well-known') && op.basePath === getOperation('getMetadata').basePath)
+      for (const op of kitContract().operations.values())
+        if (!op.pathTemplate.startsWith('/.well-known') && op.basePath === kitOperation('getMetadata').basePath)
           byPath.set(op.pathTemplate, [...(byPath.get(op.pathTemplate) ?? []), op.method]);
       const [path, methods] = [...byPath].find(([p]) => p.includes('{')) ?? [...byPath][0]!;
       const method = ['DELETE', 'PATCH', 'POST', 'PUT'].find((m) => !methods.includes(m))!;
@@ -228,12 +239,19 @@ export const discoveryChecks: Check[] = [
       const listed = (allow ?? '').split(',').map((s) => s.trim().toUpperCase());
       ctx.assert(
         'HTTP-02',
-        r.status === expectedFor('METHOD_NOT_ALLOWED').status && !!allow && methods.every((m) => listed.includes(m)),
-        `${method} ${path} → ${r.status}, Allow: ${allow ?? '(none)'} (the contract declares ${methods.join(', ')})`,
+        r.status === expectedFor('METHOD_NOT_ALLOWED').status && !!allow,
+        `${method} ${path} → ${r.status}, Allow: ${allow ?? '(none)'}`,
         r,
       );
-      const problem = operationOutcomeProblem(r.json);
-      ctx.assert('OO-01', !problem, problem ?? `OperationOutcome ${errorCodeOf(r.json) ?? ''}`, r);
+      // Which methods Allow lists is the contract's business: those the target serves are RFC 9110's.
+      if (r.status === 405 && allow) {
+        const unlisted = methods.filter((m) => !listed.includes(m));
+        ctx.assert('OSPP-CT-01', unlisted.length === 0, `${method} ${path} → 405, Allow: ${allow} (the contract declares ${methods.join(', ')})`, r, {
+          cause: `a path does not allow every method the contract declares for it (${unlisted.join(', ')} missing)`,
+        });
+      }
+      const problem = errorBodyProblem(r.json, r.status);
+      ctx.assert(errorRequirement('OO-01')!, !problem, problem ?? `${errorBodyName()} ${errorCodeOf(r.json) ?? ''}`, r);
     },
   },
 ];

@@ -4,6 +4,7 @@ import { authChecks } from './auth.js';
 import { authorizationCodeChecks } from './authorization-code.js';
 import { consentChecks } from './consent.js';
 import { consentRecordChecks } from './consent-records.js';
+import { deployedChecks } from './deployed.js';
 import { discoveryChecks } from './discovery.js';
 import { expiryChecks } from './expiry.js';
 import { keyChecks } from './jwt-key.js';
@@ -21,6 +22,8 @@ const all: Check[] = [
   ...discoveryChecks,
   ...shapeChecks,
   ...tokenChecks,
+  // The deployed dialect's own token rules (openspp-deployed profile).
+  ...deployedChecks,
   // The user flows (issue 19): authorization code with PKCE, refresh tokens, revocation and introspection, Spry's conventions.
   ...authorizationCodeChecks,
   ...refreshTokenChecks,

@@ -3,17 +3,16 @@
  * `_elements` and `_extensions`. Read-only; each check reads the target's own data, so an order or a field is
  * judged only where the data can show it (a sort key's ties, a record with an extension), and says so.
  */
-import { getOperation } from '../../contract/index.js';
+import { kitOperation } from '../kit-contract.js';
 import type { Check, CheckContext, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
 import { label } from './helpers.js';
-import { requireShape } from './shapes.js';
+import { asBundle, requireShape } from './shapes.js';
 
 type Resource = Record<string, unknown> & { identifier?: Array<{ system: string; value: string }>; meta?: { lastUpdated?: string } };
-type Bundle = { total?: number; entry?: Array<{ fullUrl?: string; resource?: Resource }>; link?: Array<{ relation: string; url: string }> };
 
-const search = () => getOperation('searchIndividuals');
-const bundleOf = (r: HttpResult) => (r.status === 200 ? (r.json as Bundle | undefined) : undefined);
+const search = () => kitOperation('searchIndividuals');
+const bundleOf = (r: HttpResult) => (r.status === 200 ? asBundle(r.json) : undefined);
 const resources = (r: HttpResult) => (bundleOf(r)?.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
 const keyOf = (res: Resource) => JSON.stringify(res.identifier ?? []);
 
@@ -33,7 +32,8 @@ async function totalOrSkip(ctx: CheckContext, token: RoleToken): Promise<{ total
 
 /** Fields of a resource beyond those `_elements` always keeps. */
 function extraFields(res: Resource, asked: readonly string[]): string[] {
-  const allowed = new Set(['resourceType', 'identifier', 'meta', ...asked.map((a) => a.split('.')[0]!)]);
+  // The discriminator is always returned: resourceType (published) or type (deployed), as the kit reads either dialect.
+  const allowed = new Set(['resourceType', 'type', 'identifier', 'meta', ...asked.map((a) => a.split('.')[0]!)]);
   const extra = Object.keys(res).filter((k) => !allowed.has(k));
   // A dotted element keeps only that field of the object.
   for (const dotted of asked.filter((a) => a.includes('.'))) {
@@ -193,7 +193,7 @@ export const searchFeatureChecks: Check[] = [
       const first = found.find((r) => r.identifier?.length);
       if (!first) return;
       const identifier = `${first.identifier![0]!.system}|${first.identifier![0]!.value}`;
-      const read = await ctx.api(getOperation('readIndividual'), { token, params: { identifier }, query: { _elements: 'birthDate,name.family' } });
+      const read = await ctx.api(kitOperation('readIndividual'), { token, params: { identifier }, query: { _elements: 'birthDate,name.family' } });
       const got = read.status === 200 ? (read.json as Resource) : undefined;
       const readExtra = got ? extraFields(got, ['birthDate', 'name.family']) : [];
       ctx.assert(

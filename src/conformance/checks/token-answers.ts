@@ -3,7 +3,7 @@
  * the OpenSPP seed adds), the JWT it carries (RFC 9068, RFC 8725, the OpenCRVS profile's rules), and an error
  * answer (RFC 6749 §5.2).
  */
-import { scopeCatalogue } from '../../contract/index.js';
+import { kitContract } from '../kit-contract.js';
 import { isErrorUri, isOAuthText, isScopeValue } from '../../rfc/oauth.js';
 import type { CheckContext, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
@@ -119,7 +119,7 @@ export function assertSeedResponse(ctx: CheckContext, t: RoleToken, life: Lifeti
     `${who}: access_token ${jwtOk ? 'is a JWT' : 'is not a JWT'}, token_type ${JSON.stringify(body.token_type)}, expires_in ${JSON.stringify(life.expiresIn)}${life.claimed !== undefined ? ` (exp - iat = ${life.claimed})` : ''}, scope ${scope === undefined ? 'missing' : 'present'}`,
     e,
   );
-  const unknown = (scope ?? '').split(' ').filter((s) => s && !scopeCatalogue.has(s));
+  const unknown = (scope ?? '').split(' ').filter((s) => s && !kitContract().scopes.has(s));
   ctx.assert(
     'OSPP-SC-03',
     unknown.length === 0,

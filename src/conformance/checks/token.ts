@@ -3,7 +3,7 @@
  * the JWT header and claims, the error codes and statuses, scope subsetting. Every request here counts against
  * the token budget; the working tokens come from the preflight and are reused.
  */
-import { scopeCatalogue } from '../../contract/index.js';
+import { kitContract } from '../kit-contract.js';
 import type { Check, CheckContext, Evidence, RoleToken } from '../check.js';
 import type { HttpResult } from '../http.js';
 import type { Exchange } from '../types.js';
@@ -406,7 +406,7 @@ export const tokenChecks: Check[] = [
       if (ctx.target.clients.reader && ctx.profile.contract) {
         const reader = await ctx.token('reader');
         const held = new Set(reader.scope.split(' '));
-        const lacking = [...scopeCatalogue.keys()].find((s) => !held.has(s));
+        const lacking = [...kitContract().scopes.keys()].find((s) => !held.has(s));
         if (lacking) [role, scope] = ['reader', lacking];
       }
       const r = await ctx.tokenRequest({ method: ctx.profile.clientAuth.primary, client: ctx.target.clients[role]!, params: { scope } });

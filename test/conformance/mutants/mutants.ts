@@ -33,6 +33,11 @@ export interface Mutant {
   /** Rate limits to declare in the target (must match env). */
   limits?: { token: { perMinute: number; perDay: number }; api: { perMinute: number; perDay: number } };
   writes?: boolean;
+  /**
+   * The reference server speaks the deployed dialect (SPP_DIALECT=deployed) and the kit judges it with the
+   * openspp-deployed profile: a fault of a deployment of OpenSPP 2 that its own requirements must catch.
+   */
+  deployed?: true;
 }
 
 const isApi = (req: ProxyRequest) => !isTokenEndpoint(req) && !req.url.includes('/.well-known/') && !/\/(metadata|openapi\.json|docs)(\?|$)/.test(req.url);
@@ -443,5 +448,63 @@ export const mutants: Mutant[] = [
     },
     only: ['consent-access-summary'],
     expect: 'OSPP-CNS-03',
+  },
+  // ── the deployed dialect (openspp-deployed profile): its own requirements can fail ─────────────────────────
+  {
+    name: 'deployed-operation-outcome',
+    description: 'a deployed-style server that answers its refusals with an OperationOutcome instead of {"detail"}',
+    mutation: {
+      response: (res, req) => {
+        const body = isApi(req) && res.status >= 400 ? json(res) : undefined;
+        return typeof body?.detail === 'string'
+          ? withJson(res, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'security', diagnostics: body.detail }] })
+          : res;
+      },
+    },
+    only: ['auth-no-token/searchIndividuals'],
+    expect: 'OSPP-DEP-ERR-01',
+    deployed: true,
+  },
+  {
+    name: 'deployed-one-hour-tokens',
+    description: "a deployed-style server whose tokens live 1 h (the published pages' lifetime), not the module's 24 h",
+    mutation: {},
+    env: { SPP_TOKEN_LIFETIME: '3600' },
+    only: ['deployed-token-lifetime'],
+    expect: 'OSPP-DEP-TOK-02',
+    deployed: true,
+  },
+  {
+    name: 'deployed-oauth-token-errors',
+    description: 'a deployed-style token endpoint that refuses with RFC 6749 error bodies instead of {"detail"}',
+    mutation: onTokenResponse((r) =>
+      r.status >= 400 && typeof json(r)?.detail === 'string' ? withJson(r, { error: r.status === 401 ? 'invalid_client' : 'invalid_request' }) : r,
+    ),
+    only: ['deployed-token-errors'],
+    expect: 'OSPP-DEP-TOK-01',
+    deployed: true,
+  },
+  {
+    name: 'deployed-scope-refusal-text',
+    description: 'a deployed-style 403 for a missing scope that does not say which scope is missing',
+    mutation: { response: (res, req) => (isApi(req) && res.status === 403 ? withJson(res, { detail: 'Forbidden' }) : res) },
+    only: ['auth-missing-scope/createIndividual'],
+    expect: 'OSPP-DEP-ERR-03',
+    deployed: true,
+  },
+  {
+    name: 'deployed-no-scopes-claim',
+    description: "a deployed-style server whose tokens lack the module's scopes claim",
+    mutation: onTokenResponse((r) => {
+      const body = json(r);
+      if (r.status !== 200 || typeof body?.access_token !== 'string') return r;
+      const [h, p, sig] = body.access_token.split('.');
+      const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+      delete payload.scopes;
+      return withJson(r, { ...body, access_token: `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}` });
+    }),
+    only: ['deployed-token-claims'],
+    expect: 'OSPP-DEP-TOK-03',
+    deployed: true,
   },
 ];

@@ -106,15 +106,20 @@ describe('a deployed OpenSPP 2 (emulation: {detail} errors, {data, meta, links} 
     expect(all.reason).toMatch(/ignores requested scopes/);
   });
 
-  it('7: detects the envelope once (OSPP-CT-01) and makes the checks that read it inconclusive, not failed', () => {
+  it('7: detects the envelope once (OSPP-CT-01) and reads it anyway (a dialect the kit speaks): the checks that read it judge, none is inconclusive', () => {
     const shapes = check(o, 'contract-shapes');
     expect(shapes.verdict).toBe('fail');
     expect(shapes.assertions.filter((a) => /not searchset Bundles .*data, meta, links/.test(a.message))).toHaveLength(1);
-    for (const id of ['consent-search', 'search-paging', 'consent-read-consented']) {
-      const c = check(o, id);
-      expect(c.verdict, id).toBe('inconclusive');
-      expect(c.reason, id).toMatch(/reported once by contract-shapes/);
+    // The deployed envelope and `type` are read like a Bundle and resourceType: totals, paging and consent are judged.
+    for (const [id, req] of [
+      ['consent-search', 'OSPP-CON-04'],
+      ['search-paging', 'OSPP-RES-04'],
+      ['consent-read-consented', 'OSPP-CON-01'],
+    ] as const) {
+      expect(check(o, id).verdict, id).not.toBe('inconclusive');
+      expect(outcome(o, id, req)?.verdict, `${id} ${req}`).toBe('pass');
     }
+    expect(o.report!.checks.filter((c) => c.verdict === 'inconclusive').map((c) => c.checkId)).toEqual([]);
     expect(o.report!.checks.some((c) => /total undefined|resourceType missing/.test(JSON.stringify(c.outcomes)))).toBe(false);
   });
 
@@ -158,6 +163,60 @@ describe('a deployed OpenSPP 2 (emulation: {detail} errors, {data, meta, links} 
   });
 });
 
+describe('the same deployed OpenSPP 2 emulation under the openspp-deployed profile (what an operator of a real deployment runs)', () => {
+  let deployed: RunningDeployed;
+  let o: RunOutcome & { lines: string[] };
+  beforeAll(async () => {
+    deployed = await startDeployedOpenSpp({ tokenPerMinute: 200, tokenPerDay: 10_000, secret: DEPLOYED_SECRET });
+    const target = parseTarget(
+      {
+        baseUrl: deployed.baseUrl,
+        profile: 'openspp-deployed',
+        clients: DEPLOYED_CLIENTS,
+        records: DEPLOYED_RECORDS,
+        jwt: { alg: 'HS256', secret: DEPLOYED_SECRET },
+        rateLimits: { token: { perMinute: 200, perDay: 10_000 } },
+        writes: true,
+        writeIdentifier: { system: 'urn:openspp:vocab:id-type#national_id', valuePrefix: 'SPPKIT-' },
+      },
+      { env: {} },
+    );
+    o = await run({ target });
+  }, 180_000);
+  afterAll(async () => deployed?.close());
+
+  it("conforms to what OpenSPP 2 serves but for the emulation's own shortcuts; every security requirement passes, nothing is inconclusive", () => {
+    expect(o.error).toBeUndefined();
+    expect(o.report!.checks.filter((c) => c.verdict === 'inconclusive' || c.verdict === 'error').map((c) => c.checkId)).toEqual([]);
+    // The emulation serves no PATCH /Individual/{identifier} (Allow lacks it: OSPP-CT-01), implements no $batch:
+    // every transaction fails "at entry 0 (unknown): unsupported", not at the entry that broke it (OSPP-RES-05), and
+    // ignores _elements, which the deployed contract declares on searches and reads (OSPP-SR-03).
+    expect(failedIds(o).sort()).toEqual(['OSPP-CT-01', 'OSPP-RES-05', 'OSPP-SR-03']);
+    expect(outcome(o, 'search-elements', 'OSPP-SR-03')?.message).toMatch(/_elements=name → 200, \d+ entries, with /);
+    expect(outcome(o, 'discovery-method-not-allowed', 'OSPP-CT-01')?.message).toMatch(/declares GET, PUT, PATCH/);
+    for (const id of [
+      'OSPP-DEP-ERR-01',
+      'OSPP-DEP-ERR-02',
+      'OSPP-DEP-ERR-03',
+      'OSPP-DEP-TOK-01',
+      'OSPP-DEP-TOK-02',
+      'OSPP-DEP-TOK-03',
+      'RS-10',
+      'RS-15',
+      'JWT-01',
+      'JWT-02',
+      'BCP-01',
+      'AT-09',
+      'OSPP-SC-01',
+      'OSPP-CON-01',
+      'OSPP-CON-02',
+      'OO-03',
+      'OSPP-RES-04',
+    ])
+      expect(requirement(o, id), id).toBe('pass');
+  });
+});
+
 describe('a server that ignores requested scopes and reports the issued one (RFC 6749 §3.3)', () => {
   const s = stranger('scopeIgnoring');
   it('3, 12: SC-02 passes, OSPP-SC-04 fails; the 403 checks use the reader and run (no skip), OSPP-SC-02 is not misjudged', async () => {
@@ -165,7 +224,8 @@ describe('a server that ignores requested scopes and reports the issued one (RFC
     expect(requirement(o, 'SC-02')).toBe('pass');
     expect(requirement(o, 'OSPP-SC-04')).toBe('fail');
     // The reader lacks every write scope: those checks run. Only reads the reader itself may call have no lacking token.
-    const missing = o.report!.checks.filter((c) => c.checkId.startsWith('auth-missing-scope/'));
+    // (The sweep also lists the deployed contract's own operations, not applicable under openspp.)
+    const missing = o.report!.checks.filter((c) => c.checkId.startsWith('auth-missing-scope/') && c.verdict !== 'na');
     const ran = missing.filter((c) => c.verdict !== 'skip');
     expect(ran.length).toBeGreaterThanOrEqual(12);
     expect(ran.every((c) => c.exchanges.some((e) => e.request.method !== 'GET'))).toBe(true);

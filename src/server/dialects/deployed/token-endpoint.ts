@@ -4,9 +4,10 @@
  *   credentials (Basic, form, or JSON — the module's order) → grant type → client authentication → issue
  *
  * Refusals are the module's `{"detail": …}` answers: 400 for an unreadable request or another grant, 401
- * `Invalid client credentials` (no challenge). Every token carries all of the client's scopes; a `scope` field is
- * ignored, as the module does.
+ * `Invalid client credentials` (no challenge). Every token carries all of the client's scopes that the deployed
+ * contract knows; a `scope` field is ignored, as the module does.
  */
+import { deployedContract } from '../../../contract/contract.js';
 import { ApiError } from '../../../contract/errors.js';
 import type { Handler, HandlerRequest, DeployedOperations } from '../../../contract/route-table.js';
 import { parseBasicAuthorization } from '../../../rfc/oauth.js';
@@ -66,7 +67,12 @@ export function deployedTokenEndpoint(
     const c = credentials(req);
     checkGrant(c);
     const client = authenticate(c, ctx);
-    const scope = [...client.scopes].sort(scopeOrder).join(' ');
+    // Only the scopes the module knows (resource:action over its resources): a client record shared with the
+    // published dialect may hold others (consent:*), which the deployed contract does not have.
+    const scope = [...client.scopes]
+      .filter((s) => deployedContract.scopes.has(s))
+      .sort(scopeOrder)
+      .join(' ');
     const lifetime = client.tokenLifetime ?? settings.defaultLifetime;
     const issued = await issueAccessToken(keys, settings, { clientId: client.clientId, scope, lifetime, secretVersion: client.secretVersion, now: ctx.now() });
     return { status: 200, body: { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope } };
