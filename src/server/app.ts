@@ -25,7 +25,7 @@ import { userFlowHandlers, ADDRESS_LIMITED, type UserFlowOperation } from './aut
 import type { ServerConfig } from './config.js';
 import type { Principal, ServerContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
-import { policiesFor, RateLimiter, rateLimitHeaders } from './rate-limit/limiter.js';
+import { policiesFor, rateLimiterOf, rateLimitHeaders } from './rate-limit/limiter.js';
 import type { TokenSettings } from './auth/tokens.js';
 import { identifyClient } from './request-log.js';
 import type { Db } from './store/db.js';
@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const edge = config.dialect === 'deployed' ? deployedEdge : publishedEdge;
   const contract = edge.contract;
   const now = deps.now ?? (() => new Date());
-  const limiter = new RateLimiter(db);
+  const limiter = rateLimiterOf(db, config.rateLimitStore);
   const tokenPolicies = policiesFor(config.tokenRateLimit);
   const tokenSettings: TokenSettings = { issuer: config.issuer, audience: config.audience, leeway: config.leeway, format: edge.tokenFormat };
   const renderOptions = { realm: REALM, ...(deps.onError ? { onError: deps.onError } : {}) };
