@@ -18,7 +18,7 @@ import { mountOperations, type EdgeStep } from '../contract/mount.js';
 import { isPublic, type OperationSpec } from '../contract/operations.js';
 import { errorResponse } from '../contract/render.js';
 import type { DeployedRouteTable, RouteTable } from '../contract/route-table.js';
-import { authenticateBearer, REALM, type ClientLimits } from './auth/bearer.js';
+import { authenticateBearer, BearerCache, REALM, type ClientLimits } from './auth/bearer.js';
 import type { SigningKeys } from './auth/keys.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { userFlowHandlers, ADDRESS_LIMITED, type UserFlowOperation } from './auth/user-flows.js';
@@ -98,6 +98,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const contract = edge.contract;
   const now = deps.now ?? (() => new Date());
   const limiter = rateLimiterOf(db, config.rateLimitStore);
+  const bearerCache = new BearerCache(db);
   const tokenPolicies = policiesFor(config.tokenRateLimit);
   const tokenSettings: TokenSettings = { issuer: config.issuer, audience: config.audience, leeway: config.leeway, format: edge.tokenFormat };
   const renderOptions = { realm: REALM, ...(deps.onError ? { onError: deps.onError } : {}) };
@@ -108,7 +109,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (!decision.allowed) throw edge.addressLimited(decision);
   };
   const authenticate: EdgeStep<AppEnv> = async ({ c }) => {
-    const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now(), edge.bearer);
+    const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now(), edge.bearer, bearerCache);
     identifyClient(c.req.raw, principal.clientId);
     c.set('principal', principal);
     c.set('limits', limits);
