@@ -9,6 +9,7 @@ import { bearerChallenge } from '../../rfc/oauth.js';
 import { findClient } from '../clients/repository.js';
 import type { Principal } from '../context.js';
 import type { Db } from '../store/db.js';
+import { ChangeStamp } from '../store/stamp.js';
 import type { SigningKeys } from './keys.js';
 import { revocationOf } from './token-state.js';
 import { checkTimes, verifyAccessToken, type AccessTokenClaims, type TokenSettings } from './tokens.js';
@@ -90,40 +91,30 @@ const CACHE_SIZE = 10_000;
 
 /**
  * Tokens that verified, with the client, grant and user state they were checked against — remembered only while
- * none of that can have changed. The stamp is this connection's change count (`total_changes()`: a client,
- * grant or revocation written by this server, even by a transaction later rolled back) and SQLite's
- * `data_version` (a commit by any other connection: `spp-kit clients disable|scopes|rotate-secret` in another
- * process). Either moving empties the cache, so a disabled, re-scoped or rotated client is refused on its very
- * next request. The clock-dependent claims (exp, nbf, iat) are checked on every use.
+ * none of that can have changed (store/stamp.ts: a write of this connection, or a commit of any other, such as
+ * `spp-kit clients disable|scopes|rotate-secret` in another process, empties the cache). So a disabled,
+ * re-scoped or rotated client is refused on its very next request. The clock-dependent claims (exp, nbf, iat)
+ * are checked on every use.
  */
 export class BearerCache {
   private readonly entries = new Map<string, Authenticated>();
-  private readonly changes;
-  private readonly dataVersion;
-  private changesSeen = -1;
-  private versionSeen = -1;
+  private readonly stamp: ChangeStamp;
 
-  constructor(private readonly db: Db) {
-    this.changes = db.prepare('SELECT total_changes()').pluck();
-    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+  constructor(db: Db) {
+    this.stamp = new ChangeStamp(db);
   }
 
   /** The entry for `token` if the database is as it was when it was stored. */
   get(token: string): Authenticated | undefined {
-    const changes = this.changes.get() as number;
-    const version = this.dataVersion.get() as number;
-    if (changes !== this.changesSeen || version !== this.versionSeen) {
+    if (this.stamp.moved()) {
       this.entries.clear();
-      this.changesSeen = changes;
-      this.versionSeen = version;
       return undefined;
     }
     return this.entries.get(token);
   }
 
   set(token: string, entry: Authenticated): void {
-    // Inside a transaction the rows read may not be committed yet: nothing learnt there is kept.
-    if (this.db.inTransaction) return;
+    if (!this.stamp.settled) return;
     if (this.entries.size >= CACHE_SIZE) this.entries.clear();
     this.entries.set(token, entry);
   }
