@@ -119,7 +119,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const policies = policiesFor({ perMinute: own.perMinute ?? config.apiRateLimit.perMinute, perDay: own.perDay ?? config.apiRateLimit.perDay });
     const decision = limiter.consume(`api:${c.get('principal').clientId}`, policies, now().getTime());
     if (!decision.allowed) throw edge.clientLimited(decision);
-    if (edge.quotaOnSuccess) for (const [name, value] of Object.entries(rateLimitHeaders(decision))) headers.set(name, value);
+    if (edge.quotaOnSuccess) for (const [name, value] of Object.entries(rateLimitHeaders(decision))) headers[name.toLowerCase()] = value;
   };
 
   const app = new Hono<AppEnv>();
