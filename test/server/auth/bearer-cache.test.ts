@@ -72,3 +72,24 @@ describe('a client changed by another process is refused on its very next reques
     expect(await read(token)).toBe(401);
   });
 });
+
+describe('the token endpoint sees a client changed by another process at once', () => {
+  const tokenStatus = async (who: 'full' | 'reader') =>
+    (
+      await h.request('/oauth/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: demo[who].clientId, client_secret: demo[who].clientSecret }),
+      })
+    ).status;
+
+  it('disabled, then rotated', async () => {
+    expect([await tokenStatus('full'), await tokenStatus('full')]).toEqual([200, 200]);
+    setActive(cli, demo.full.clientId, false);
+    expect(await tokenStatus('full')).toBe(400);
+    setActive(cli, demo.full.clientId, true);
+    expect(await tokenStatus('full')).toBe(200);
+    rotateSecret(cli, demo.full.clientId);
+    expect(await tokenStatus('full')).toBe(400);
+  });
+});
