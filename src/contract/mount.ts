@@ -12,7 +12,7 @@ import { publishedContract, type Contract } from './contract.js';
 import { ApiError } from './errors.js';
 import { createInvoker, type InvokeOptions, type Invoker, type OperationCall } from './invoke.js';
 import { honoPath, type OperationSpec } from './operations.js';
-import { errorResponse, resultResponse, type RenderOptions } from './render.js';
+import { errorResponse, resultResponse, type HeaderFields, type RenderOptions } from './render.js';
 import { assertCompleteRouteTable, type RouteTable } from './route-table.js';
 import type { ValidationIssue } from './validation.js';
 
@@ -22,8 +22,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface EdgeExchange<E extends Env = Env> {
   op: OperationSpec;
   c: Context<E>;
-  /** Added to the response, success or refusal (e.g. the caller's remaining quota). */
-  headers: Headers;
+  /** Added to the response, success or refusal (e.g. the caller's remaining quota); names in lower case. */
+  headers: HeaderFields;
 }
 
 /** A step before the operation is invoked. Refuses by throwing; passes by returning. */
@@ -143,7 +143,7 @@ export function mountOperations<Ctx, E extends Env = Env>(
   for (const op of contract.operations.values()) {
     const edge = options.edge?.(op) ?? [];
     app.on(op.method, honoPath(op), async (c) => {
-      const headers = new Headers();
+      const headers: HeaderFields = {};
       try {
         for (const step of edge) await step({ op, c, headers });
         const call = await httpCall(op, c, maxBytes);

@@ -29,10 +29,22 @@ export interface RenderOptions {
   onError?: (op: OperationSpec | undefined, error: unknown, errorId: string) => void;
 }
 
+/** Response header fields by lower-case name, as a Response takes them without building a Headers object. */
+export type HeaderFields = Record<string, string>;
+
+/** Adds `from` to `to` (a later field replaces an earlier one of the same name, whatever its case). */
+function addHeaders(to: HeaderFields, from: Headers | Readonly<Record<string, string | number | undefined>> | undefined): void {
+  if (!from) return;
+  if (from instanceof Headers) from.forEach((v, k) => (to[k] = v));
+  else for (const k in from) if (from[k] !== undefined) to[k.toLowerCase()] = String(from[k]);
+}
+
+// Plain header records rather than Headers: @hono/node-server writes them straight to the socket, where a
+// Headers object is built field by field, sorted and copied out again (measured: ≈5 % of a read).
 function json(contract: Contract, status: number, body: unknown, ...headerSets: Array<Headers | Record<string, string> | undefined>): Response {
-  const headers = new Headers({ 'Content-Type': 'application/json' });
-  for (const set of headerSets) if (set) new Headers(set).forEach((v, k) => headers.set(k, v));
-  headers.set('X-API-Version', contract.version);
+  const headers: HeaderFields = { 'content-type': 'application/json' };
+  for (const set of headerSets) addHeaders(headers, set);
+  headers['x-api-version'] = contract.version;
   return new Response(JSON.stringify(body), { status, headers });
 }
 
@@ -41,16 +53,16 @@ export function resultResponse(
   contract: Contract,
   op: OperationSpec,
   result: AnyHandlerResponse,
-  extra?: Headers,
+  extra?: HeaderFields,
 ): { response: Response; contentType: string | null } {
   const declared = op.responses.get(result.status);
   const contentType = result.contentType ?? (declared ? Object.keys(declared.content)[0] : undefined) ?? null;
-  const headers = new Headers(extra);
-  for (const [name, value] of Object.entries(result.headers ?? {})) if (value !== undefined) headers.set(name, String(value));
-  headers.set('X-API-Version', contract.version);
+  const headers: HeaderFields = { ...extra };
+  addHeaders(headers, result.headers);
+  headers['x-api-version'] = contract.version;
   let payload: string | null = null;
   if (result.body !== undefined && contentType) {
-    headers.set('Content-Type', contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType);
+    headers['content-type'] = contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType;
     payload = typeof result.body === 'string' && !contentType.includes('json') ? result.body : JSON.stringify(result.body);
   }
   return { response: new Response(payload, { status: result.status, headers }), contentType };
@@ -89,7 +101,7 @@ function errorBody(contract: Contract, op: OperationSpec | undefined, error: Api
 }
 
 /** A 500 for something nobody meant to happen, with an id to find it in the logs. */
-function unexpected(contract: Contract, op: OperationSpec | undefined, error: unknown, options: RenderOptions, extra?: Headers): Response {
+function unexpected(contract: Contract, op: OperationSpec | undefined, error: unknown, options: RenderOptions, extra?: HeaderFields): Response {
   const errorId = crypto.randomUUID();
   options.onError?.(op, error, errorId);
   const failure = new ApiError('INTERNAL_ERROR', 'An unexpected error occurred. Quote the error id to your administrator.', {
@@ -103,7 +115,7 @@ function unexpected(contract: Contract, op: OperationSpec | undefined, error: un
  * Any thrown value as a response. `op` is the operation the request was for (undefined for a path the contract
  * does not have); `extra` are headers earlier steps added (the caller's remaining quota).
  */
-export function errorResponse(contract: Contract, op: OperationSpec | undefined, error: unknown, options: RenderOptions = {}, extra?: Headers): Response {
+export function errorResponse(contract: Contract, op: OperationSpec | undefined, error: unknown, options: RenderOptions = {}, extra?: HeaderFields): Response {
   if (error instanceof OAuthError) {
     const challenge = error.options.basic ? { 'WWW-Authenticate': `Basic realm="${options.realm ?? 'openspp'}"` } : undefined;
     return json(contract, error.options.basic ? 401 : 400, oauthErrorBody(error.error, error.message), extra, NO_STORE, challenge);

@@ -18,14 +18,14 @@ import { mountOperations, type EdgeStep } from '../contract/mount.js';
 import { isPublic, type OperationSpec } from '../contract/operations.js';
 import { errorResponse } from '../contract/render.js';
 import type { DeployedRouteTable, RouteTable } from '../contract/route-table.js';
-import { authenticateBearer, REALM, type ClientLimits } from './auth/bearer.js';
+import { authenticateBearer, BearerCache, REALM, type ClientLimits } from './auth/bearer.js';
 import type { SigningKeys } from './auth/keys.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { userFlowHandlers, ADDRESS_LIMITED, type UserFlowOperation } from './auth/user-flows.js';
 import type { ServerConfig } from './config.js';
 import type { Principal, ServerContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
-import { policiesFor, RateLimiter, rateLimitHeaders } from './rate-limit/limiter.js';
+import { policiesFor, rateLimiterOf, rateLimitHeaders } from './rate-limit/limiter.js';
 import type { TokenSettings } from './auth/tokens.js';
 import { identifyClient } from './request-log.js';
 import type { Db } from './store/db.js';
@@ -97,7 +97,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const edge = config.dialect === 'deployed' ? deployedEdge : publishedEdge;
   const contract = edge.contract;
   const now = deps.now ?? (() => new Date());
-  const limiter = new RateLimiter(db);
+  const limiter = rateLimiterOf(db, config.rateLimitStore);
+  const bearerCache = new BearerCache(db);
   const tokenPolicies = policiesFor(config.tokenRateLimit);
   const tokenSettings: TokenSettings = { issuer: config.issuer, audience: config.audience, leeway: config.leeway, format: edge.tokenFormat };
   const renderOptions = { realm: REALM, ...(deps.onError ? { onError: deps.onError } : {}) };
@@ -108,7 +109,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (!decision.allowed) throw edge.addressLimited(decision);
   };
   const authenticate: EdgeStep<AppEnv> = async ({ c }) => {
-    const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now(), edge.bearer);
+    const { principal, limits } = await authenticateBearer(db, keys, tokenSettings, c.req.raw, now(), edge.bearer, bearerCache);
     identifyClient(c.req.raw, principal.clientId);
     c.set('principal', principal);
     c.set('limits', limits);
@@ -118,7 +119,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const policies = policiesFor({ perMinute: own.perMinute ?? config.apiRateLimit.perMinute, perDay: own.perDay ?? config.apiRateLimit.perDay });
     const decision = limiter.consume(`api:${c.get('principal').clientId}`, policies, now().getTime());
     if (!decision.allowed) throw edge.clientLimited(decision);
-    if (edge.quotaOnSuccess) for (const [name, value] of Object.entries(rateLimitHeaders(decision))) headers.set(name, value);
+    if (edge.quotaOnSuccess) for (const [name, value] of Object.entries(rateLimitHeaders(decision))) headers[name.toLowerCase()] = value;
   };
 
   const app = new Hono<AppEnv>();

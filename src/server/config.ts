@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { contractFor, DIALECTS, isDialect, type Dialect } from '../contract/contract.js';
+import type { RateLimitStore } from './rate-limit/limiter.js';
 import { LOG_FORMATS, type LogFormat } from './request-log.js';
 
 export type SigningAlgorithm = 'HS256' | 'ES256' | 'RS256';
@@ -40,6 +41,11 @@ export interface ServerConfig {
   leeway: number;
   tokenRateLimit: RateLimitSettings;
   apiRateLimit: RateLimitSettings;
+  /**
+   * Where rate-limit counts live: `process` (in memory, written to the database within a second; exact for one
+   * server process) or `shared` (a transaction per request; exact across processes sharing the database file).
+   */
+  rateLimitStore: RateLimitStore;
   /** Trust X-Forwarded-For for the client address (only behind a proxy you control). */
   trustProxy: boolean;
   /** OpenCRVS-style compatibility: accept client credentials in the token URL's query string. */
@@ -104,6 +110,12 @@ function defaultTokenLifetime(dialect: Dialect): number {
   return declared;
 }
 
+function rateLimitStore(raw: string | boolean | undefined): RateLimitStore {
+  const value = raw === undefined || raw === '' ? 'process' : String(raw);
+  if (value !== 'process' && value !== 'shared') throw new ConfigError(`SPP_RATE_LIMITS must be process or shared, got '${value}'`);
+  return value;
+}
+
 /**
  * Builds the configuration. `input` merges the environment (upper-case names) with CLI flags (which win).
  */
@@ -161,6 +173,7 @@ export function loadConfig(input: ConfigInput = process.env): ServerConfig {
       perMinute: int('SPP_API_RATE_PER_MINUTE', input.SPP_API_RATE_PER_MINUTE, 60, 1, 1_000_000_000),
       perDay: int('SPP_API_RATE_PER_DAY', input.SPP_API_RATE_PER_DAY, 10_000, 1, 1_000_000_000),
     },
+    rateLimitStore: rateLimitStore(input.SPP_RATE_LIMITS),
     trustProxy: bool('SPP_TRUST_PROXY', input.SPP_TRUST_PROXY, false),
     allowQueryCredentials: bool('SPP_ALLOW_QUERY_CREDENTIALS', input.SPP_ALLOW_QUERY_CREDENTIALS, false),
     validateResponses: bool('SPP_VALIDATE_RESPONSES', input.SPP_VALIDATE_RESPONSES, false),

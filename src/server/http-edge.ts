@@ -29,9 +29,26 @@ function headerBytes(headers: Headers): number {
   return n;
 }
 
+/**
+ * What Node read off the socket, when the request came through @hono/node-server: the raw request target and
+ * header lines. Sizes measured on them are upper bounds of the parsed ones (percent-encoding only grows a URL
+ * up to threefold; joining repeated fields and trimming values only shrinks them), so a request well within the
+ * limits on the raw figures needs neither a URL parse nor the adapter's full Headers object (which, once built,
+ * also slows every later header lookup).
+ */
+function rawSizes(env: unknown): { target: number; headers: number } | undefined {
+  const incoming = (env as { incoming?: { url?: unknown; rawHeaders?: unknown } } | undefined)?.incoming;
+  if (typeof incoming?.url !== 'string' || !Array.isArray(incoming.rawHeaders)) return undefined;
+  let headers = 0;
+  for (const field of incoming.rawHeaders as string[]) headers += field.length + 2;
+  return { target: incoming.url.length, headers };
+}
+
 /** The application's fetch behind the URL and header limits. */
 export function limitedFetch(contract: Contract, render: RenderOptions, fetch: Fetch): Fetch {
   return (request, env) => {
+    const raw = rawSizes(env);
+    if (raw && raw.target * 3 <= MAX_URL_BYTES && raw.headers <= MAX_HEADER_BYTES) return fetch(request, env);
     const url = new URL(request.url);
     if (url.pathname.length + url.search.length > MAX_URL_BYTES) {
       return errorResponse(contract, undefined, new ApiError('URI_TOO_LONG', `The request URL is longer than ${MAX_URL_BYTES} bytes.`), render);

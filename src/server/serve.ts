@@ -16,6 +16,7 @@ import { loadDemoUsers } from './demo-users.js';
 import { accessLogOf } from './registry/store/access-log.js';
 import { withRequestLog, type RequestLogEntry } from './request-log.js';
 import { openDatabase, type Db } from './store/db.js';
+import { flushRateLimits } from './rate-limit/limiter.js';
 
 export interface StartOptions {
   config: ServerConfig;
@@ -115,6 +116,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => {
           accessLogOf(db).flush();
+          flushRateLimits(db);
           db.close();
           resolve();
         });

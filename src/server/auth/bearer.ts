@@ -9,9 +9,10 @@ import { bearerChallenge } from '../../rfc/oauth.js';
 import { findClient } from '../clients/repository.js';
 import type { Principal } from '../context.js';
 import type { Db } from '../store/db.js';
+import { ChangeStamp } from '../store/stamp.js';
 import type { SigningKeys } from './keys.js';
 import { revocationOf } from './token-state.js';
-import { verifyAccessToken, type TokenSettings } from './tokens.js';
+import { checkTimes, verifyAccessToken, type AccessTokenClaims, type TokenSettings } from './tokens.js';
 
 export const REALM = 'openspp';
 
@@ -78,6 +79,47 @@ export const deployedBearer: BearerStyle = {
   currentScopes: true,
 };
 
+/** What a bearer token stands for once verified: its claims, the client as it is, its limits. */
+interface Authenticated {
+  claims: AccessTokenClaims;
+  principal: Principal;
+  limits: ClientLimits;
+}
+
+/** Tokens remembered at most; past this the cache starts over (a token costs one verification more). */
+const CACHE_SIZE = 10_000;
+
+/**
+ * Tokens that verified, with the client, grant and user state they were checked against — remembered only while
+ * none of that can have changed (store/stamp.ts: a write of this connection, or a commit of any other, such as
+ * `spp-kit clients disable|scopes|rotate-secret` in another process, empties the cache). So a disabled,
+ * re-scoped or rotated client is refused on its very next request. The clock-dependent claims (exp, nbf, iat)
+ * are checked on every use.
+ */
+export class BearerCache {
+  private readonly entries = new Map<string, Authenticated>();
+  private readonly stamp: ChangeStamp;
+
+  constructor(db: Db) {
+    this.stamp = new ChangeStamp(db);
+  }
+
+  /** The entry for `token` if the database is as it was when it was stored. */
+  get(token: string): Authenticated | undefined {
+    if (this.stamp.moved()) {
+      this.entries.clear();
+      return undefined;
+    }
+    return this.entries.get(token);
+  }
+
+  set(token: string, entry: Authenticated): void {
+    if (!this.stamp.settled) return;
+    if (this.entries.size >= CACHE_SIZE) this.entries.clear();
+    this.entries.set(token, entry);
+  }
+}
+
 /** The authenticated client of a request, with its own limits; throws a 401 ApiError for anything else. */
 export async function authenticateBearer(
   db: Db,
@@ -86,8 +128,18 @@ export async function authenticateBearer(
   request: { headers: Headers; url: string },
   now: Date,
   style: BearerStyle = rfc6750Bearer,
+  cache?: BearerCache,
 ): Promise<{ principal: Principal; limits: ClientLimits }> {
   const token = style.token(request.headers.get('authorization'), request.url);
+  const known = cache?.get(token);
+  if (known) {
+    try {
+      checkTimes(known.claims, settings, now);
+    } catch (e) {
+      throw e instanceof ApiError ? style.refuse(e, e.code === 'TOKEN_EXPIRED' ? 'expired' : 'invalid') : e;
+    }
+    return known;
+  }
   let claims;
   try {
     claims = await verifyAccessToken(keys, settings, token, now);
@@ -105,7 +157,8 @@ export async function authenticateBearer(
   // The token's scopes, less any the client has lost since it was issued (or, in the module's rule, the client's own).
   const current = new Set(client.scopes);
   const scopes = style.currentScopes ? current : new Set(claims.scope.split(' ').filter((s) => current.has(s)));
-  return {
+  const authenticated: Authenticated = {
+    claims,
     limits: { perMinute: client.rateLimitPerMinute, perDay: client.rateLimitPerDay },
     principal: {
       clientId: client.clientId,
@@ -116,4 +169,6 @@ export async function authenticateBearer(
       scopes,
     },
   };
+  cache?.set(token, authenticated);
+  return authenticated;
 }

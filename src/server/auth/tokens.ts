@@ -150,12 +150,17 @@ export function checkClaims(header: Record<string, unknown>, claims: Record<stri
   if (c.grant_id === undefined) {
     if (c.sub !== c.client_id) throw invalid("The access token's sub does not name its client_id.");
   } else if (typeof c.grant_id !== 'string' || c.grant_id === '') throw invalid("The access token's grant_id claim is not acceptable.");
-  const t = now.getTime() / 1000;
-  const exp = c.exp as number;
-  if (t >= exp + settings.leeway) throw new ApiError('TOKEN_EXPIRED', `The access token expired at ${new Date(exp * 1000).toISOString()}. Request a new one.`);
-  if (typeof c.nbf === 'number' && t + settings.leeway < c.nbf) throw invalid('The access token is not valid yet (nbf).');
-  if ((c.iat as number) > t + settings.leeway) throw invalid('The access token was issued in the future.');
+  checkTimes(c as unknown as AccessTokenClaims, settings, now);
   return c as unknown as AccessTokenClaims;
+}
+
+/** The claims that depend on the clock (exp, nbf, iat), with the leeway: the part of checkClaims that can change. */
+export function checkTimes(c: AccessTokenClaims, settings: TokenSettings, now: Date): void {
+  const t = now.getTime() / 1000;
+  if (t >= c.exp + settings.leeway)
+    throw new ApiError('TOKEN_EXPIRED', `The access token expired at ${new Date(c.exp * 1000).toISOString()}. Request a new one.`);
+  if (typeof c.nbf === 'number' && t + settings.leeway < c.nbf) throw invalid('The access token is not valid yet (nbf).');
+  if (c.iat > t + settings.leeway) throw invalid('The access token was issued in the future.');
 }
 
 /** The claims of a valid access token; throws an ApiError (INVALID_TOKEN, TOKEN_EXPIRED) for any other. */

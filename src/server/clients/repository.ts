@@ -6,6 +6,7 @@ import { publishedContract } from '../../contract/contract.js';
 import { generateClientId, generateClientSecret, hashClientSecret, verifyClientSecret } from '../auth/client-secrets.js';
 import type { LegalBasis } from '../context.js';
 import type { Db } from '../store/db.js';
+import { ChangeStamp } from '../store/stamp.js';
 import { stmt } from '../store/statements.js';
 
 export const LEGAL_BASES: readonly LegalBasis[] = [
@@ -283,9 +284,50 @@ export function setClientType(db: Db, clientId: string, type: ClientType, now = 
   return { client: mustFind(db, clientId), clientSecret };
 }
 
+/**
+ * Clients as the token endpoint looks them up, remembered while the database stands still (store/stamp.ts): a
+ * client disabled, re-scoped or rotated by `spp-kit clients …` in another process moves `data_version`, a change
+ * through this connection moves `total_changes()`, and either empties it — the next request sees the client as
+ * it is. Entries are frozen, as they are shared between requests.
+ */
+class ClientCache {
+  private readonly entries = new Map<string, ApiClient | undefined>();
+  private readonly stamp: ChangeStamp;
+
+  constructor(private readonly db: Db) {
+    this.stamp = new ChangeStamp(db);
+  }
+
+  find(clientId: string): ApiClient | undefined {
+    if (this.stamp.moved()) this.entries.clear();
+    if (this.entries.has(clientId)) return this.entries.get(clientId);
+    const client = findClient(this.db, clientId);
+    if (client) {
+      Object.freeze(client.scopes);
+      Object.freeze(client.redirectUris);
+      Object.freeze(client);
+    }
+    // Unknown ids are not remembered: anyone can send any number of them.
+    if (client && this.stamp.settled) {
+      if (this.entries.size >= 1000) this.entries.clear();
+      this.entries.set(clientId, client);
+    }
+    return client;
+  }
+}
+
+const clientCaches = new WeakMap<Db, ClientCache>();
+
+/** The client with this id as it is now (see ClientCache). */
+export function currentClient(db: Db, clientId: string): ApiClient | undefined {
+  let cache = clientCaches.get(db);
+  if (!cache) clientCaches.set(db, (cache = new ClientCache(db)));
+  return cache.find(clientId);
+}
+
 /** The client, when the id exists, the secret matches and the client is active; undefined otherwise. */
 export function authenticateClient(db: Db, clientId: string, secret: string): ApiClient | undefined {
-  const c = findClient(db, clientId);
+  const c = currentClient(db, clientId);
   // Hash even for unknown clients so that response time does not tell which client ids exist.
   const ok = verifyClientSecret(secret, c?.secretHash ?? 'sha256:00');
   return c && ok && c.active ? c : undefined;

@@ -12,6 +12,7 @@ import { formatIdentifier, formatReference, parseIdentifier, recordUrl, sameIden
 import { KINDS } from './kinds/index.js';
 import { accessEntry, type AccessOperation } from './store/access-log.js';
 import { coveringConsent, type CoveringConsent } from './store/consent.js';
+import { recordCacheOf, type RecordCache } from './store/record-cache.js';
 import { checkIdentifiers, findRecordId, identifiersOf, primaryIdentifier, transact, versionOf, writeIdentifiers } from './store/records.js';
 import type { Access, Identifier, InputOf, ResourceOf, ResourceType } from './types.js';
 
@@ -83,8 +84,9 @@ export function openForRead(
   type: ResourceType,
   key: IdentifierKey,
   operation: AccessOperation = 'read',
+  cache?: RecordCache,
 ): { id: number; consent?: CoveringConsent } {
-  const id = findRecordId(db, type, key);
+  const id = cache ? cache.recordId(type, key, () => findRecordId(db, type, key)) : findRecordId(db, type, key);
   let consent: CoveringConsent | undefined;
   if (access.consentBound && type !== 'Program') {
     consent = coveringConsent(db, access, type, id);
@@ -110,8 +112,12 @@ export function readRecordAs<T extends ResourceType>(
   shape: Shape,
   operation: AccessOperation,
 ): ReadResult<T> {
-  const { id, consent } = openForRead(db, access, type, parseIdentifier(identifier), operation);
-  return { ...stored(db, access, type, id, consentedShape(shape, consent)), consentStatus: consent ? 'active' : 'legal_basis' };
+  const cache = recordCacheOf(db);
+  cache.sync();
+  const { id, consent } = openForRead(db, access, type, parseIdentifier(identifier), operation, cache);
+  const seen = consentedShape(shape, consent);
+  const record = cache.render(type, id, access.today, access.basePath, seen, () => stored(db, access, type, id, seen));
+  return { ...record, consentStatus: consent ? 'active' : 'legal_basis' };
 }
 
 /** The identifiers a write stores: the body's, else the record's own, else the URL's, else (create) a new one. */

@@ -1,5 +1,5 @@
 /**
- * The limiter under real parallelism: worker threads, each with its own connection to one database file, race
+ * The shared limiter (SPP_RATE_LIMITS=shared) under real parallelism: worker threads, each with its own connection to one database file, race
  * for the same key. Exactly `limit` requests may pass, however the race goes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,9 +19,9 @@ const workerSource = `
   const { parentPort, workerData } = require('node:worker_threads');
   (async () => {
     const { tsImport } = await import('tsx/esm/api');
-    const { RateLimiter, policiesFor } = await tsImport(workerData.limiter, workerData.from);
+    const { SharedRateLimiter, policiesFor } = await tsImport(workerData.limiter, workerData.from);
     const { openDatabase } = await tsImport(workerData.db, workerData.from);
-    const limiter = new RateLimiter(openDatabase(workerData.file));
+    const limiter = new SharedRateLimiter(openDatabase(workerData.file));
     const policies = policiesFor({ perMinute: workerData.limit, perDay: 1000000 });
     let allowed = 0;
     for (let i = 0; i < workerData.attempts; i++) if (limiter.consume('api:race', policies, workerData.now).allowed) allowed++;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { operationIndex } from '../../../src/contract/index.js';
 import { contractValidator } from '../../../src/contract/index.js';
-import { RateLimiter, policiesFor } from '../../../src/server/rate-limit/limiter.js';
+import { FLUSH_MS, flushRateLimits, policiesFor, ProcessRateLimiter, SharedRateLimiter } from '../../../src/server/rate-limit/limiter.js';
 import { openDatabase } from '../../../src/server/store/db.js';
 import { demo, form, makeHarness } from './harness.js';
 
@@ -97,7 +97,7 @@ describe('API: per client', () => {
     expect((await h.request('/Program', { headers: { authorization: `Bearer ${token}` } })).status).toBe(429);
   });
 
-  it('counters survive a restart (they live in the database)', async () => {
+  it('counters survive a clean restart: the server writes them when it stops', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'spp-rl-'));
     dirs.push(dir);
     const file = join(dir, 'rl.db');
@@ -105,21 +105,96 @@ describe('API: per client', () => {
     first.clock.now = new Date('2026-03-02T10:00:00Z');
     const token = await first.token('reader');
     for (let i = 0; i < 2; i++) expect((await first.request('/Program', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    flushRateLimits(first.db); // what RunningServer.close() does before closing the database
     first.db.close();
     const second = await makeHarness({ SPP_API_RATE_PER_MINUTE: '2' }, file);
     second.clock.now = new Date('2026-03-02T10:00:20Z');
     expect((await second.request('/Program', { headers: { authorization: `Bearer ${token}` } })).status).toBe(429);
     second.db.close();
   });
+
+  it('a crash loses at most the last second of counts: what was counted a second ago is in the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spp-rl-'));
+    dirs.push(dir);
+    const file = join(dir, 'rl.db');
+    const first = await makeHarness({ SPP_API_RATE_PER_MINUTE: '3' }, file);
+    first.clock.now = new Date('2026-03-02T10:00:00Z');
+    const token = await first.token('reader');
+    for (let i = 0; i < 3; i++) expect((await first.request('/Program', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, FLUSH_MS + 200));
+    // No flush on the way down: the process dies here.
+    first.db.close();
+    const second = await makeHarness({ SPP_API_RATE_PER_MINUTE: '3' }, file);
+    second.clock.now = new Date('2026-03-02T10:00:20Z');
+    expect((await second.request('/Program', { headers: { authorization: `Bearer ${token}` } })).status).toBe(429);
+    second.db.close();
+  });
+
+  it('SPP_RATE_LIMITS=shared counts in the database on every request', async () => {
+    const h = await makeHarness({ SPP_API_RATE_PER_MINUTE: '5', SPP_RATE_LIMITS: 'shared' });
+    h.clock.now = new Date('2026-03-02T10:00:00Z');
+    const token = await h.token('reader');
+    expect((await h.request('/Program', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const stored = h.db.prepare("SELECT count FROM rate_limit_counters WHERE key LIKE 'api:%' AND window_seconds = 60").pluck().get();
+    expect(stored).toBe(1);
+  });
 });
 
 describe('limiter', () => {
-  it('lets exactly k of N concurrent requests through, across two connections to one database file', async () => {
+  it('one process: exactly k of N concurrent requests pass', async () => {
+    const h = await makeHarness({ SPP_API_RATE_PER_MINUTE: '17' });
+    h.clock.now = new Date('2026-03-02T10:00:00Z');
+    const token = await h.token('reader');
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, () => h.request('/Program', { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(17);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(43);
+  });
+
+  it('process store: refused requests are not counted, and the file receives each increment once', () => {
+    const db = openDatabase(':memory:');
+    const limiter = new ProcessRateLimiter(db);
+    const policies = policiesFor({ perMinute: 3, perDay: 1000 });
+    const now = Date.parse('2026-03-02T10:00:00Z');
+    const allowed = Array.from({ length: 5 }, () => limiter.consume('api:x', policies, now).allowed);
+    expect(allowed).toEqual([true, true, true, false, false]);
+    limiter.flush();
+    limiter.flush();
+    const counts = db.prepare("SELECT window_seconds, count FROM rate_limit_counters WHERE key = 'api:x' ORDER BY window_seconds").all();
+    expect(counts).toEqual([
+      { window_seconds: 60, count: 3 },
+      { window_seconds: 86400, count: 3 },
+    ]);
+    // A new window starts from zero; the day window carries on.
+    const next = limiter.consume('api:x', policies, now + 60_000);
+    expect(next.allowed).toBe(true);
+    expect(next.states.map((s) => s.remaining)).toEqual([2, 996]);
+  });
+
+  it('process store on a file shared by two processes: each is exact for itself; the file holds the sum for the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spp-rl-'));
+    dirs.push(dir);
+    const file = join(dir, 'p.db');
+    const a = new ProcessRateLimiter(openDatabase(file));
+    const b = new ProcessRateLimiter(openDatabase(file));
+    const policies = policiesFor({ perMinute: 10, perDay: 1000 });
+    const now = Date.parse('2026-03-02T10:00:00Z');
+    expect(Array.from({ length: 12 }, () => a.consume('api:x', policies, now)).filter((d) => d.allowed)).toHaveLength(10);
+    expect(Array.from({ length: 4 }, () => b.consume('api:x', policies, now)).filter((d) => d.allowed)).toHaveLength(4);
+    a.flush();
+    b.flush();
+    const restarted = new ProcessRateLimiter(openDatabase(file));
+    expect(restarted.consume('api:x', policies, now + 1000).allowed).toBe(false);
+    expect(restarted.consume('api:x', policies, now + 1000).states[1]!.remaining).toBe(1000 - 14);
+  });
+
+  it('shared store: exactly k of N concurrent requests through, across two connections to one database file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'spp-rl-'));
     dirs.push(dir);
     const file = join(dir, 'c.db');
-    const a = new RateLimiter(openDatabase(file));
-    const b = new RateLimiter(openDatabase(file));
+    const a = new SharedRateLimiter(openDatabase(file));
+    const b = new SharedRateLimiter(openDatabase(file));
     const policies = policiesFor({ perMinute: 17, perDay: 1000 });
     const now = Date.parse('2026-03-02T10:00:00Z');
     const results = await Promise.all(Array.from({ length: 60 }, (_, i) => Promise.resolve().then(() => (i % 2 ? a : b).consume('api:x', policies, now))));

@@ -13,7 +13,7 @@ import { narrow, shapeOf, type Shape } from '../elements.js';
 import { recordUrl } from '../identifiers.js';
 import { KINDS } from '../kinds/index.js';
 import { consentedShape } from '../service.js';
-import { accessEntry } from '../store/access-log.js';
+import { accessEntry, type AccessEntry } from '../store/access-log.js';
 import { coveringConsent, visibilityCondition } from '../store/consent.js';
 import { primaryIdentifier } from '../store/records.js';
 import type { Access, BundleLink, ResourceOf, ResourceType, SearchBundleOf, SqlFragment } from '../types.js';
@@ -209,8 +209,26 @@ function links(
   ];
 }
 
-/** One page of a search as a searchset Bundle; a malformed parameter or cursor is refused with a 400 ApiError. */
+/**
+ * One page of a search as a searchset Bundle; a malformed parameter or cursor is refused with a 400 ApiError.
+ *
+ * The search's statements — the total, the page, and a handful per record rendered — run in one read
+ * transaction: outside one, every statement takes and releases SQLite's WAL read lock on its own (measured ≈5 µs
+ * each on the benchmark machine, over a hundred statements a page). It also makes the page one snapshot. The
+ * access log is written after it, as its flush is a write.
+ */
 export function search<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): SearchBundleOf[T] {
+  const run = () => {
+    const entries: AccessEntry[] = [];
+    const bundle = searchIn(db, { ...access, logAccess: (e) => entries.push(...e) }, req);
+    return { bundle, entries };
+  };
+  const { bundle, entries } = db.inTransaction ? run() : db.transaction(run)();
+  if (entries.length) access.logAccess?.(entries);
+  return bundle;
+}
+
+function searchIn<T extends ResourceType>(db: Db, access: Access, req: SearchRequest<T>): SearchBundleOf[T] {
   const spec = SEARCH_SPECS[req.type];
   const conds = conditions(db, access, req);
   const params = canonical(req);

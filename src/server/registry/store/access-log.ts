@@ -34,8 +34,17 @@ export class AccessLog {
 
   constructor(private readonly db: Db) {}
 
+  private lastMs = NaN;
+  private lastIso = '';
+
   record(who: Accessor, at: Date, entries: readonly AccessEntry[]): void {
-    const when = at.toISOString();
+    // Reads under load share their millisecond: formatting it once per millisecond was ≈3 % of a cached read.
+    const ms = at.getTime();
+    if (ms !== this.lastMs) {
+      this.lastIso = at.toISOString();
+      this.lastMs = ms;
+    }
+    const when = this.lastIso;
     for (const e of entries) {
       this.buffer.push([when, who.clientRowId, who.organizationId, e.operation, e.resourceType, e.recordId, e.subject?.type ?? null, e.subject?.id ?? null]);
     }
