@@ -44,25 +44,30 @@ function stranger(name: keyof typeof strangers, env: Record<string, string> = {}
 
 const DEPLOYED_SECRET = 'deployed-openspp-test-jwt-secret-2f9c4e7a1b6d8035e4c2a9f7';
 
+/** The deployed OpenSPP 2 emulation, started and judged by the kit under a profile (writes on, with its identifier type). */
+async function judgeDeployed(profile: string): Promise<{ deployed: RunningDeployed; o: RunOutcome & { lines: string[] } }> {
+  const deployed = await startDeployedOpenSpp({ tokenPerMinute: 200, tokenPerDay: 10_000, secret: DEPLOYED_SECRET });
+  const target = parseTarget(
+    {
+      baseUrl: deployed.baseUrl,
+      profile,
+      clients: DEPLOYED_CLIENTS,
+      records: DEPLOYED_RECORDS,
+      jwt: { alg: 'HS256', secret: DEPLOYED_SECRET },
+      rateLimits: { token: { perMinute: 200, perDay: 10_000 } },
+      writes: true,
+      writeIdentifier: { system: 'urn:openspp:vocab:id-type#national_id', valuePrefix: 'SPPKIT-' },
+    },
+    { env: {} },
+  );
+  return { deployed, o: await run({ target }) };
+}
+
 describe('a deployed OpenSPP 2 (emulation: {detail} errors, {data, meta, links} envelope, type discriminator, no discovery documents)', () => {
   let deployed: RunningDeployed;
   let o: RunOutcome & { lines: string[] };
   beforeAll(async () => {
-    deployed = await startDeployedOpenSpp({ tokenPerMinute: 200, tokenPerDay: 10_000, secret: DEPLOYED_SECRET });
-    const target = parseTarget(
-      {
-        baseUrl: deployed.baseUrl,
-        profile: 'openspp',
-        clients: DEPLOYED_CLIENTS,
-        records: DEPLOYED_RECORDS,
-        jwt: { alg: 'HS256', secret: DEPLOYED_SECRET },
-        rateLimits: { token: { perMinute: 200, perDay: 10_000 } },
-        writes: true,
-        writeIdentifier: { system: 'urn:openspp:vocab:id-type#national_id', valuePrefix: 'SPPKIT-' },
-      },
-      { env: {} },
-    );
-    o = await run({ target });
+    ({ deployed, o } = await judgeDeployed('openspp'));
   }, 180_000);
   afterAll(async () => deployed?.close());
 
@@ -167,21 +172,7 @@ describe('the same deployed OpenSPP 2 emulation under the openspp-deployed profi
   let deployed: RunningDeployed;
   let o: RunOutcome & { lines: string[] };
   beforeAll(async () => {
-    deployed = await startDeployedOpenSpp({ tokenPerMinute: 200, tokenPerDay: 10_000, secret: DEPLOYED_SECRET });
-    const target = parseTarget(
-      {
-        baseUrl: deployed.baseUrl,
-        profile: 'openspp-deployed',
-        clients: DEPLOYED_CLIENTS,
-        records: DEPLOYED_RECORDS,
-        jwt: { alg: 'HS256', secret: DEPLOYED_SECRET },
-        rateLimits: { token: { perMinute: 200, perDay: 10_000 } },
-        writes: true,
-        writeIdentifier: { system: 'urn:openspp:vocab:id-type#national_id', valuePrefix: 'SPPKIT-' },
-      },
-      { env: {} },
-    );
-    o = await run({ target });
+    ({ deployed, o } = await judgeDeployed('openspp-deployed'));
   }, 180_000);
   afterAll(async () => deployed?.close());
 
