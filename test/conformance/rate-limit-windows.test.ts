@@ -10,7 +10,7 @@ import { runConformance } from '../../src/conformance/runner.js';
 import { publishedContract } from '../../src/contract/contract.js';
 import { ApiError, operationOutcome } from '../../src/contract/errors.js';
 import { RAISED, referenceTarget } from './harness.js';
-import { isTokenEndpoint, without, type Mutation } from './mutants/proxy.js';
+import { isApi, isTokenEndpoint, without, type Mutation } from './mutants/proxy.js';
 import { behindProxy } from './strangers/proxied.js';
 
 const DECLARED = 12;
@@ -43,10 +43,9 @@ function apiWindow(limit: number, options: { age: number; newWindowAt?: number }
   let start = Date.now() - options.age;
   let count = 0;
   let seen = 0;
-  const isApi = (url: string) => !/\/oauth\/|\/\.well-known\/|\/(metadata|openapi\.json|docs)(\?|$)/.test(url);
   return {
     response: (res, req) => {
-      if (!isApi(req.url)) return res;
+      if (!isApi(req)) return res;
       const plain = without(res, 'ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset');
       if (++seen === options.newWindowAt) {
         start = Date.now();

@@ -10,6 +10,13 @@ import type { RunningServer } from '../../src/server/serve.js';
 import { RAISED, startReference } from './harness.js';
 
 /** Every check of the user-flows suite. */
+/** The RFC requirements of the user flows that a conformant server (ours, oidc-provider by default) passes in a run. */
+export const USER_FLOW_RFC_REQUIREMENTS = [
+  ...['AZ-01', 'AZ-02', 'AZ-03', 'AZ-04', 'AZ-05', 'AZ-06', 'AZ-07', 'AZ-08', 'PKCE-01', 'PKCE-02', 'PKCE-03', 'PKCE-04', 'PKCE-05'],
+  ...['RT-01', 'RT-02', 'RT-03', 'RT-04', 'RT-05', 'RT-06', 'REV-01', 'REV-02', 'REV-03', 'REV-06'],
+  ...['INT-01', 'INT-02', 'INT-03', 'INT-04', 'INT-05', 'INT-06'],
+];
+
 export const USER_FLOW_CHECKS = ['authcode-*', 'pkce-*', 'refresh-*', 'revocation-*', 'introspection-*', 'spry-*'];
 
 /**

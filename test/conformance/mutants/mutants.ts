@@ -3,10 +3,12 @@
  * against it (--only, to keep the suite fast) and the requirement id whose failure must name it.
  */
 import { readDemoFixture } from '../../../src/server/demo-clients.js';
+import { readDemoRegistry } from '../../../src/server/registry/demo.js';
 import {
   bearerOf,
   claimsOf,
   header,
+  isApi,
   isTokenEndpoint,
   json,
   setHeader,
@@ -40,7 +42,6 @@ export interface Mutant {
   deployed?: true;
 }
 
-const isApi = (req: ProxyRequest) => !isTokenEndpoint(req) && !req.url.includes('/.well-known/') && !/\/(metadata|openapi\.json|docs)(\?|$)/.test(req.url);
 const SMALL = { token: { perMinute: 12, perDay: 10_000 }, api: { perMinute: 25, perDay: 100_000 } };
 const SMALL_ENV = { SPP_TOKEN_RATE_PER_MINUTE: '12', SPP_TOKEN_RATE_PER_DAY: '10000', SPP_API_RATE_PER_MINUTE: '25', SPP_API_RATE_PER_DAY: '100000' };
 
@@ -67,8 +68,8 @@ function onIndividualQuery(edit: (query: URLSearchParams) => void): Mutation {
   };
 }
 
-/** The NGO's demo consent (fixtures/demo-registry.json), which the consent client's organization does not hold. */
-const FOREIGN_CONSENT = 'f2b9d6a4-3e8c-4a1f-8d7b-5e2a9c4f1e77';
+/** A demo consent (fixtures/demo-registry.json) of another organization than the consent client's. */
+const FOREIGN_CONSENT = readDemoRegistry().consents.find((c) => c.organization !== demo.consent!.organization)!.consentId;
 
 function onTokenResponse(edit: (res: ProxyResponse) => ProxyResponse): Mutation {
   return { response: (res, req) => (isTokenEndpoint(req) ? edit(res) : res) };

@@ -107,6 +107,10 @@ export async function startProxy(mutation: Mutation): Promise<RunningProxy> {
 
 export const isTokenEndpoint = (req: ProxyRequest) => req.url.split('?')[0]!.endsWith('/oauth/token');
 
+/** A request to the API proper: not the token endpoint, discovery, the OpenAPI document or the docs. */
+export const isApi = (req: ProxyRequest) =>
+  !isTokenEndpoint(req) && !req.url.includes('/.well-known/') && !/\/(metadata|openapi\.json|docs)(\?|$)/.test(req.url);
+
 export function json(res: ProxyResponse): any {
   try {
     return JSON.parse(res.body);

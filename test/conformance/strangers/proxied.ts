@@ -9,6 +9,7 @@ import { startReference } from '../harness.js';
 import { freePort } from '../peers.js';
 import {
   header,
+  isApi,
   isTokenEndpoint,
   json,
   startProxy,
@@ -35,8 +36,6 @@ export async function behindProxy(mutation: Mutation, env: Record<string, string
   proxy.setUpstream(`http://127.0.0.1:${server.port}`);
   return { proxy, server, baseUrl: `${proxy.origin}/api/v2/spp`, close: async () => void (await Promise.all([proxy.close(), server.close()])) };
 }
-
-const isApi = (req: ProxyRequest) => !isTokenEndpoint(req) && !req.url.includes('/.well-known/') && !/\/(metadata|openapi\.json|docs)(\?|$)/.test(req.url);
 
 /** The token request's form or JSON fields. */
 function tokenFields(req: ProxyRequest): URLSearchParams {
